@@ -1,0 +1,65 @@
+//! Checking a file end to end: load, then run the semantic rules on a valid structure.
+
+use std::path::Path;
+
+use crate::diag::Diagnostic;
+use crate::load::{Loaded, load};
+use crate::rules::{self, CheckOptions};
+use crate::source::{LoadError, SourceFile};
+
+/// A file that could not be read at all (exit 2), as opposed to one with diagnostics.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {path}: {source}")]
+pub struct ReadError {
+    pub path: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Read `path` and check it. Encoding and size problems are diagnostics on the file;
+/// only I/O failures are errors.
+pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<Loaded, ReadError> {
+    let name = path.display().to_string();
+    match SourceFile::read(path) {
+        Ok(source) => Ok(check_source(source, opts)),
+        Err(LoadError::Io(e)) => Err(ReadError {
+            path: name,
+            source: e,
+        }),
+        Err(LoadError::TooLarge { bytes }) => Ok(unreadable(
+            SourceFile::new(name.clone(), path, ""),
+            rules::file_too_large::diagnostic(&name, bytes),
+        )),
+        Err(LoadError::InvalidUtf8 { offset, text }) => Ok(unreadable(
+            SourceFile::new(name, path, text),
+            rules::invalid_utf8::diagnostic(offset),
+        )),
+    }
+}
+
+fn unreadable(source: SourceFile, d: Diagnostic) -> Loaded {
+    Loaded {
+        source,
+        node: None,
+        doc: serde_json::Value::Null,
+        model: None,
+        diagnostics: vec![d],
+    }
+}
+
+/// Check text that is already in memory.
+pub fn check_source(source: SourceFile, opts: &CheckOptions) -> Loaded {
+    let mut loaded = load(source);
+    if let (Some(model), Some(node)) = (&loaded.model, &loaded.node) {
+        let found = rules::run(model, &loaded.source, node, &loaded.doc, opts);
+        loaded.diagnostics.extend(found);
+    }
+    // Report in file order, errors before warnings at the same place.
+    loaded.diagnostics.sort_by_key(|d| {
+        (
+            d.span().map_or(0, |s| s.start),
+            std::cmp::Reverse(d.severity),
+        )
+    });
+    loaded
+}

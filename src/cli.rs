@@ -1,0 +1,61 @@
+//! Command-line interface: argument parsing and exit codes. Each subcommand lives in
+//! `commands/`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+
+/// Exit codes, the same for every command.
+pub mod exit {
+    /// Success (warnings allowed).
+    pub const OK: u8 = 0;
+    /// The input is wrong; diagnostics were printed.
+    pub const INPUT: u8 = 1;
+    /// Usage or I/O error.
+    pub const USAGE: u8 = 2;
+}
+
+/// The default configuration file, relative to the working directory.
+pub const DEFAULT_CONFIG: &str = "config/flowgate.yaml";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fgc",
+    version,
+    about = "The FlowGate config compiler: flowgate.yaml as the single source of truth for a local LLM gateway"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check flowgate.yaml files: structure, alias references, secrets, client settings.
+    Check(commands::check::Args),
+    /// Explain a diagnostic code (or list them all).
+    Explain(commands::explain::Args),
+    /// Print the JSON Schema of flowgate.yaml.
+    Schema(commands::schema::Args),
+}
+
+/// The `--config` option shared by commands that read one file.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArg {
+    /// The flowgate.yaml to read.
+    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(a) => commands::check::run(a),
+        Command::Explain(a) => commands::explain::run(a),
+        Command::Schema(a) => commands::schema::run(a),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,91 @@
+//! `fgc check`: check one or more flowgate.yaml files and report every problem.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::check::check_path;
+use crate::cli::{DEFAULT_CONFIG, exit};
+use crate::render::{self, Format, Summary};
+use crate::rules::{CheckOptions, Secrets};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files to check (as pre-commit passes them). Default: --config.
+    pub files: Vec<PathBuf>,
+    /// The file to check when none are given.
+    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// Check only this profile (and the base settings). Default: all profiles.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let files = if args.files.is_empty() {
+        vec![args.config.clone()]
+    } else {
+        args.files.clone()
+    };
+    let opts = CheckOptions {
+        profile: args.profile.clone(),
+        secrets: Secrets::Optional,
+    };
+    let mut summary = Summary::default();
+    let mut json = Vec::new();
+    let mut io_failed = false;
+    let colour = render::stdout_colour();
+    let mut out = std::io::stdout().lock();
+    for path in &files {
+        let loaded = match check_path(path, &opts) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: {e}");
+                io_failed = true;
+                continue;
+            }
+        };
+        summary.add(&loaded.diagnostics);
+        let text = match args.format {
+            Format::Human => render::human(&loaded.source, &loaded.diagnostics, colour),
+            Format::Github => render::github(&loaded.source, &loaded.diagnostics),
+            Format::Json => {
+                json.extend(render::json_diagnostics(
+                    &loaded.source,
+                    &loaded.diagnostics,
+                ));
+                String::new()
+            }
+        };
+        let _ = out.write_all(text.as_bytes());
+    }
+    match args.format {
+        Format::Json => {
+            let report = render::JsonReport {
+                version: 1,
+                diagnostics: json,
+                summary,
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        }
+        Format::Human | Format::Github => {
+            let _ = writeln!(out, "{}", summary.line());
+        }
+    }
+    if io_failed {
+        exit::USAGE
+    } else if summary.errors > 0 || (args.deny_warnings && summary.warnings > 0) {
+        exit::INPUT
+    } else {
+        exit::OK
+    }
+}

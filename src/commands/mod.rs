@@ -1,0 +1,5 @@
+//! One module per subcommand. Each exposes `Args` (clap) and `run(Args) -> u8` (exit code).
+
+pub mod check;
+pub mod explain;
+pub mod schema;

@@ -1,0 +1,11 @@
+//! `fgc schema`: print the JSON Schema of flowgate.yaml.
+
+use crate::cli::exit;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> u8 {
+    print!("{}", crate::schema::schema_text());
+    exit::OK
+}

@@ -1,0 +1,18 @@
+//! fgc, the FlowGate config compiler: `flowgate.yaml` as the single source of truth for a
+//! local LLM gateway and its clients.
+//!
+//! See `docs/architecture.md` for the map of modules and how a config flows through them.
+
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod schema;
+pub mod secrets;
+pub mod source;
+pub mod span;
+pub mod yaml;

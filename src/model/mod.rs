@@ -1,0 +1,7 @@
+//! The configuration model: `raw` (as written, with spans) and `checked` (symbol tables).
+
+pub mod checked;
+pub mod raw;
+pub mod settings;
+
+pub use checked::{AliasRef, Model, RefSite, Scope};

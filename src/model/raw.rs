@@ -1,0 +1,314 @@
+//! The raw model: `flowgate.yaml` as written, every value with its span.
+//!
+//! The same types generate the JSON Schema (`schemars`) and receive the typed values
+//! (`serde`), so the schema and the checker cannot drift apart. LiteLLM's own blocks
+//! (`litellm_params`, `*_settings`) are open: keys fgc does not model are kept in `extra`,
+//! in order, and passed through by the emitters.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+
+use crate::span::Sp;
+
+/// Keys fgc does not model, kept in source order with their key spans.
+pub type Extra = IndexMap<Sp<String>, Value>;
+
+/// `flowgate.yaml`: the single source of truth for a local LLM gateway.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "flowgate.yaml", extend("$id" = "https://fgc.invalid/flowgate.schema.json"))]
+pub struct Config {
+    /// The profile used when a command is not given `--profile`.
+    pub default_profile: Option<Sp<String>>,
+    /// Upstream secrets, by name. Referenced from `litellm_params.api_key_ref`.
+    pub credentials: Option<Credentials>,
+    /// The LiteLLM proxy configuration every profile starts from.
+    pub litellm_base: Option<LitellmBase>,
+    /// Named overlays on `litellm_base` (for example `balanced`).
+    pub profiles: Option<IndexMap<Sp<String>, Profile>>,
+    /// What the client integrations (Codex CLI, Claude Code) are told.
+    pub integration: Option<Integration>,
+    /// Local services and the address each listens on.
+    pub services: Option<IndexMap<Sp<String>, Service>>,
+    /// Authentication providers for upstream logins.
+    pub auth: Option<Auth>,
+    /// Legacy OAuth section. Deprecated: use `auth.providers`.
+    pub oauth: Option<Sp<IndexMap<String, Value>>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// Secrets for upstream providers, by name.
+    pub upstream: Option<IndexMap<Sp<String>, Credential>>,
+}
+
+/// Where one secret comes from: exactly one of `file` or `env`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credential {
+    /// A file holding the secret, relative to the folder of flowgate.yaml. Mode 0600.
+    pub file: Option<Sp<String>>,
+    /// An environment variable holding the secret.
+    pub env: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LitellmBase {
+    /// The aliases clients may request. Several entries with one `model_name` are one alias
+    /// with several deployments, balanced by LiteLLM.
+    pub model_list: Option<Vec<Deployment>>,
+    pub litellm_settings: Option<LitellmSettings>,
+    pub router_settings: Option<RouterSettings>,
+    pub general_settings: Option<GeneralSettings>,
+}
+
+/// One deployment of an alias.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// The alias clients request (for example `router-default`).
+    pub model_name: Sp<String>,
+    pub litellm_params: LitellmParams,
+    /// Metadata passed to LiteLLM as is.
+    pub model_info: Option<IndexMap<String, Value>>,
+}
+
+/// A profile overlays these blocks on `litellm_base`, key by key.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// A sentence on what the profile is for.
+    pub description: Option<String>,
+    pub litellm_settings: Option<LitellmSettings>,
+    pub router_settings: Option<RouterSettings>,
+}
+
+/// `{alias: [fallback, ...]}`: when `alias` fails, try these in order.
+pub type FallbackMap = IndexMap<Sp<String>, Vec<Sp<String>>>;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Integration {
+    /// The alias clients use by default (Codex `model`, Claude `ANTHROPIC_MODEL`).
+    pub default_model: Option<Sp<String>>,
+    /// The alias for quick background work (Claude's haiku slot).
+    pub fast_model: Option<Sp<String>>,
+    /// The gateway root the clients talk to, without `/v1` (default: from `services.litellm`).
+    pub base_url: Option<Sp<String>>,
+    pub codex: Option<CodexIntegration>,
+    pub claude_code: Option<ClaudeCodeIntegration>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodexIntegration {
+    /// The `model_providers` id (default `flowgate`). `openai`, `ollama`, `lmstudio` are reserved.
+    pub provider_id: Option<Sp<String>>,
+    /// Display name of the provider (default `FlowGate Local`).
+    pub provider_name: Option<Sp<String>>,
+    /// The URL Codex posts `/responses` to; must end in `/v1` (default: gateway root + `/v1`).
+    pub base_url: Option<Sp<String>>,
+    /// The environment variable holding the gateway token (default `OPENAI_API_KEY`).
+    pub env_key: Option<Sp<String>>,
+    /// Must be `responses`: current Codex rejects `chat`.
+    pub wire_api: Option<Sp<String>>,
+    /// The alias Codex requests (default: `integration.default_model`).
+    pub model: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaudeCodeIntegration {
+    /// `ANTHROPIC_BASE_URL`: the gateway root, never ending in `/v1` (default: gateway root).
+    pub base_url: Option<Sp<String>>,
+    /// `ANTHROPIC_AUTH_TOKEN`: the gateway token, as `os.environ/VAR` or a placeholder.
+    pub auth_token: Option<Sp<String>>,
+    /// `ANTHROPIC_MODEL` (default: `integration.default_model`).
+    pub model: Option<Sp<String>>,
+    /// `ANTHROPIC_DEFAULT_OPUS_MODEL` (default: `integration.default_model`).
+    pub opus_model: Option<Sp<String>>,
+    /// `ANTHROPIC_DEFAULT_SONNET_MODEL` (default: `integration.default_model`).
+    pub sonnet_model: Option<Sp<String>>,
+    /// `ANTHROPIC_DEFAULT_HAIKU_MODEL` (default: `integration.fast_model`).
+    pub haiku_model: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub host: Option<Sp<String>>,
+    pub port: Option<Sp<u16>>,
+    /// Whether FlowGate starts this service (default true).
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    /// Login providers (for example `codex`, `copilot`), each a mapping of settings.
+    pub providers: Option<IndexMap<Sp<String>, IndexMap<String, Value>>>,
+}
+
+/// The target of a `model_group_alias` entry: an alias, or `{model: alias, hidden: bool}`.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum GroupAliasTarget {
+    Alias(String),
+    Detailed {
+        model: Sp<String>,
+        #[serde(default)]
+        hidden: Option<bool>,
+    },
+}
+
+impl<'de> Deserialize<'de> for GroupAliasTarget {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = GroupAliasTarget;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an alias or {model: alias, hidden: bool}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(GroupAliasTarget::Alias(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut model = None;
+                let mut hidden = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "model" => model = Some(map.next_value()?),
+                        "hidden" => hidden = map.next_value()?,
+                        other => return Err(de::Error::unknown_field(other, &["model", "hidden"])),
+                    }
+                }
+                let model = model.ok_or_else(|| de::Error::missing_field("model"))?;
+                Ok(GroupAliasTarget::Detailed { model, hidden })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Defines an open LiteLLM block: known keys typed, other keys kept in `extra`.
+macro_rules! open_block {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, JsonSchema)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: Option<$ty>, )*
+            /// Other LiteLLM keys, passed through as written.
+            #[serde(flatten)]
+            pub extra: Extra,
+        }
+
+        impl $name {
+            /// The keys fgc models in this block.
+            pub const KNOWN: &'static [&'static str] = &[$(stringify!($field)),*];
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " mapping"))
+                    }
+                    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                        Ok($name::default())
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<Sp<String>>()? {
+                            match key.value.as_str() {
+                                $( stringify!($field) => out.$field = map.next_value()?, )*
+                                _ => {
+                                    let v: Value = map.next_value()?;
+                                    out.extra.insert(key, v);
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+open_block! {
+    /// Parameters of one deployment, passed to LiteLLM. fgc-only keys (`api_key_ref`) are
+    /// resolved and removed when emitting.
+    pub struct LitellmParams {
+        /// The upstream model, with a provider prefix (`openai/gpt-5.2`).
+        model: Sp<String>,
+        /// The upstream's base URL (for OpenAI-compatible upstreams, ending in `/v1`).
+        api_base: Sp<String>,
+        /// The upstream key: `os.environ/VAR`, never a literal secret in a committed file.
+        api_key: Sp<String>,
+        /// The name of a credential in `credentials.upstream` (fgc only).
+        api_key_ref: Sp<String>,
+        rpm: Sp<u64>,
+        tpm: Sp<u64>,
+        /// Seconds before a request to this deployment times out.
+        timeout: Sp<f64>,
+        /// Seconds before a streaming request times out.
+        stream_timeout: Sp<f64>,
+        max_retries: Sp<u32>,
+    }
+}
+
+open_block! {
+    /// Settings applied to the `litellm` module.
+    pub struct LitellmSettings {
+        fallbacks: Sp<Vec<FallbackMap>>,
+        context_window_fallbacks: Sp<Vec<FallbackMap>>,
+        content_policy_fallbacks: Sp<Vec<FallbackMap>>,
+        /// Aliases tried for any alias without a fallback of its own.
+        default_fallbacks: Sp<Vec<Sp<String>>>,
+        num_retries: Sp<u32>,
+        request_timeout: Sp<f64>,
+        allowed_fails: Sp<u32>,
+        cooldown_time: Sp<f64>,
+        drop_params: Sp<bool>,
+    }
+}
+
+open_block! {
+    /// Settings passed to LiteLLM's Router.
+    pub struct RouterSettings {
+        fallbacks: Sp<Vec<FallbackMap>>,
+        context_window_fallbacks: Sp<Vec<FallbackMap>>,
+        content_policy_fallbacks: Sp<Vec<FallbackMap>>,
+        default_fallbacks: Sp<Vec<Sp<String>>>,
+        /// `simple-shuffle` (default), `least-busy`, `usage-based-routing`,
+        /// `usage-based-routing-v2`, `latency-based-routing`, `cost-based-routing`.
+        routing_strategy: Sp<String>,
+        /// Extra names for aliases: `{name: alias}` or `{name: {model: alias, hidden: true}}`.
+        model_group_alias: IndexMap<Sp<String>, Sp<GroupAliasTarget>>,
+        num_retries: Sp<u32>,
+        timeout: Sp<f64>,
+        allowed_fails: Sp<u32>,
+        cooldown_time: Sp<f64>,
+    }
+}
+
+open_block! {
+    /// Proxy-wide settings.
+    pub struct GeneralSettings {
+        /// The gateway key clients must send; `os.environ/VAR`. Must start with `sk-`.
+        master_key: Sp<String>,
+    }
+}

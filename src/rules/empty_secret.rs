@@ -1,0 +1,30 @@
+//! ## What it does
+//! Reports a secret file that exists but is empty, or an environment variable that is set
+//! to an empty string.
+//!
+//! ## Why it matters
+//! An empty key is sent as no key: the upstream answers 401, and nothing at start-up says why.
+//!
+//! ## Example
+//! `: > .router/secrets/upstream_cliproxyapi_api_key` left the file empty.
+//!
+//! ## How to fix
+//! Write the key into the file (`printf '%s\n' "$KEY" > PATH`) or set the variable.
+
+use super::Ctx;
+use crate::diag::Diagnostic;
+use crate::rules::Code;
+use crate::secrets::{self, SecretState};
+
+pub fn check(cx: &mut Ctx) {
+    let dir = cx.source.dir();
+    for site in secrets::sites(cx.model, &dir) {
+        if secrets::inspect(&site.source) == SecretState::Empty {
+            cx.report(
+                Diagnostic::new(Code::EmptySecret, format!("the {} for {} is empty", site.source.describe(), site.what))
+                    .primary(site.span, "named here")
+                    .help("write the secret into it"),
+            );
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! ## What it does
+//! Reports a secret that is absent: a credential file that does not exist (resolved relative
+//! to the folder of flowgate.yaml), or an environment variable that is not set, whether named
+//! by a credential's `env`, an `api_key: os.environ/VAR` or `master_key: os.environ/VAR`.
+//!
+//! A warning in `fgc check`, which runs in pre-commit and CI where secrets are usually
+//! absent; an error in commands that need the secret (`fgc emit` to a file, `fgc serve`).
+//!
+//! ## Why it matters
+//! LiteLLM resolves an unset `os.environ/VAR` to nothing and sends requests without a key:
+//! the upstream answers 401 at request time, not at start-up.
+//!
+//! ## Example
+//! ```yaml
+//! credentials:
+//!   upstream:
+//!     cliproxy_default: {file: ../.router/secrets/upstream_cliproxyapi_api_key}
+//! ```
+//! with no such file next to the config.
+//!
+//! ## How to fix
+//! Create the file with mode 0600
+//! (`printf '%s\n' "$KEY" > PATH && chmod 600 PATH`), or export the variable.
+
+use super::Ctx;
+use crate::diag::Diagnostic;
+use crate::rules::Code;
+use crate::secrets::{self, SecretSource, SecretState};
+
+pub fn check(cx: &mut Ctx) {
+    let dir = cx.source.dir();
+    let sites = secrets::sites(cx.model, &dir);
+    let mut done: Vec<&SecretSource> = Vec::new();
+    for site in &sites {
+        if done.contains(&&site.source) {
+            continue;
+        }
+        done.push(&site.source);
+        let state = secrets::inspect(&site.source);
+        let msg = match (&state, &site.source) {
+            (SecretState::Missing, SecretSource::File(p)) => format!("secret file for {} not found: {}", site.what, p.display()),
+            (SecretState::Missing, SecretSource::Env(v)) => format!("environment variable `{v}` for {} is not set", site.what),
+            (SecretState::Unreadable(e), src) => format!("cannot read the {} for {}: {e}", src.describe(), site.what),
+            _ => continue,
+        };
+        let help = match &site.source {
+            SecretSource::File(p) => format!("create it: printf '%s\\n' \"$KEY\" > {0} && chmod 600 {0}", p.display()),
+            SecretSource::Env(v) => format!("export {v}=... before running the gateway"),
+        };
+        let sev = cx.secret_severity();
+        let mut d = Diagnostic::new(Code::MissingSecret, msg).with_severity(sev).primary(site.span, "named here");
+        for other in sites.iter().filter(|o| o.source == site.source && o.span != site.span) {
+            d = d.secondary(other.span, format!("also needed by {}", other.what));
+        }
+        cx.report(d.help(help));
+    }
+}

@@ -1,0 +1,44 @@
+//! ## What it does
+//! Reports a fallback entry whose target list contains its own key.
+//!
+//! ## Why it matters
+//! Falling back to the alias that just failed retries the same deployments, spending the
+//! retry budget without trying anything new.
+//!
+//! ## Example
+//! ```yaml
+//! fallbacks: [{router-default: [router-default, router-backup]}]
+//! ```
+//!
+//! ## How to fix
+//! Remove the alias from its own fallback list. Use `num_retries` to retry the same alias.
+
+use super::Ctx;
+use crate::diag::Diagnostic;
+use crate::model::checked::fallback_lists;
+use crate::rules::Code;
+
+pub fn check(cx: &mut Ctx) {
+    for scope in cx.model.scopes() {
+        if !cx.in_scope(&scope) {
+            continue;
+        }
+        let (ls, rs) = cx.model.settings(&scope);
+        for (block, kind, list) in fallback_lists(ls, rs) {
+            for map in &list.value {
+                for (key, targets) in map {
+                    for t in targets.iter().filter(|t| t.value == key.value) {
+                        let d = Diagnostic::new(
+                            Code::SelfFallback,
+                            format!("`{key}` falls back to itself ({}.{} in {})", block.key(), kind.key(), scope.describe()),
+                        )
+                        .primary(t.span, "the alias that just failed")
+                        .secondary(key.span, "fallbacks for this alias")
+                        .help("remove it from the list; use num_retries to retry the same alias");
+                        cx.report(d);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! ## What it does
+//! Reports a `router_settings.routing_strategy` LiteLLM does not know.
+//!
+//! ## Why it matters
+//! LiteLLM's router rejects an unknown strategy when the proxy starts, so the gateway does not
+//! come up. Known: `simple-shuffle` (default), `least-busy`, `usage-based-routing`,
+//! `usage-based-routing-v2`, `latency-based-routing`, `cost-based-routing`.
+//!
+//! ## Example
+//! ```yaml
+//! router_settings:
+//!   routing_strategy: latency-based
+//! ```
+//!
+//! ## How to fix
+//! Use one of the strategies listed (the help suggests the closest).
+
+use super::Ctx;
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::rules::Code;
+
+pub const STRATEGIES: [&str; 6] = [
+    "simple-shuffle",
+    "least-busy",
+    "usage-based-routing",
+    "usage-based-routing-v2",
+    "latency-based-routing",
+    "cost-based-routing",
+];
+
+pub fn check(cx: &mut Ctx) {
+    for scope in cx.model.scopes() {
+        if !cx.in_scope(&scope) {
+            continue;
+        }
+        let (_, rs) = cx.model.settings(&scope);
+        let Some(s) = rs.and_then(|r| r.routing_strategy.as_ref()) else { continue };
+        if STRATEGIES.contains(&s.as_str()) {
+            continue;
+        }
+        let help = match did_you_mean(s.as_str(), STRATEGIES) {
+            Some(x) => format!("did you mean `{x}`?"),
+            None => format!("use one of: {}", STRATEGIES.join(", ")),
+        };
+        cx.report(
+            Diagnostic::new(Code::UnknownRoutingStrategy, format!("unknown routing_strategy `{s}` ({})", scope.describe()))
+                .primary(s.span, "LiteLLM refuses this at start-up")
+                .help(help),
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Finding secrets: credential files (relative to the config file) and environment variables.
+//! Nothing here prints a secret; callers decide where a resolved value may go.
+
+use std::path::{Path, PathBuf};
+
+/// The prefix LiteLLM uses for "read this from the environment".
+pub const ENV_PREFIX: &str = "os.environ/";
+
+/// Where a secret comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    File(PathBuf),
+    Env(String),
+}
+
+impl SecretSource {
+    pub fn describe(&self) -> String {
+        match self {
+            SecretSource::File(p) => format!("file `{}`", p.display()),
+            SecretSource::Env(v) => format!("environment variable `{v}`"),
+        }
+    }
+}
+
+/// What was found at a secret's source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretState {
+    Present(String),
+    Missing,
+    Empty,
+    /// A file whose mode lets group or others in (the mode is in the value).
+    TooOpen {
+        mode: u32,
+        value: Option<String>,
+    },
+    Unreadable(String),
+}
+
+/// Resolve `file` relative to the folder of the config file.
+pub fn credential_path(config_dir: &Path, file: &str) -> PathBuf {
+    let p = Path::new(file);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        normalize(&config_dir.join(p))
+    }
+}
+
+/// Remove `.` and `dir/..` pairs without touching the file system, so messages show
+/// `.router/secrets/key` rather than `config/../.router/secrets/key`.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
+/// The variable named by `os.environ/VAR`, if `value` is such a reference.
+pub fn env_reference(value: &str) -> Option<&str> {
+    value.strip_prefix(ENV_PREFIX)
+}
+
+/// Look at a secret without printing it. Trailing newlines in files are not part of it.
+pub fn inspect(source: &SecretSource) -> SecretState {
+    match source {
+        SecretSource::Env(var) => match std::env::var(var) {
+            Ok(v) if v.trim().is_empty() => SecretState::Empty,
+            Ok(v) => SecretState::Present(v),
+            Err(_) => SecretState::Missing,
+        },
+        SecretSource::File(path) => {
+            let meta = match std::fs::metadata(path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return SecretState::Missing,
+                Err(e) => return SecretState::Unreadable(e.to_string()),
+            };
+            if meta.is_dir() {
+                return SecretState::Unreadable("is a directory".into());
+            }
+            let value = match std::fs::read_to_string(path) {
+                Ok(s) => s.trim_end_matches(['\n', '\r']).to_string(),
+                Err(e) => return SecretState::Unreadable(e.to_string()),
+            };
+            let mode = file_mode(&meta);
+            if mode & 0o077 != 0 {
+                let value = (!value.trim().is_empty()).then_some(value);
+                return SecretState::TooOpen { mode, value };
+            }
+            if value.trim().is_empty() {
+                SecretState::Empty
+            } else {
+                SecretState::Present(value)
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn file_mode(meta: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o777
+}
+
+#[cfg(not(unix))]
+fn file_mode(_meta: &std::fs::Metadata) -> u32 {
+    0o600
+}
+
+/// A place in the config that names a secret.
+#[derive(Clone, Debug)]
+pub struct SecretSite {
+    pub source: SecretSource,
+    /// The text that names the source (the path, the variable or the `os.environ/VAR`).
+    pub span: crate::span::Span,
+    /// What the secret is for, for messages.
+    pub what: String,
+}
+
+/// Every secret the config names: credentials, `os.environ/VAR` api keys, the master key.
+pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> {
+    let mut out = Vec::new();
+    if let Some(creds) = model
+        .raw
+        .credentials
+        .as_ref()
+        .and_then(|c| c.upstream.as_ref())
+    {
+        for (name, c) in creds {
+            match (&c.file, &c.env) {
+                (Some(f), None) => out.push(SecretSite {
+                    source: SecretSource::File(credential_path(config_dir, f.as_str())),
+                    span: f.span,
+                    what: format!("credential `{name}`"),
+                }),
+                (None, Some(e)) => out.push(SecretSite {
+                    source: SecretSource::Env(e.value.clone()),
+                    span: e.span,
+                    what: format!("credential `{name}`"),
+                }),
+                _ => {}
+            }
+        }
+    }
+    for dep in model.deployments() {
+        if let Some(k) = &dep.litellm_params.api_key {
+            if let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty()) {
+                out.push(SecretSite {
+                    source: SecretSource::Env(var.to_string()),
+                    span: k.span,
+                    what: format!("the api_key of `{}`", dep.model_name),
+                });
+            }
+        }
+    }
+    let mk = model
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+        .and_then(|g| g.master_key.as_ref());
+    if let Some(k) = mk {
+        if let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty()) {
+            out.push(SecretSite {
+                source: SecretSource::Env(var.to_string()),
+                span: k.span,
+                what: "the gateway master_key".into(),
+            });
+        }
+    }
+    out
+}
+
+/// The secret of a credential by name, for commands that need it (emit to a file, serve).
+pub fn resolve_credential(
+    model: &crate::model::Model,
+    config_dir: &Path,
+    name: &str,
+) -> Option<SecretState> {
+    let c = model
+        .raw
+        .credentials
+        .as_ref()?
+        .upstream
+        .as_ref()?
+        .iter()
+        .find(|(k, _)| k.value == name)?
+        .1;
+    let source = match (&c.file, &c.env) {
+        (Some(f), None) => SecretSource::File(credential_path(config_dir, f.as_str())),
+        (None, Some(e)) => SecretSource::Env(e.value.clone()),
+        _ => return None,
+    };
+    Some(inspect(&source))
+}

@@ -1,0 +1,112 @@
+//! Loading a configuration file from disk: size limit, BOM, UTF-8, line index.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::span::Span;
+
+/// Files larger than this are refused before parsing: a flowgate.yaml with 100,000 aliases is
+/// about 20 MiB, so this leaves room for real configs and bounds time and memory on junk.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One source file as read from disk. `text` is the whole file, BOM included, so that spans
+/// index the bytes on disk and edits can be written back byte for byte.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path as the user wrote it, used in messages.
+    pub name: String,
+    pub text: Arc<str>,
+    line_starts: Arc<[usize]>,
+}
+
+/// Why a file could not be turned into text. Each maps to a diagnostic (input problems) or to
+/// an I/O error (exit 2).
+#[derive(Debug)]
+pub enum LoadError {
+    Io(std::io::Error),
+    TooLarge { bytes: u64 },
+    InvalidUtf8 { offset: usize, text: String },
+}
+
+impl SourceFile {
+    pub fn new(
+        name: impl Into<String>,
+        path: impl Into<PathBuf>,
+        text: impl Into<Arc<str>>,
+    ) -> Self {
+        let text: Arc<str> = text.into();
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(&text));
+        Self {
+            path: path.into(),
+            name: name.into(),
+            text,
+            line_starts: starts.into(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Self, LoadError> {
+        let meta = std::fs::metadata(path).map_err(LoadError::Io)?;
+        if meta.is_dir() {
+            return Err(LoadError::Io(std::io::Error::other("is a directory")));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(LoadError::TooLarge { bytes: meta.len() });
+        }
+        let bytes = std::fs::read(path).map_err(LoadError::Io)?;
+        let name = path.display().to_string();
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Self::new(name, path, text)),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                // Keep the valid prefix plus a lossy rest so the report can point at the byte.
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                Err(LoadError::InvalidUtf8 { offset, text })
+            }
+        }
+    }
+
+    /// Length of a leading UTF-8 byte order mark, which YAML allows and fgc skips.
+    pub fn bom_len(&self) -> usize {
+        if self.text.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        }
+    }
+
+    /// The folder that relative paths in this file are resolved against.
+    pub fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i + 1)
+}

@@ -1,0 +1,151 @@
+//! Byte ranges into a source file, and the value-with-span wrapper used by the raw model.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+
+/// A half-open byte range `start..end` into one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    pub const fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub const fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(s: Span) -> Self {
+        (s.start, s.len()).into()
+    }
+}
+
+/// Name of the newtype struct the YAML node deserializer recognises to hand out spans.
+pub(crate) const SPANNED_MARKER: &str = "$fgc::Sp";
+pub(crate) const FIELD_SPAN: &str = "$span";
+pub(crate) const FIELD_DEF: &str = "$def";
+pub(crate) const FIELD_VALUE: &str = "$value";
+
+/// A value with the span of the text it came from.
+///
+/// `span` is where the value is written; `def` is set when the value reached this place
+/// through a YAML alias (`*name`) and points at the anchored text that defines it.
+/// Equality and hashing look at the value only, so `Sp<String>` works as a map key.
+#[derive(Clone, Debug, Default)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+    pub def: Option<Span>,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Self {
+            value,
+            span,
+            def: None,
+        }
+    }
+
+    /// The span of the text that holds the value itself (the anchor for an alias).
+    pub fn text_span(&self) -> Span {
+        self.def.unwrap_or(self.span)
+    }
+}
+
+impl Sp<String> {
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+impl<T: PartialEq> PartialEq for Sp<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+impl<T: Eq> Eq for Sp<T> {}
+impl<T: Hash> Hash for Sp<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.value.hash(state)
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Sp<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SpVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for SpVisitor<T> {
+            type Value = Sp<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a value with a source span")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Sp<T>, A::Error> {
+                let mut span = Span::default();
+                let mut def = None;
+                while let Some(key) = map.next_key::<&str>()? {
+                    match key {
+                        FIELD_SPAN => {
+                            let (s, e): (usize, usize) = map.next_value()?;
+                            span = Span::new(s, e);
+                        }
+                        FIELD_DEF => {
+                            let d: Option<(usize, usize)> = map.next_value()?;
+                            def = d.map(|(s, e)| Span::new(s, e));
+                        }
+                        FIELD_VALUE => {
+                            let value = map.next_value()?;
+                            return Ok(Sp { value, span, def });
+                        }
+                        other => return Err(de::Error::unknown_field(other, &[FIELD_VALUE])),
+                    }
+                }
+                Err(de::Error::missing_field(FIELD_VALUE))
+            }
+
+            // Deserializers other than fgc's own (tests, serde_json) give no spans.
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Sp<T>, D::Error> {
+                T::deserialize(d).map(|value| Sp::new(value, Span::default()))
+            }
+        }
+
+        deserializer.deserialize_newtype_struct(SPANNED_MARKER, SpVisitor(std::marker::PhantomData))
+    }
+}

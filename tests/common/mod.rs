@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests: run the real binary, snapshot settings.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `fgc` binary built for these tests.
+pub fn fgc() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fgc"));
+    c.current_dir(root());
+    c.env("NO_COLOR", "1");
+    c.env_remove("RUST_LOG");
+    c
+}
+
+/// Run `fgc` with `args` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let mut c = fgc();
+    c.current_dir(dir).args(args);
+    c.output().expect("fgc runs")
+}
+
+/// Run `fgc` with `args` from the repository root.
+pub fn run(args: &[&str]) -> Output {
+    run_in(&root(), args)
+}
+
+/// Exit code, stdout and stderr as one text for a snapshot.
+pub fn transcript(out: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// insta settings: snapshots in the top-level `snapshots/` folder, temp paths filtered.
+pub fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
+    s.add_filter(r"/tmp/[A-Za-z0-9_.-]*fgc[A-Za-z0-9_.-]*", "[TMP]");
+    s
+}
+
+/// Run `f` with the snapshot settings bound.
+pub fn with_settings<R>(f: impl FnOnce() -> R) -> R {
+    settings().bind(f)
+}

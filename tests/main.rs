@@ -1,0 +1,5 @@
+//! One integration-test binary (one link on 2 cores), a module per area.
+
+mod common;
+
+mod check;
