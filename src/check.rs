@@ -38,20 +38,16 @@ pub fn check_path(path: &Path, opts: &CheckOptions) -> Result<Loaded, ReadError>
 }
 
 fn unreadable(source: SourceFile, d: Diagnostic) -> Loaded {
-    Loaded {
-        source,
-        node: None,
-        doc: serde_json::Value::Null,
-        model: None,
-        diagnostics: vec![d],
-    }
+    Loaded::new(source, None, None, vec![d])
 }
 
 /// Check text that is already in memory.
 pub fn check_source(source: SourceFile, opts: &CheckOptions) -> Loaded {
     let mut loaded = load(source);
     if let (Some(model), Some(node)) = (&loaded.model, &loaded.node) {
-        let found = rules::run(model, &loaded.source, node, &loaded.doc, opts);
+        let timer = crate::load::Timer::start();
+        let found = rules::run(model, &loaded.source, node, opts);
+        timer.mark("rules");
         loaded.diagnostics.extend(found);
     }
     // Report in file order, errors before warnings at the same place.

@@ -4,6 +4,8 @@
 //!                                            --> JSON --jsonschema--> structural errors
 //!                                            --serde--> raw `Config` --> `Model` (symbol tables)
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use crate::diag::Diagnostic;
@@ -13,19 +15,33 @@ use crate::rules;
 use crate::source::SourceFile;
 use crate::yaml::{self, Node};
 
-/// A loaded file: its text, its tree and JSON form, its model when the structure was valid,
-/// and the diagnostics found so far.
+/// A loaded file: its text, its tree, its model when the structure was valid, and the
+/// diagnostics found so far.
 #[derive(Debug)]
 pub struct Loaded {
     pub source: SourceFile,
     pub node: Option<Node>,
-    /// The document as JSON (for emitters: the blocks LiteLLM reads, with unknown keys).
-    pub doc: Value,
     pub model: Option<Model>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The document as JSON, built on first use (see [`Loaded::doc`]).
+    pub(crate) doc: OnceLock<Value>,
 }
 
 impl Loaded {
+    pub(crate) fn new(source: SourceFile, node: Option<Node>, model: Option<Model>, diagnostics: Vec<Diagnostic>) -> Self {
+        Loaded { source, node, model, diagnostics, doc: OnceLock::new() }
+    }
+
+    /// The document as JSON (for emitters: the blocks LiteLLM reads, unknown keys included).
+    /// Null when the file did not parse; an empty mapping for an empty file.
+    pub fn doc(&self) -> &Value {
+        self.doc.get_or_init(|| match &self.node {
+            Some(n) if !matches!(n.kind, yaml::NodeKind::Null) => n.to_json(),
+            Some(_) => Value::Object(Default::default()),
+            None => Value::Null,
+        })
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -33,49 +49,56 @@ impl Loaded {
 
 /// Parse and structurally validate `source`. Semantic rules are run by [`crate::check`].
 pub fn load(source: SourceFile) -> Loaded {
-    let mut diagnostics = Vec::new();
+    let timer = Timer::start();
     let bom = source.bom_len();
     let node = match yaml::parse(&source.text[bom..], bom) {
         Ok(n) => n,
         Err(e) => {
-            diagnostics.push(rules::yaml_syntax::diagnostic(&e));
-            return Loaded {
-                source,
-                node: None,
-                doc: Value::Null,
-                model: None,
-                diagnostics,
-            };
+            let d = rules::yaml_syntax::diagnostic(&e);
+            return Loaded::new(source, None, None, vec![d]);
         }
     };
+    timer.mark("parse");
     let mut dups = Vec::new();
     node.duplicate_keys(&mut dups);
-    diagnostics.extend(dups.iter().map(rules::duplicate_key::diagnostic));
+    let mut diagnostics: Vec<Diagnostic> = dups.iter().map(rules::duplicate_key::diagnostic).collect();
+    timer.mark("duplicates");
 
-    let mut doc = node.to_json();
-    if doc.is_null() {
-        // An empty file is an empty configuration.
-        doc = Value::Object(Default::default());
-    }
-    diagnostics.extend(rules::schema_errors::diagnostics(&node, &doc));
-
+    // Fast path: a document that deserializes into the typed model is structurally valid
+    // (the schema is generated from the same types). Only when it does not is the JSON
+    // Schema run, so that one run reports every structural problem, not serde's first.
+    let typed = if matches!(node.kind, yaml::NodeKind::Null) {
+        Ok(Config::default())
+    } else {
+        yaml::de::from_node::<Config>(&node)
+    };
     let mut model = None;
-    if !diagnostics.iter().any(Diagnostic::is_error) {
-        let typed = if matches!(node.kind, yaml::NodeKind::Null) {
-            Ok(Config::default())
-        } else {
-            yaml::de::from_node::<Config>(&node)
-        };
-        match typed {
-            Ok(config) => model = Some(Model::build(config)),
-            Err(e) => diagnostics.push(rules::schema_errors::from_de_error(&node, &e)),
+    match typed {
+        Ok(config) if diagnostics.is_empty() => model = Some(Model::build(config)),
+        Ok(_) => {}
+        Err(e) => {
+            let found = rules::schema_errors::diagnostics(&node, &node.to_json());
+            if found.is_empty() {
+                diagnostics.push(rules::schema_errors::from_de_error(&node, &e));
+            }
+            diagnostics.extend(found);
         }
     }
-    Loaded {
-        source,
-        node: Some(node),
-        doc,
-        model,
-        diagnostics,
+    timer.mark("typed model");
+    Loaded::new(source, Some(node), model, diagnostics)
+}
+
+/// Phase timings on stderr when `FGC_TIMINGS` is set (for performance work).
+pub struct Timer(Option<std::time::Instant>);
+
+impl Timer {
+    pub fn start() -> Self {
+        Timer(std::env::var_os("FGC_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    pub fn mark(&self, phase: &str) {
+        if let Some(t) = self.0 {
+            eprintln!("fgc timing: {phase:<16} {:>8.2} ms", t.elapsed().as_secs_f64() * 1e3);
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 pub const ENV_PREFIX: &str = "os.environ/";
 
 /// Where a secret comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SecretSource {
     File(PathBuf),
     Env(String),

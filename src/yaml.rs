@@ -1,13 +1,13 @@
 //! The YAML front end: text to a tree of nodes that carry byte spans.
 //!
-//! Parsing is done by `serde-saphyr` (see docs/architecture.md for why): every node is read as
-//! `serde_saphyr::Spanned<_>`, so each key and scalar knows the exact bytes it came from.
-//! Hostile input is bounded by serde-saphyr's budget (depth, events, alias replay).
+//! Parsing is done by `granit-parser`, the YAML 1.2 parser behind `serde-saphyr` (see
+//! docs/architecture.md for why): its events carry byte spans, so each key and scalar knows the
+//! exact bytes it came from. Hostile input is bounded here: nesting depth, and the number of
+//! nodes once aliases are expanded.
 
 pub mod de;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use std::collections::HashMap;
 
 use crate::span::Span;
 
@@ -66,6 +66,13 @@ impl Node {
             NodeKind::Int(i) => i.to_string(),
             NodeKind::Float(f) => f.to_string(),
             NodeKind::Seq(_) | NodeKind::Map(_) => "<complex key>".into(),
+        }
+    }
+
+    fn same_key(&self, other: &Node) -> bool {
+        match (&self.kind, &other.kind) {
+            (NodeKind::Str(a), NodeKind::Str(b)) => a == b,
+            _ => self.key_text() == other.key_text(),
         }
     }
 
@@ -138,19 +145,28 @@ impl Node {
     pub fn duplicate_keys(&self, out: &mut Vec<DuplicateKey>) {
         match &self.kind {
             NodeKind::Map(entries) => {
-                let mut seen: std::collections::HashMap<String, Span> =
-                    std::collections::HashMap::with_capacity(entries.len());
-                for (k, v) in entries {
-                    let text = k.key_text();
-                    if let Some(first) = seen.get(&text) {
-                        out.push(DuplicateKey {
-                            key: text,
-                            first: *first,
-                            second: k.span,
-                        });
-                    } else {
-                        seen.insert(text, k.span);
+                // Small mappings (nearly all) are checked pairwise without allocating.
+                if entries.len() <= 16 {
+                    for (i, (k, _)) in entries.iter().enumerate() {
+                        if let Some((first, _)) = entries[..i].iter().find(|(f, _)| f.same_key(k)) {
+                            out.push(DuplicateKey { key: k.key_text(), first: first.span, second: k.span });
+                        }
                     }
+                } else {
+                    let mut seen: HashMap<std::borrow::Cow<str>, Span> = HashMap::with_capacity(entries.len());
+                    for (k, _) in entries {
+                        let text = match &k.kind {
+                            NodeKind::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                            _ => std::borrow::Cow::Owned(k.key_text()),
+                        };
+                        if let Some(first) = seen.get(&text) {
+                            out.push(DuplicateKey { key: text.into_owned(), first: *first, second: k.span });
+                        } else {
+                            seen.insert(text, k.span);
+                        }
+                    }
+                }
+                for (_, v) in entries {
                     v.duplicate_keys(out);
                 }
             }
@@ -160,161 +176,253 @@ impl Node {
     }
 }
 
-fn span_of(loc: &serde_saphyr::Location) -> Option<Span> {
-    let s = loc.span();
-    let start = s.byte_offset()? as usize;
-    let len = s.byte_len()? as usize;
-    Some(Span::new(start, start + len))
+/// Most nodes one document may produce, aliases expanded: bounds "billion laughs" files.
+pub const MAX_NODES: usize = 4_000_000;
+
+/// An open collection while the tree is built.
+enum Frame {
+    Seq { span: Span, anchor: usize, items: Vec<Node> },
+    Map { span: Span, anchor: usize, entries: Vec<(Node, Node)>, key: Option<Node>, merges: Vec<usize> },
 }
 
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let sp = Spanned::<NodeKind>::deserialize(d)?;
-        let span = span_of(&sp.referenced).unwrap_or_default();
-        let def = span_of(&sp.defined).filter(|d| *d != span);
-        Ok(Node {
-            span,
-            def,
-            kind: sp.value,
-        })
+struct Builder<'t> {
+    text: &'t str,
+    offset: usize,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    root: Option<Node>,
+    /// Whether the key waiting for its value is a plain `<<` (a merge key).
+    pending_merge: bool,
+}
+
+impl Builder<'_> {
+    fn span(&self, sp: &granit_parser::Span) -> Span {
+        let start = byte_offset(self.text, &sp.start);
+        let end = byte_offset(self.text, &sp.end).max(start);
+        Span::new(start + self.offset, end + self.offset)
+    }
+
+    fn count(&mut self, n: usize, at: Span) -> Result<(), ParseError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(ParseError {
+                message: format!("more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"),
+                span: at,
+            });
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, node: Node, anchor: usize, merge_key: bool) -> Result<(), ParseError> {
+        if anchor != 0 {
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_some() {
+                    return Err(ParseError { message: "more than one root node".into(), span: node.span });
+                }
+                self.root = Some(node);
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, merges, .. }) => match key.take() {
+                None => {
+                    *key = Some(node);
+                    self.pending_merge = merge_key;
+                }
+                Some(k) => {
+                    if std::mem::take(&mut self.pending_merge) {
+                        merges.push(entries.len());
+                    }
+                    entries.push((k, node));
+                }
+            },
+        }
+        Ok(())
     }
 }
 
-impl<'de> Deserialize<'de> for NodeKind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = NodeKind;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any YAML value")
+/// Byte offset of a marker (the parser reports one for string input; fall back to chars).
+fn byte_offset(text: &str, m: &granit_parser::Marker) -> usize {
+    m.byte_offset()
+        .unwrap_or_else(|| text.char_indices().nth(m.index()).map_or(text.len(), |(i, _)| i))
+        .min(text.len())
+}
+
+/// Apply YAML merge keys (`<<: *base`, `<<: [*a, *b]`): entries of the merged mappings that
+/// the mapping does not set itself are added, in order.
+fn apply_merges(entries: Vec<(Node, Node)>, merges: &[usize]) -> Result<Vec<(Node, Node)>, ParseError> {
+    let mut own = Vec::with_capacity(entries.len());
+    let mut sources = Vec::new();
+    for (i, e) in entries.into_iter().enumerate() {
+        if merges.contains(&i) {
+            sources.push(e)
+        } else {
+            own.push(e)
+        }
+    }
+    for (k, v) in sources {
+        let maps: Vec<Node> = match v.kind {
+            NodeKind::Map(_) => vec![v],
+            NodeKind::Seq(items) if items.iter().all(|n| matches!(n.kind, NodeKind::Map(_))) => items,
+            _ => {
+                return Err(ParseError {
+                    message: "a merge key `<<` needs a mapping or a list of mappings".into(),
+                    span: k.span,
+                });
             }
-            fn visit_unit<E>(self) -> Result<NodeKind, E> {
-                Ok(NodeKind::Null)
-            }
-            fn visit_none<E>(self) -> Result<NodeKind, E> {
-                Ok(NodeKind::Null)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<NodeKind, D::Error> {
-                NodeKind::deserialize(d)
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<NodeKind, E> {
-                Ok(NodeKind::Bool(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<NodeKind, E> {
-                Ok(NodeKind::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<NodeKind, E> {
-                Ok(i64::try_from(v).map_or(NodeKind::Float(v as f64), NodeKind::Int))
-            }
-            fn visit_i128<E>(self, v: i128) -> Result<NodeKind, E> {
-                Ok(i64::try_from(v).map_or(NodeKind::Float(v as f64), NodeKind::Int))
-            }
-            fn visit_u128<E>(self, v: u128) -> Result<NodeKind, E> {
-                Ok(i64::try_from(v).map_or(NodeKind::Float(v as f64), NodeKind::Int))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<NodeKind, E> {
-                Ok(NodeKind::Float(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<NodeKind, E> {
-                Ok(NodeKind::Str(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<NodeKind, E> {
-                Ok(NodeKind::Str(v))
-            }
-            fn visit_bytes<E>(self, v: &[u8]) -> Result<NodeKind, E> {
-                Ok(NodeKind::Str(String::from_utf8_lossy(v).into_owned()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<NodeKind, A::Error> {
-                let mut items = Vec::with_capacity(a.size_hint().unwrap_or(0));
-                while let Some(x) = a.next_element()? {
-                    items.push(x);
+        };
+        for m in maps {
+            if let NodeKind::Map(es) = m.kind {
+                for (mk, mv) in es {
+                    if !own.iter().any(|(ok, _)| ok.kind == mk.kind) {
+                        own.push((mk, mv));
+                    }
                 }
-                Ok(NodeKind::Seq(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<NodeKind, A::Error> {
-                let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0));
-                while let Some(x) = a.next_entry()? {
-                    entries.push(x);
-                }
-                Ok(NodeKind::Map(entries))
             }
         }
-        d.deserialize_any(V)
     }
+    Ok(own)
 }
 
-fn options() -> serde_saphyr::Options {
-    let mut opts = serde_saphyr::Options::default();
-    // fgc reports duplicates itself, with both places labelled.
-    opts.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
-    // YAML 1.2: only true/false are booleans, so `n:` or `no` stay strings.
-    opts.strict_booleans = true;
-    if let Some(budget) = opts.budget.as_mut() {
-        budget.max_depth = MAX_DEPTH;
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn plain_scalar(v: &str) -> NodeKind {
+    match v {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
+        "true" | "True" | "TRUE" => return NodeKind::Bool(true),
+        "false" | "False" | "FALSE" => return NodeKind::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return NodeKind::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
+        _ => {}
     }
-    opts
+    let first = v.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return NodeKind::Str(v.to_owned());
+    }
+    let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = v.parse::<i64>() {
+            return NodeKind::Int(i);
+        }
+    }
+    if let Some(h) = v.strip_prefix("0x").filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit())) {
+        if let Ok(i) = i64::from_str_radix(h, 16) {
+            return NodeKind::Int(i);
+        }
+    }
+    if let Some(o) = v.strip_prefix("0o").filter(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b))) {
+        if let Ok(i) = i64::from_str_radix(o, 8) {
+            return NodeKind::Int(i);
+        }
+    }
+    let is_float = digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if is_float {
+        if let Ok(f) = v.parse::<f64>() {
+            return NodeKind::Float(f);
+        }
+    }
+    NodeKind::Str(v.to_owned())
+}
+
+fn too_deep(span: Span) -> ParseError {
+    ParseError { message: format!("nesting deeper than {MAX_DEPTH} levels"), span }
 }
 
 /// Parse one YAML document into a spanned tree. `offset` is added to every span (the BOM).
 pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
-    if text.trim().is_empty() {
-        return Ok(Node {
-            span: Span::new(offset, offset),
-            def: None,
-            kind: NodeKind::Null,
-        });
-    }
-    let result: Result<Node, _> = serde_saphyr::from_str_with_options(text, options());
-    match result {
-        Ok(mut node) => {
-            if offset > 0 {
-                node.shift(offset);
+    use granit_parser::{Event, ScalarStyle};
+    let mut opts = granit_parser::Options::default();
+    opts.flow_nesting_limit = MAX_DEPTH;
+    opts.block_nesting_limit = MAX_DEPTH;
+    let mut parser = granit_parser::Parser::new_from_str_with_options(text, opts);
+    let mut b = Builder {
+        text,
+        offset,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+        pending_merge: false,
+    };
+    let mut documents = 0;
+    while let Some(ev) = parser.next_event() {
+        let (ev, sp) = ev.map_err(|e| {
+            let at = byte_offset(text, e.marker()) + offset;
+            ParseError { message: e.info(), span: Span::new(at, at) }
+        })?;
+        let span = b.span(&sp);
+        match ev {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(ParseError {
+                        message: "more than one YAML document: flowgate.yaml holds exactly one".into(),
+                        span,
+                    });
+                }
             }
-            Ok(node)
-        }
-        Err(err) => {
-            let span = err
-                .location()
-                .and_then(|l| span_of(&l))
-                .map(|s| Span::new(s.start + offset, s.end + offset))
-                .unwrap_or_else(|| {
-                    let end = text.len() + offset;
-                    Span::new(end, end)
-                });
-            Err(ParseError {
-                message: clean_message(&err.without_snippet().to_string()),
-                span,
-            })
+            Event::Scalar(v, style, anchor, tag) => {
+                b.count(1, span)?;
+                let str_tag = tag.as_ref().is_some_and(|t| t.to_string().ends_with("str"));
+                let merge = style == ScalarStyle::Plain && v == "<<" && tag.is_none();
+                let kind = if style == ScalarStyle::Plain && !str_tag {
+                    plain_scalar(&v)
+                } else {
+                    NodeKind::Str(v.into_owned())
+                };
+                b.push(Node { span, def: None, kind }, anchor, merge)?;
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                if b.stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(span));
+                }
+                b.count(1, span)?;
+                b.stack.push(Frame::Seq { span, anchor, items: Vec::new() });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                if b.stack.len() >= MAX_DEPTH {
+                    return Err(too_deep(span));
+                }
+                b.count(1, span)?;
+                b.stack.push(Frame::Map { span, anchor, entries: Vec::new(), key: None, merges: Vec::new() });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match b.stack.pop() {
+                    Some(Frame::Seq { span, anchor, items }) => {
+                        (Node { span, def: None, kind: NodeKind::Seq(items) }, anchor)
+                    }
+                    Some(Frame::Map { span, anchor, entries, merges, .. }) => {
+                        let entries = if merges.is_empty() { entries } else { apply_merges(entries, &merges)? };
+                        (Node { span, def: None, kind: NodeKind::Map(entries) }, anchor)
+                    }
+                    None => continue,
+                };
+                b.push(node, anchor, false)?;
+            }
+            Event::Alias(id) => {
+                let Some((target, size)) = b.anchors.get(&id).map(|(n, s)| (n.clone(), *s)) else {
+                    return Err(ParseError { message: "alias to an unknown anchor".into(), span });
+                };
+                b.count(size, span)?;
+                b.push(Node { span, def: Some(target.span), kind: target.kind }, 0, false)?;
+            }
+            _ => {}
         }
     }
-}
-
-/// serde-saphyr prefixes messages with "error: line L column C: "; the report shows the
-/// location itself.
-fn clean_message(msg: &str) -> String {
-    let msg = msg.lines().next().unwrap_or(msg).trim();
-    let msg = msg.strip_prefix("error: ").unwrap_or(msg);
-    if let Some(rest) = msg.strip_prefix("line ") {
-        if let Some(idx) = rest.find(": ") {
-            return rest[idx + 2..].to_string();
-        }
-    }
-    msg.to_string()
+    Ok(b.root.unwrap_or(Node { span: Span::new(offset, offset), def: None, kind: NodeKind::Null }))
 }
 
 impl Node {
-    fn shift(&mut self, by: usize) {
-        self.span = Span::new(self.span.start + by, self.span.end + by);
-        if let Some(d) = self.def.as_mut() {
-            *d = Span::new(d.start + by, d.end + by);
-        }
-        match &mut self.kind {
-            NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.shift(by)),
-            NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-                k.shift(by);
-                v.shift(by);
-            }),
-            _ => {}
+    /// Number of nodes in this subtree.
+    fn size(&self) -> usize {
+        1 + match &self.kind {
+            NodeKind::Seq(items) => items.iter().map(Node::size).sum(),
+            NodeKind::Map(entries) => entries.iter().map(|(k, v)| k.size() + v.size()).sum(),
+            _ => 0,
         }
     }
 }

@@ -27,15 +27,19 @@ use crate::diag::Diagnostic;
 use crate::rules::Code;
 use crate::secrets::{self, SecretSource, SecretState};
 
+/// Other places labelled in one report.
+const MAX_LABELS: usize = 4;
+
 pub fn check(cx: &mut Ctx) {
     let dir = cx.source.dir();
     let sites = secrets::sites(cx.model, &dir);
-    let mut done: Vec<&SecretSource> = Vec::new();
+    // One report per source, with every other place that needs it as a secondary label.
+    let mut by_source: indexmap::IndexMap<&SecretSource, Vec<&secrets::SecretSite>> = indexmap::IndexMap::new();
     for site in &sites {
-        if done.contains(&&site.source) {
-            continue;
-        }
-        done.push(&site.source);
+        by_source.entry(&site.source).or_default().push(site);
+    }
+    for (_, group) in by_source {
+        let site = group[0];
         let state = secrets::inspect(&site.source);
         let msg = match (&state, &site.source) {
             (SecretState::Missing, SecretSource::File(p)) => format!("secret file for {} not found: {}", site.what, p.display()),
@@ -49,8 +53,11 @@ pub fn check(cx: &mut Ctx) {
         };
         let sev = cx.secret_severity();
         let mut d = Diagnostic::new(Code::MissingSecret, msg).with_severity(sev).primary(site.span, "named here");
-        for other in sites.iter().filter(|o| o.source == site.source && o.span != site.span) {
+        for other in group.iter().skip(1).take(MAX_LABELS) {
             d = d.secondary(other.span, format!("also needed by {}", other.what));
+        }
+        if group.len() > MAX_LABELS + 1 {
+            d.message.push_str(&format!(" (needed in {} places)", group.len()));
         }
         cx.report(d.help(help));
     }

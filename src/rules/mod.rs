@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity, did_you_mean};
 use crate::model::Model;
@@ -128,7 +127,6 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub source: &'a SourceFile,
     pub node: &'a Node,
-    pub doc: &'a Value,
     pub opts: &'a CheckOptions,
     pub out: Vec<Diagnostic>,
     suggestions: HashMap<String, Option<String>>,
@@ -181,18 +179,11 @@ impl<'a> Ctx<'a> {
 }
 
 /// Run every semantic rule over a model.
-pub fn run(
-    model: &Model,
-    source: &SourceFile,
-    node: &Node,
-    doc: &Value,
-    opts: &CheckOptions,
-) -> Vec<Diagnostic> {
+pub fn run(model: &Model, source: &SourceFile, node: &Node, opts: &CheckOptions) -> Vec<Diagnostic> {
     let mut cx = Ctx {
         model,
         source,
         node,
-        doc,
         opts,
         out: Vec::new(),
         suggestions: HashMap::new(),
