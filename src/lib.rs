@@ -10,6 +10,7 @@ pub mod diag;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod rename;
 pub mod rules;
 pub mod schema;
 pub mod secrets;
