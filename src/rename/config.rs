@@ -43,7 +43,12 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
             file,
             report: Box::new(CheckReport {
                 source: source.clone(),
-                diagnostics: loaded.diagnostics.clone(),
+                diagnostics: loaded
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .cloned()
+                    .collect(),
             }),
         });
     };
@@ -112,7 +117,11 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
             errors,
             report: Box::new(CheckReport {
                 source: renamed.source.clone(),
-                diagnostics: renamed.diagnostics,
+                diagnostics: renamed
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| d.is_error())
+                    .collect(),
             }),
         });
     }

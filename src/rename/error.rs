@@ -33,7 +33,7 @@ pub enum RenameError {
         at: SourceSpan,
     },
 
-    #[error("`{new}` is not a valid alias name: {reason}")]
+    #[error("{new:?} is not a valid alias name: {reason}")]
     #[diagnostic(
         code("rename::invalid-name"),
         help(
