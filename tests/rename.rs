@@ -18,7 +18,10 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A scratch folder holding copies of `files` (name in the folder, source path).
 fn scratch(files: &[(&str, &Path)]) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("fgc-rename").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("fgc-rename")
+        .tempdir()
+        .unwrap();
     for (name, src) in files {
         fs::copy(src, dir.path().join(name)).unwrap();
     }
@@ -51,9 +54,23 @@ fn fixtures_write_check_clean() {
             continue;
         }
         let dir = scratch(&[("flowgate.yaml", &path)]);
-        let out = run_in(dir.path(), &["rename", "router-default", "router-main", "-c", "flowgate.yaml", "--write"]);
+        let out = run_in(
+            dir.path(),
+            &[
+                "rename",
+                "router-default",
+                "router-main",
+                "-c",
+                "flowgate.yaml",
+                "--write",
+            ],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
-        assert_only_new(&dir.path().join("flowgate.yaml"), "router-default", "router-main");
+        assert_only_new(
+            &dir.path().join("flowgate.yaml"),
+            "router-default",
+            "router-main",
+        );
     }
 }
 
@@ -91,7 +108,14 @@ fn examples_every_alias() {
             fs::copy(&path, &file).unwrap();
             let out = run_in(
                 dir.path(),
-                &["rename", alias, &new, "-c", file.to_str().unwrap(), "--write"],
+                &[
+                    "rename",
+                    alias,
+                    &new,
+                    "-c",
+                    file.to_str().unwrap(),
+                    "--write",
+                ],
             );
             assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
             assert_only_new(&file, alias, &new);
@@ -156,7 +180,11 @@ fn refusals() {
     let bad_toml = tempfile::NamedTempFile::new().unwrap();
     fs::write(bad_toml.path(), "model = \"router-default\n").unwrap();
     let bad_json = tempfile::NamedTempFile::new().unwrap();
-    fs::write(bad_json.path(), "{\"env\": {\"ANTHROPIC_MODEL\": \"router-default\",}}\n").unwrap();
+    fs::write(
+        bad_json.path(),
+        "{\"env\": {\"ANTHROPIC_MODEL\": \"router-default\",}}\n",
+    )
+    .unwrap();
     let unclean = tempfile::NamedTempFile::new().unwrap();
     fs::write(
         unclean.path(),
@@ -172,16 +200,53 @@ fn refusals() {
     let g = good.to_str().unwrap();
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("not_an_alias", vec!["router-defualt", "x", "-c", g]),
-        ("name_taken", vec!["router-default", "router-backup", "-c", g]),
-        ("group_alias_taken", vec!["router-default", "gpt-5.2", "-c", g]),
+        (
+            "name_taken",
+            vec!["router-default", "router-backup", "-c", g],
+        ),
+        (
+            "group_alias_taken",
+            vec!["router-default", "gpt-5.2", "-c", g],
+        ),
         ("empty_name", vec!["router-default", "", "-c", g]),
         ("env_name", vec!["router-default", "os.environ/X", "-c", g]),
         ("space_name", vec!["router-default", "x ", "-c", g]),
         ("newline_name", vec!["router-default", "a\nb", "-c", g]),
-        ("not_clean", vec!["router-default", "x", "-c", unclean.path().to_str().unwrap()]),
-        ("shared_anchor", vec!["router-default", "x", "-c", shared.path().to_str().unwrap()]),
-        ("bad_codex", vec!["router-default", "x", "-c", g, "--codex", bad_toml.path().to_str().unwrap()]),
-        ("bad_claude", vec!["router-default", "x", "-c", g, "--claude", bad_json.path().to_str().unwrap()]),
+        (
+            "not_clean",
+            vec![
+                "router-default",
+                "x",
+                "-c",
+                unclean.path().to_str().unwrap(),
+            ],
+        ),
+        (
+            "shared_anchor",
+            vec!["router-default", "x", "-c", shared.path().to_str().unwrap()],
+        ),
+        (
+            "bad_codex",
+            vec![
+                "router-default",
+                "x",
+                "-c",
+                g,
+                "--codex",
+                bad_toml.path().to_str().unwrap(),
+            ],
+        ),
+        (
+            "bad_claude",
+            vec![
+                "router-default",
+                "x",
+                "-c",
+                g,
+                "--claude",
+                bad_json.path().to_str().unwrap(),
+            ],
+        ),
     ];
     let before = read(&good);
     for (name, args) in cases {
@@ -191,7 +256,9 @@ fn refusals() {
         let out = run(&full);
         assert_eq!(out.status.code(), Some(1), "{name}: {}", transcript(&out));
         assert!(out.stdout.is_empty(), "{name}: printed a diff");
-        with_settings(|| insta::assert_snapshot!(format!("rename_refuse_{name}"), transcript(&out)));
+        with_settings(|| {
+            insta::assert_snapshot!(format!("rename_refuse_{name}"), transcript(&out))
+        });
     }
     assert_eq!(read(&good), before);
     let out = run(&["rename", "a", "b", "-c", "/nonexistent/flowgate.yaml"]);
@@ -213,14 +280,34 @@ fn write_is_all_or_nothing_and_keeps_mode() {
     fs::write(dir.path().join("broken.toml"), "model = [\n").unwrap();
     let out = run_in(
         dir.path(),
-        &["rename", "router-default", "router-main", "-c", "flowgate.yaml", "--claude", "settings.json", "--codex", "broken.toml", "--write"],
+        &[
+            "rename",
+            "router-default",
+            "router-main",
+            "-c",
+            "flowgate.yaml",
+            "--claude",
+            "settings.json",
+            "--codex",
+            "broken.toml",
+            "--write",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     assert_eq!(read(&cfg), original);
 
     let out = run_in(
         dir.path(),
-        &["rename", "router-default", "router-main", "-c", "flowgate.yaml", "--claude", "settings.json", "--write"],
+        &[
+            "rename",
+            "router-default",
+            "router-main",
+            "-c",
+            "flowgate.yaml",
+            "--claude",
+            "settings.json",
+            "--write",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     assert_ne!(read(&cfg), original);
@@ -270,7 +357,10 @@ mod props {
     fn gen_config() -> impl Strategy<Value = Gen> {
         (2usize..6).prop_flat_map(|n| {
             (
-                proptest::collection::vec(prop_oneof![Just(Q::Plain), Just(Q::Single), Just(Q::Double)], 64),
+                proptest::collection::vec(
+                    prop_oneof![Just(Q::Plain), Just(Q::Single), Just(Q::Double)],
+                    64,
+                ),
                 proptest::collection::vec(any::<bool>(), 16),
                 proptest::collection::vec(proptest::collection::vec(0usize..n, 0..3), n),
                 0..n,
@@ -299,9 +389,15 @@ mod props {
             for i in 0..self.n {
                 let m = next(&name(i));
                 if self.flow[i % self.flow.len()] {
-                    t += &format!("    - {{model_name: {m}, litellm_params: {{model: openai/{}}}}}\n", name(i));
+                    t += &format!(
+                        "    - {{model_name: {m}, litellm_params: {{model: openai/{}}}}}\n",
+                        name(i)
+                    );
                 } else {
-                    t += &format!("    - model_name: {m} # router-{i}\n      litellm_params:\n        model: openai/{}\n", name(i));
+                    t += &format!(
+                        "    - model_name: {m} # router-{i}\n      litellm_params:\n        model: openai/{}\n",
+                        name(i)
+                    );
                 }
             }
             t += "  litellm_settings:\n    fallbacks:\n";
@@ -323,9 +419,15 @@ mod props {
                 }
             }
             if let Some(g) = self.group {
-                t += &format!("  router_settings:\n    model_group_alias: {{extra-name: {}}}\n", next(&name(g)));
+                t += &format!(
+                    "  router_settings:\n    model_group_alias: {{extra-name: {}}}\n",
+                    next(&name(g))
+                );
             }
-            t += &format!("integration:\n  default_model: {}\n", next(&name(self.default_model)));
+            t += &format!(
+                "integration:\n  default_model: {}\n",
+                next(&name(self.default_model))
+            );
             t
         }
     }

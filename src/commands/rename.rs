@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::cli::{DEFAULT_CONFIG, exit};
-use crate::render;
 use crate::rename::{self, FileKind, Request};
+use crate::render;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -49,7 +49,11 @@ pub fn run(args: Args) -> u8 {
         }
     }
     let changed = plan.files.iter().filter(|f| f.changed()).count();
-    let verb = if args.write { "renamed" } else { "would rename" };
+    let verb = if args.write {
+        "renamed"
+    } else {
+        "would rename"
+    };
     for f in &plan.files {
         let kind = match f.kind {
             FileKind::Config => "config",
@@ -81,11 +85,7 @@ fn refuse(e: &rename::RenameError) -> u8 {
     let colour = render::stderr_colour();
     let mut text = String::new();
     if let Some(report) = e.check_report() {
-        text.push_str(&render::human(
-            &report.source,
-            &report.diagnostics,
-            colour,
-        ));
+        text.push_str(&render::human(&report.source, &report.diagnostics, colour));
     }
     if render::handler(colour).render_report(&mut text, e).is_err() {
         text.push_str(&format!("error: {e}\n"));

@@ -53,15 +53,15 @@ pub fn codex(source: &SourceFile, old: &str, new: &str) -> Result<ClientRename, 
     let mut out = ClientRename::default();
     let mut patches = PatchSet::new();
     let root = doc.as_table();
-    if let Some(v) = root.get("model").and_then(|i| i.as_value()) {
-        if v.as_str() == Some(old) {
-            let Some(span) = v.span() else {
-                return Err(RenameError::Internal("toml value without a span".into()));
-            };
-            let raw = &source.text[span.clone()];
-            patches.push(Span::new(span.start, span.end), toml_string(new, raw));
-            out.changed.push("model".into());
-        }
+    if let Some(v) = root.get("model").and_then(|i| i.as_value())
+        && v.as_str() == Some(old)
+    {
+        let Some(span) = v.span() else {
+            return Err(RenameError::Internal("toml value without a span".into()));
+        };
+        let raw = &source.text[span.clone()];
+        patches.push(Span::new(span.start, span.end), toml_string(new, raw));
+        out.changed.push("model".into());
     }
     if let Some(profiles) = root.get("profiles").and_then(|i| i.as_table_like()) {
         for (name, p) in profiles.iter() {
@@ -96,11 +96,11 @@ pub fn claude(source: &SourceFile, old: &str, new: &str) -> Result<ClientRename,
     let mut patches = PatchSet::new();
     let replacement = serde_json::to_string(new).unwrap_or_default();
     let mut take = |key: String, v: &Json| {
-        if let Json::Str(s, span) = v {
-            if s == old {
-                patches.push(*span, replacement.clone());
-                out.changed.push(key);
-            }
+        if let Json::Str(s, span) = v
+            && s == old
+        {
+            patches.push(*span, replacement.clone());
+            out.changed.push(key);
         }
     };
     for v in doc.get("model") {

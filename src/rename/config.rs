@@ -3,9 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{CheckReport, RenameError, named};
+use super::name;
 use super::patch::PatchSet;
 use super::yaml_scalar;
-use super::name;
 use crate::check::check_source;
 use crate::diag::did_you_mean;
 use crate::load::Loaded;
@@ -100,9 +100,12 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
         patches.push(span, yaml_scalar::write(new, style, in_flow));
         edited.insert(r.text_span);
     }
-    let after = patches
-        .apply(text)
-        .map_err(|o| RenameError::Internal(format!("overlapping edits at {:?} and {:?}", o.first, o.second)))?;
+    let after = patches.apply(text).map_err(|o| {
+        RenameError::Internal(format!(
+            "overlapping edits at {:?} and {:?}",
+            o.first, o.second
+        ))
+    })?;
 
     let renamed = check_source(
         SourceFile::new(source.name.clone(), source.path.clone(), after.as_str()),
@@ -191,7 +194,9 @@ fn verify(
     new: &str,
 ) -> Result<(), RenameError> {
     let (Some(model), Some(after)) = (&renamed.model, &renamed.node) else {
-        return Err(RenameError::Internal("the renamed file did not load".into()));
+        return Err(RenameError::Internal(
+            "the renamed file did not load".into(),
+        ));
     };
     if let Some(r) = model.refs.iter().find(|r| r.name == old) {
         return Err(RenameError::Internal(format!(

@@ -21,7 +21,9 @@ pub enum RenameError {
     #[error("`{new}` is already {what} in {file}")]
     #[diagnostic(
         code("rename::name-taken"),
-        help("pick a name no `model_list` entry or `model_group_alias` uses; merging two aliases is an edit, not a rename")
+        help(
+            "pick a name no `model_list` entry or `model_group_alias` uses; merging two aliases is an edit, not a rename"
+        )
     )]
     NameTaken {
         new: String,
@@ -50,7 +52,9 @@ pub enum RenameError {
         report: Box<CheckReport>,
     },
 
-    #[error("renaming `{old}` to `{new}` would leave {file} with {errors} error(s); nothing was changed")]
+    #[error(
+        "renaming `{old}` to `{new}` would leave {file} with {errors} error(s); nothing was changed"
+    )]
     #[diagnostic(code("rename::result-not-clean"))]
     ResultNotClean {
         old: String,
@@ -63,7 +67,9 @@ pub enum RenameError {
     #[error("this reference to `{old}` is written in a way fgc cannot rewrite in place")]
     #[diagnostic(
         code("rename::unsupported-scalar"),
-        help("write the name on one line (plain, 'single' or \"double\" quoted) and run the rename again")
+        help(
+            "write the name on one line (plain, 'single' or \"double\" quoted) and run the rename again"
+        )
     )]
     UnsupportedScalar {
         old: String,
@@ -76,7 +82,9 @@ pub enum RenameError {
     #[error("the YAML anchor holding `{old}` is also used where it is not an alias reference")]
     #[diagnostic(
         code("rename::shared-anchor"),
-        help("renaming the anchor would change this value too; write the value out instead of `*alias`")
+        help(
+            "renaming the anchor would change this value too; write the value out instead of `*alias`"
+        )
     )]
     SharedAnchor {
         old: String,
@@ -89,7 +97,10 @@ pub enum RenameError {
     },
 
     #[error("cannot parse {file}: {message}")]
-    #[diagnostic(code("rename::client-parse"), help("fix the file or leave out the option that names it"))]
+    #[diagnostic(
+        code("rename::client-parse"),
+        help("fix the file or leave out the option that names it")
+    )]
     ClientParse {
         file: String,
         message: String,

@@ -20,7 +20,10 @@ impl Json {
             Json::Object(e) => e.as_slice(),
             _ => &[],
         };
-        entries.iter().filter(move |(k, _)| k == key).map(|(_, v)| v)
+        entries
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 }
 

@@ -6,6 +6,9 @@
 //! result differs from the original only inside the renamed scalars. The renamed
 //! flowgate.yaml is checked again in memory before anything is written.
 
+// A refusal is built once per process, on the way out; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod clients;
 pub mod config;
 pub mod error;
@@ -68,12 +71,11 @@ pub struct Request {
 
 /// Compute every change, refusing on the first problem. No file is touched.
 pub fn plan(req: &Request) -> Result<Plan, RenameError> {
-    let loaded = check_path(&req.config, &config::check_options()).map_err(|e| {
-        RenameError::Read {
+    let loaded =
+        check_path(&req.config, &config::check_options()).map_err(|e| RenameError::Read {
             path: req.config.clone(),
             source: e.source,
-        }
-    })?;
+        })?;
     let r = config::rename(&loaded, &req.old, &req.new)?;
     let mut files = vec![FileChange {
         kind: FileKind::Config,
@@ -87,7 +89,10 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
         ),
         notes: Vec::new(),
     }];
-    for (kind, paths) in [(FileKind::Codex, &req.codex), (FileKind::Claude, &req.claude)] {
+    for (kind, paths) in [
+        (FileKind::Codex, &req.codex),
+        (FileKind::Claude, &req.claude),
+    ] {
         for path in paths {
             let source = read(path)?;
             let c = match kind {

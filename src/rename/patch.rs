@@ -43,8 +43,7 @@ impl PatchSet {
     /// The patches in file order, identical duplicates merged (a YAML anchor reached through
     /// several `*alias` nodes is one patch). Overlapping patches are an error.
     pub fn normalised(mut self) -> Result<Vec<Patch>, Overlap> {
-        self.patches
-            .sort_by(|a, b| (a.span.start, a.span.end).cmp(&(b.span.start, b.span.end)));
+        self.patches.sort_by_key(|p| (p.span.start, p.span.end));
         self.patches.dedup();
         for w in self.patches.windows(2) {
             let (a, b) = (&w[0], &w[1]);
@@ -68,7 +67,9 @@ impl PatchSet {
         let mut at = 0;
         for p in &patches {
             let r = p.span.range();
-            if r.end > text.len() || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end)
+            if r.end > text.len()
+                || !text.is_char_boundary(r.start)
+                || !text.is_char_boundary(r.end)
             {
                 return Err(Overlap {
                     first: p.span,

@@ -41,7 +41,10 @@ pub fn style_of(text: &str, span: Span, value: &str) -> Option<(Style, Span)> {
         && rest.chars().all(char::is_whitespace)
         && block_header_before(text, span.start)
     {
-        return Some((Style::Block, Span::new(span.start, span.start + value.len())));
+        return Some((
+            Style::Block,
+            Span::new(span.start, span.start + value.len()),
+        ));
     }
     None
 }
@@ -113,8 +116,7 @@ pub fn plain_ok(s: &str, flow: bool) -> bool {
         return false;
     };
     // Indicators, and anything that could start a number (`1e3`, `+1`, `.5`, `.inf`, dates).
-    if "-?:,[]{}#&*!|>'\"%@`+.".contains(first) || first.is_ascii_digit() || first.is_whitespace()
-    {
+    if "-?:,[]{}#&*!|>'\"%@`+.".contains(first) || first.is_ascii_digit() || first.is_whitespace() {
         return false;
     }
     if s.ends_with(':') || s.ends_with(char::is_whitespace) {
