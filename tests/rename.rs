@@ -33,7 +33,7 @@ fn read(p: &Path) -> String {
 }
 
 #[test]
-fn fixtures_dry_run() {
+fn rename_fixtures_dry_run() {
     with_settings(|| {
         insta::glob!("fixtures/rename/*.yaml", |path| {
             let rel = path.strip_prefix(root()).unwrap().to_str().unwrap();

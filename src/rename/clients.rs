@@ -77,16 +77,31 @@ pub fn codex(source: &SourceFile, old: &str, new: &str) -> Result<ClientRename, 
         }
     }
     out.after = apply(source, patches)?;
+    let reread = toml_edit::Document::parse(out.after.as_str())
+        .ok()
+        .and_then(|d| {
+            d.as_table()
+                .get("model")
+                .and_then(|m| m.as_str())
+                .map(str::to_owned)
+        });
+    if !out.changed.is_empty() && reread.as_deref() != Some(new) {
+        return Err(RenameError::Internal(format!(
+            "the renamed {} does not read back",
+            source.name
+        )));
+    }
     Ok(out)
 }
 
-/// A TOML string holding `new`, a literal string (`'…'`) when the old value was one and `new`
-/// fits in one, otherwise a basic string with TOML escapes.
+/// A TOML string holding `new`: a literal string (`'…'`) when the old value was one and `new`
+/// fits in one, otherwise a one-line basic string. Names hold no control characters (see
+/// [`super::name::validate`]), so `\` and `"` are the only characters to escape.
 fn toml_string(new: &str, raw: &str) -> String {
     if raw.starts_with('\'') && !raw.starts_with("'''") && !new.contains('\'') {
         return format!("'{new}'");
     }
-    toml_edit::Value::from(new).to_string().trim().to_string()
+    format!("\"{}\"", new.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// Claude Code: `env.ANTHROPIC_*MODEL` and the top-level `model` when they equal `old`.
@@ -114,6 +129,12 @@ pub fn claude(source: &SourceFile, old: &str, new: &str) -> Result<ClientRename,
         }
     }
     out.after = apply(source, patches)?;
+    if json::parse(&out.after).is_err() {
+        return Err(RenameError::Internal(format!(
+            "the renamed {} does not read back",
+            source.name
+        )));
+    }
     Ok(out)
 }
 
