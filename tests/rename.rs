@@ -352,6 +352,8 @@ mod props {
         fallbacks: Vec<Vec<usize>>,
         default_model: usize,
         group: Option<usize>,
+        /// Aliases whose `model_name` is anchored (`&aN`) and referenced as `*aN`.
+        anchored: Vec<bool>,
     }
 
     fn gen_config() -> impl Strategy<Value = Gen> {
@@ -365,29 +367,45 @@ mod props {
                 proptest::collection::vec(proptest::collection::vec(0usize..n, 0..3), n),
                 0..n,
                 proptest::option::of(0..n),
+                proptest::collection::vec(any::<bool>(), n),
             )
-                .prop_map(move |(quotes, flow, fallbacks, default_model, group)| Gen {
-                    n,
-                    quotes,
-                    flow,
-                    fallbacks,
-                    default_model,
-                    group,
-                })
+                .prop_map(
+                    move |(quotes, flow, fallbacks, default_model, group, anchored)| Gen {
+                        n,
+                        quotes,
+                        flow,
+                        fallbacks,
+                        default_model,
+                        group,
+                        anchored,
+                    },
+                )
         })
     }
 
     impl Gen {
         fn text(&self) -> String {
             let mut k = 0;
+            let anchored = self.anchored.clone();
+            // A reference: `*aN ` for an anchored alias (the space keeps `*aN :` a key).
             let mut next = |s: &str| {
                 k += 1;
-                q(s, self.quotes[k % self.quotes.len()])
+                match s
+                    .strip_prefix("router-")
+                    .and_then(|i| i.parse::<usize>().ok())
+                {
+                    Some(i) if anchored[i] => format!("*a{i} "),
+                    _ => q(s, self.quotes[k % self.quotes.len()]),
+                }
             };
             let name = |i: usize| format!("router-{i}");
             let mut t = String::from("# generated\nlitellm_base:\n  model_list:\n");
             for i in 0..self.n {
-                let m = next(&name(i));
+                let m = if self.anchored[i] {
+                    format!("&a{i} {}", q(&name(i), self.quotes[i % self.quotes.len()]))
+                } else {
+                    next(&name(i))
+                };
                 if self.flow[i % self.flow.len()] {
                     t += &format!(
                         "    - {{model_name: {m}, litellm_params: {{model: openai/{}}}}}\n",
