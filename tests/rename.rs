@@ -197,6 +197,18 @@ fn refusals() {
         "litellm_base:\n  model_list:\n    - model_name: &m router-default\n      litellm_params: {model: openai/x}\n      model_info: {description: *m}\n",
     )
     .unwrap();
+    let folded = tempfile::NamedTempFile::new().unwrap();
+    fs::write(
+        folded.path(),
+        "litellm_base:\n  model_list:\n    - model_name: router\n        default\n      litellm_params: {model: openai/x}\n",
+    )
+    .unwrap();
+    let folded = tempfile::NamedTempFile::new().unwrap();
+    fs::write(
+        folded.path(),
+        "litellm_base:\n  model_list:\n    - model_name: router\n        default\n      litellm_params: {model: openai/x}\n",
+    )
+    .unwrap();
     let g = good.to_str().unwrap();
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("not_an_alias", vec!["router-defualt", "x", "-c", g]),
@@ -224,6 +236,10 @@ fn refusals() {
         (
             "shared_anchor",
             vec!["router-default", "x", "-c", shared.path().to_str().unwrap()],
+        ),
+        (
+            "multi_line_scalar",
+            vec!["router default", "x", "-c", folded.path().to_str().unwrap()],
         ),
         (
             "bad_codex",

@@ -96,7 +96,8 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
                 at: r.text_span.into(),
             });
         };
-        let in_flow = flow.get(&r.text_span.start).copied().unwrap_or(false);
+        // Unknown context: assume flow, whose plain scalars are the stricter.
+        let in_flow = flow.get(&r.text_span.start).copied().unwrap_or(true);
         patches.push(span, yaml_scalar::write(new, style, in_flow));
         edited.insert(r.text_span);
     }
