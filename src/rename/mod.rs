@@ -190,3 +190,16 @@ fn paint(line: &str, colour: bool) -> String {
     };
     format!("\x1b[{code}m{body}\x1b[0m{nl}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::paint;
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert_eq!(paint("-old\n", false), "-old\n");
+        assert_eq!(paint("-old\n", true), "\x1b[31m-old\x1b[0m\n");
+        assert_eq!(paint("+new\n", true), "\x1b[32m+new\x1b[0m\n");
+        assert_eq!(paint(" same\n", true), " same\n");
+    }
+}
