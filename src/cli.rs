@@ -40,6 +40,8 @@ pub enum Command {
     Explain(commands::explain::Args),
     /// Print the JSON Schema of flowgate.yaml.
     Schema(commands::schema::Args),
+    /// Rename an alias everywhere it is referenced (dry run unless --write).
+    Rename(commands::rename::Args),
 }
 
 /// The `--config` option shared by commands that read one file.
@@ -56,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => commands::check::run(a),
         Command::Explain(a) => commands::explain::run(a),
         Command::Schema(a) => commands::schema::run(a),
+        Command::Rename(a) => commands::rename::run(a),
     };
     ExitCode::from(code)
 }

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod diag;
 pub mod load;
 pub mod model;
+pub mod rename;
 pub mod render;
 pub mod rules;
 pub mod schema;

@@ -1,0 +1,95 @@
+//! `fgc rename OLD NEW`: rename an alias in flowgate.yaml (and client files), dry run by
+//! default. See docs/rename.md.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cli::{DEFAULT_CONFIG, exit};
+use crate::rename::{self, FileKind, Request};
+use crate::render;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The alias to rename (a `model_list[].model_name`).
+    pub old: String,
+    /// The new name.
+    pub new: String,
+    /// The flowgate.yaml to change.
+    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// A Codex config.toml or profile file whose top-level `model` to rename (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub codex: Vec<PathBuf>,
+    /// A Claude Code settings.json whose model settings to rename (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub claude: Vec<PathBuf>,
+    /// Write the changes (all files or none). Without it, print the diff only.
+    #[arg(long)]
+    pub write: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let req = Request {
+        config: args.config,
+        old: args.old,
+        new: args.new,
+        codex: args.codex,
+        claude: args.claude,
+    };
+    let plan = match rename::plan(&req) {
+        Ok(p) => p,
+        Err(e) => return refuse(&e),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(plan.diff(render::stdout_colour()).as_bytes());
+    let mut err = std::io::stderr().lock();
+    for f in &plan.files {
+        for note in &f.notes {
+            let _ = writeln!(err, "note: {}: {note}", f.name);
+        }
+    }
+    let changed = plan.files.iter().filter(|f| f.changed()).count();
+    let verb = if args.write {
+        "renamed"
+    } else {
+        "would rename"
+    };
+    for f in &plan.files {
+        let kind = match f.kind {
+            FileKind::Config => "config",
+            FileKind::Codex => "codex",
+            FileKind::Claude => "claude",
+        };
+        let _ = writeln!(err, "{kind} {}: {}", f.name, f.summary);
+    }
+    if args.write {
+        if let Err(e) = plan.write() {
+            return refuse(&e);
+        }
+        let _ = writeln!(
+            err,
+            "{verb} `{}` to `{}` in {changed} file(s)",
+            req.old, req.new
+        );
+    } else {
+        let _ = writeln!(
+            err,
+            "{verb} `{}` to `{}` in {changed} file(s); dry run, run again with --write to apply",
+            req.old, req.new
+        );
+    }
+    exit::OK
+}
+
+fn refuse(e: &rename::RenameError) -> u8 {
+    let colour = render::stderr_colour();
+    let mut text = String::new();
+    if let Some(report) = e.check_report() {
+        text.push_str(&render::human(&report.source, &report.diagnostics, colour));
+    }
+    if render::handler(colour).render_report(&mut text, e).is_err() {
+        text.push_str(&format!("error: {e}\n"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    e.exit_code()
+}

@@ -1,0 +1,205 @@
+//! `fgc rename OLD NEW`: rename an alias everywhere it is referenced and nowhere else.
+//!
+//! The places come from the checker's symbol table ([`crate::model::Model::refs`]), never
+//! from a text search, so `openai/router-default` or a comment mentioning the alias stay as
+//! they are. Every file is changed by span patches on its original text ([`patch`]): the
+//! result differs from the original only inside the renamed scalars. The renamed
+//! flowgate.yaml is checked again in memory before anything is written.
+
+// A refusal is built once per process, on the way out; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod clients;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod name;
+pub mod patch;
+pub mod write;
+pub mod yaml_scalar;
+
+use std::path::{Path, PathBuf};
+
+pub use error::RenameError;
+
+use crate::check::check_path;
+use crate::source::{LoadError, SourceFile};
+
+/// What kind of file a change is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Codex,
+    Claude,
+}
+
+/// One file's planned change.
+#[derive(Debug)]
+pub struct FileChange {
+    pub kind: FileKind,
+    pub path: PathBuf,
+    pub name: String,
+    pub before: String,
+    pub after: String,
+    /// What changed, for the summary.
+    pub summary: String,
+    /// Places left alone on purpose (legacy Codex profiles), for the user to see.
+    pub notes: Vec<String>,
+}
+
+impl FileChange {
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// Everything a rename would change. Nothing is written until [`Plan::write`].
+#[derive(Debug)]
+pub struct Plan {
+    pub files: Vec<FileChange>,
+}
+
+/// What to rename, and in which files.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub config: PathBuf,
+    pub old: String,
+    pub new: String,
+    pub codex: Vec<PathBuf>,
+    pub claude: Vec<PathBuf>,
+}
+
+/// Compute every change, refusing on the first problem. No file is touched.
+pub fn plan(req: &Request) -> Result<Plan, RenameError> {
+    let loaded =
+        check_path(&req.config, &config::check_options()).map_err(|e| RenameError::Read {
+            path: req.config.clone(),
+            source: e.source,
+        })?;
+    let r = config::rename(&loaded, &req.old, &req.new)?;
+    let mut files = vec![FileChange {
+        kind: FileKind::Config,
+        path: req.config.clone(),
+        name: loaded.source.name.clone(),
+        before: loaded.source.text.to_string(),
+        after: r.after,
+        summary: format!(
+            "{} reference(s), {} scalar(s) rewritten",
+            r.references, r.edits
+        ),
+        notes: Vec::new(),
+    }];
+    for (kind, paths) in [
+        (FileKind::Codex, &req.codex),
+        (FileKind::Claude, &req.claude),
+    ] {
+        for path in paths {
+            let source = read(path)?;
+            let c = match kind {
+                FileKind::Codex => clients::codex(&source, &req.old, &req.new)?,
+                _ => clients::claude(&source, &req.old, &req.new)?,
+            };
+            files.push(FileChange {
+                kind,
+                path: path.clone(),
+                name: source.name.clone(),
+                before: source.text.to_string(),
+                after: c.after,
+                summary: if c.changed.is_empty() {
+                    format!("no value equal to `{}`", req.old)
+                } else {
+                    c.changed.join(", ")
+                },
+                notes: c.notes,
+            });
+        }
+    }
+    Ok(Plan { files })
+}
+
+fn read(path: &Path) -> Result<SourceFile, RenameError> {
+    SourceFile::read(path).map_err(|e| RenameError::Read {
+        path: path.to_path_buf(),
+        source: match e {
+            LoadError::Io(e) => e,
+            LoadError::TooLarge { bytes } => {
+                std::io::Error::other(format!("the file is {bytes} bytes, too large"))
+            }
+            LoadError::InvalidUtf8 { offset, .. } => {
+                std::io::Error::other(format!("not UTF-8 text (byte {offset})"))
+            }
+        },
+    })
+}
+
+impl Plan {
+    /// Write every changed file, all or none.
+    pub fn write(&self) -> Result<usize, RenameError> {
+        let files: Vec<_> = self
+            .files
+            .iter()
+            .filter(|f| f.changed())
+            .map(|f| write::Replace {
+                path: &f.path,
+                before: &f.before,
+                after: &f.after,
+            })
+            .collect();
+        write::write_all(&files)?;
+        Ok(files.len())
+    }
+
+    /// The unified diff of every changed file.
+    pub fn diff(&self, colour: bool) -> String {
+        let mut out = String::new();
+        for f in self.files.iter().filter(|f| f.changed()) {
+            let d = similar::TextDiff::from_lines(&f.before, &f.after);
+            let text = d
+                .unified_diff()
+                .header(&format!("a/{}", f.name), &format!("b/{}", f.name))
+                .to_string();
+            for line in text.split_inclusive('\n') {
+                out.push_str(&paint(line, colour));
+            }
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+fn paint(line: &str, colour: bool) -> String {
+    if !colour {
+        return line.to_owned();
+    }
+    let code = if line.starts_with("+++") || line.starts_with("---") {
+        "1"
+    } else if line.starts_with('+') {
+        "32"
+    } else if line.starts_with('-') {
+        "31"
+    } else if line.starts_with("@@") {
+        "36"
+    } else {
+        return line.to_owned();
+    };
+    let (body, nl) = match line.strip_suffix('\n') {
+        Some(b) => (b, "\n"),
+        None => (line, ""),
+    };
+    format!("\x1b[{code}m{body}\x1b[0m{nl}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paint;
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert_eq!(paint("-old\n", false), "-old\n");
+        assert_eq!(paint("-old\n", true), "\x1b[31m-old\x1b[0m\n");
+        assert_eq!(paint("+new\n", true), "\x1b[32m+new\x1b[0m\n");
+        assert_eq!(paint(" same\n", true), " same\n");
+    }
+}
