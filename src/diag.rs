@@ -100,7 +100,7 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let n = name.chars().count();
-    let max = (n / 3).clamp(1, 4);
+    let max = (n / 4).clamp(1, 3);
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
         let c = cand.len();

@@ -28,8 +28,19 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    pub(crate) fn new(source: SourceFile, node: Option<Node>, model: Option<Model>, diagnostics: Vec<Diagnostic>) -> Self {
-        Loaded { source, node, model, diagnostics, doc: OnceLock::new() }
+    pub(crate) fn new(
+        source: SourceFile,
+        node: Option<Node>,
+        model: Option<Model>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
+        Loaded {
+            source,
+            node,
+            model,
+            diagnostics,
+            doc: OnceLock::new(),
+        }
     }
 
     /// The document as JSON (for emitters: the blocks LiteLLM reads, unknown keys included).
@@ -61,7 +72,8 @@ pub fn load(source: SourceFile) -> Loaded {
     timer.mark("parse");
     let mut dups = Vec::new();
     node.duplicate_keys(&mut dups);
-    let mut diagnostics: Vec<Diagnostic> = dups.iter().map(rules::duplicate_key::diagnostic).collect();
+    let mut diagnostics: Vec<Diagnostic> =
+        dups.iter().map(rules::duplicate_key::diagnostic).collect();
     timer.mark("duplicates");
 
     // Fast path: a document that deserializes into the typed model is structurally valid
@@ -98,7 +110,10 @@ impl Timer {
 
     pub fn mark(&self, phase: &str) {
         if let Some(t) = self.0 {
-            eprintln!("fgc timing: {phase:<16} {:>8.2} ms", t.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "fgc timing: {phase:<16} {:>8.2} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
         }
     }
 }

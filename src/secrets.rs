@@ -158,14 +158,14 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
         }
     }
     for dep in model.deployments() {
-        if let Some(k) = &dep.litellm_params.api_key {
-            if let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty()) {
-                out.push(SecretSite {
-                    source: SecretSource::Env(var.to_string()),
-                    span: k.span,
-                    what: format!("the api_key of `{}`", dep.model_name),
-                });
-            }
+        if let Some(k) = &dep.litellm_params.api_key
+            && let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty())
+        {
+            out.push(SecretSite {
+                source: SecretSource::Env(var.to_string()),
+                span: k.span,
+                what: format!("the api_key of `{}`", dep.model_name),
+            });
         }
     }
     let mk = model
@@ -174,14 +174,14 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
         .as_ref()
         .and_then(|b| b.general_settings.as_ref())
         .and_then(|g| g.master_key.as_ref());
-    if let Some(k) = mk {
-        if let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty()) {
-            out.push(SecretSite {
-                source: SecretSource::Env(var.to_string()),
-                span: k.span,
-                what: "the gateway master_key".into(),
-            });
-        }
+    if let Some(k) = mk
+        && let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty())
+    {
+        out.push(SecretSite {
+            source: SecretSource::Env(var.to_string()),
+            span: k.span,
+            what: "the gateway master_key".into(),
+        });
     }
     out
 }

@@ -149,18 +149,27 @@ impl Node {
                 if entries.len() <= 16 {
                     for (i, (k, _)) in entries.iter().enumerate() {
                         if let Some((first, _)) = entries[..i].iter().find(|(f, _)| f.same_key(k)) {
-                            out.push(DuplicateKey { key: k.key_text(), first: first.span, second: k.span });
+                            out.push(DuplicateKey {
+                                key: k.key_text(),
+                                first: first.span,
+                                second: k.span,
+                            });
                         }
                     }
                 } else {
-                    let mut seen: HashMap<std::borrow::Cow<str>, Span> = HashMap::with_capacity(entries.len());
+                    let mut seen: HashMap<std::borrow::Cow<str>, Span> =
+                        HashMap::with_capacity(entries.len());
                     for (k, _) in entries {
                         let text = match &k.kind {
                             NodeKind::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
                             _ => std::borrow::Cow::Owned(k.key_text()),
                         };
                         if let Some(first) = seen.get(&text) {
-                            out.push(DuplicateKey { key: text.into_owned(), first: *first, second: k.span });
+                            out.push(DuplicateKey {
+                                key: text.into_owned(),
+                                first: *first,
+                                second: k.span,
+                            });
                         } else {
                             seen.insert(text, k.span);
                         }
@@ -181,8 +190,18 @@ pub const MAX_NODES: usize = 4_000_000;
 
 /// An open collection while the tree is built.
 enum Frame {
-    Seq { span: Span, anchor: usize, items: Vec<Node> },
-    Map { span: Span, anchor: usize, entries: Vec<(Node, Node)>, key: Option<Node>, merges: Vec<usize> },
+    Seq {
+        span: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        span: Span,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        merges: Vec<usize>,
+    },
 }
 
 struct Builder<'t> {
@@ -207,7 +226,9 @@ impl Builder<'_> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
             return Err(ParseError {
-                message: format!("more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"),
+                message: format!(
+                    "more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"
+                ),
                 span: at,
             });
         }
@@ -222,12 +243,20 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => {
                 if self.root.is_some() {
-                    return Err(ParseError { message: "more than one root node".into(), span: node.span });
+                    return Err(ParseError {
+                        message: "more than one root node".into(),
+                        span: node.span,
+                    });
                 }
                 self.root = Some(node);
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, merges, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            }) => match key.take() {
                 None => {
                     *key = Some(node);
                     self.pending_merge = merge_key;
@@ -247,13 +276,20 @@ impl Builder<'_> {
 /// Byte offset of a marker (the parser reports one for string input; fall back to chars).
 fn byte_offset(text: &str, m: &granit_parser::Marker) -> usize {
     m.byte_offset()
-        .unwrap_or_else(|| text.char_indices().nth(m.index()).map_or(text.len(), |(i, _)| i))
+        .unwrap_or_else(|| {
+            text.char_indices()
+                .nth(m.index())
+                .map_or(text.len(), |(i, _)| i)
+        })
         .min(text.len())
 }
 
 /// Apply YAML merge keys (`<<: *base`, `<<: [*a, *b]`): entries of the merged mappings that
 /// the mapping does not set itself are added, in order.
-fn apply_merges(entries: Vec<(Node, Node)>, merges: &[usize]) -> Result<Vec<(Node, Node)>, ParseError> {
+fn apply_merges(
+    entries: Vec<(Node, Node)>,
+    merges: &[usize],
+) -> Result<Vec<(Node, Node)>, ParseError> {
     let mut own = Vec::with_capacity(entries.len());
     let mut sources = Vec::new();
     for (i, e) in entries.into_iter().enumerate() {
@@ -266,7 +302,9 @@ fn apply_merges(entries: Vec<(Node, Node)>, merges: &[usize]) -> Result<Vec<(Nod
     for (k, v) in sources {
         let maps: Vec<Node> = match v.kind {
             NodeKind::Map(_) => vec![v],
-            NodeKind::Seq(items) if items.iter().all(|n| matches!(n.kind, NodeKind::Map(_))) => items,
+            NodeKind::Seq(items) if items.iter().all(|n| matches!(n.kind, NodeKind::Map(_))) => {
+                items
+            }
             _ => {
                 return Err(ParseError {
                     message: "a merge key `<<` needs a mapping or a list of mappings".into(),
@@ -293,7 +331,9 @@ fn plain_scalar(v: &str) -> NodeKind {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
         "true" | "True" | "TRUE" => return NodeKind::Bool(true),
         "false" | "False" | "FALSE" => return NodeKind::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return NodeKind::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return NodeKind::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
         _ => {}
@@ -303,33 +343,41 @@ fn plain_scalar(v: &str) -> NodeKind {
         return NodeKind::Str(v.to_owned());
     }
     let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(i) = v.parse::<i64>() {
-            return NodeKind::Int(i);
-        }
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(i) = v.parse::<i64>()
+    {
+        return NodeKind::Int(i);
     }
-    if let Some(h) = v.strip_prefix("0x").filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit())) {
-        if let Ok(i) = i64::from_str_radix(h, 16) {
-            return NodeKind::Int(i);
-        }
+    if let Some(h) = v
+        .strip_prefix("0x")
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        && let Ok(i) = i64::from_str_radix(h, 16)
+    {
+        return NodeKind::Int(i);
     }
-    if let Some(o) = v.strip_prefix("0o").filter(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b))) {
-        if let Ok(i) = i64::from_str_radix(o, 8) {
-            return NodeKind::Int(i);
-        }
+    if let Some(o) = v
+        .strip_prefix("0o")
+        .filter(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+        && let Ok(i) = i64::from_str_radix(o, 8)
+    {
+        return NodeKind::Int(i);
     }
     let is_float = digits.bytes().any(|b| b.is_ascii_digit())
-        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
-    if is_float {
-        if let Ok(f) = v.parse::<f64>() {
-            return NodeKind::Float(f);
-        }
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if is_float && let Ok(f) = v.parse::<f64>() {
+        return NodeKind::Float(f);
     }
     NodeKind::Str(v.to_owned())
 }
 
 fn too_deep(span: Span) -> ParseError {
-    ParseError { message: format!("nesting deeper than {MAX_DEPTH} levels"), span }
+    ParseError {
+        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+        span,
+    }
 }
 
 /// Parse one YAML document into a spanned tree. `offset` is added to every span (the BOM).
@@ -352,7 +400,10 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
     while let Some(ev) = parser.next_event() {
         let (ev, sp) = ev.map_err(|e| {
             let at = byte_offset(text, e.marker()) + offset;
-            ParseError { message: e.info(), span: Span::new(at, at) }
+            ParseError {
+                message: e.info(),
+                span: Span::new(at, at),
+            }
         })?;
         let span = b.span(&sp);
         match ev {
@@ -360,7 +411,8 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
                 documents += 1;
                 if documents > 1 {
                     return Err(ParseError {
-                        message: "more than one YAML document: flowgate.yaml holds exactly one".into(),
+                        message: "more than one YAML document: flowgate.yaml holds exactly one"
+                            .into(),
                         span,
                     });
                 }
@@ -374,30 +426,74 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
                 } else {
                     NodeKind::Str(v.into_owned())
                 };
-                b.push(Node { span, def: None, kind }, anchor, merge)?;
+                b.push(
+                    Node {
+                        span,
+                        def: None,
+                        kind,
+                    },
+                    anchor,
+                    merge,
+                )?;
             }
             Event::SequenceStart(_, anchor, _) => {
                 if b.stack.len() >= MAX_DEPTH {
                     return Err(too_deep(span));
                 }
                 b.count(1, span)?;
-                b.stack.push(Frame::Seq { span, anchor, items: Vec::new() });
+                b.stack.push(Frame::Seq {
+                    span,
+                    anchor,
+                    items: Vec::new(),
+                });
             }
             Event::MappingStart(_, anchor, _) => {
                 if b.stack.len() >= MAX_DEPTH {
                     return Err(too_deep(span));
                 }
                 b.count(1, span)?;
-                b.stack.push(Frame::Map { span, anchor, entries: Vec::new(), key: None, merges: Vec::new() });
+                b.stack.push(Frame::Map {
+                    span,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    merges: Vec::new(),
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match b.stack.pop() {
-                    Some(Frame::Seq { span, anchor, items }) => {
-                        (Node { span, def: None, kind: NodeKind::Seq(items) }, anchor)
-                    }
-                    Some(Frame::Map { span, anchor, entries, merges, .. }) => {
-                        let entries = if merges.is_empty() { entries } else { apply_merges(entries, &merges)? };
-                        (Node { span, def: None, kind: NodeKind::Map(entries) }, anchor)
+                    Some(Frame::Seq {
+                        span,
+                        anchor,
+                        items,
+                    }) => (
+                        Node {
+                            span,
+                            def: None,
+                            kind: NodeKind::Seq(items),
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        span,
+                        anchor,
+                        entries,
+                        merges,
+                        ..
+                    }) => {
+                        let entries = if merges.is_empty() {
+                            entries
+                        } else {
+                            apply_merges(entries, &merges)?
+                        };
+                        (
+                            Node {
+                                span,
+                                def: None,
+                                kind: NodeKind::Map(entries),
+                            },
+                            anchor,
+                        )
                     }
                     None => continue,
                 };
@@ -405,15 +501,30 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
             }
             Event::Alias(id) => {
                 let Some((target, size)) = b.anchors.get(&id).map(|(n, s)| (n.clone(), *s)) else {
-                    return Err(ParseError { message: "alias to an unknown anchor".into(), span });
+                    return Err(ParseError {
+                        message: "alias to an unknown anchor".into(),
+                        span,
+                    });
                 };
                 b.count(size, span)?;
-                b.push(Node { span, def: Some(target.span), kind: target.kind }, 0, false)?;
+                b.push(
+                    Node {
+                        span,
+                        def: Some(target.span),
+                        kind: target.kind,
+                    },
+                    0,
+                    false,
+                )?;
             }
             _ => {}
         }
     }
-    Ok(b.root.unwrap_or(Node { span: Span::new(offset, offset), def: None, kind: NodeKind::Null }))
+    Ok(b.root.unwrap_or(Node {
+        span: Span::new(offset, offset),
+        def: None,
+        kind: NodeKind::Null,
+    }))
 }
 
 impl Node {

@@ -14,16 +14,15 @@ pub fn effective_block(doc: &Value, block: &str, profile: Option<&str>) -> Map<S
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    if let Some(p) = profile {
-        if let Some(over) = doc
+    if let Some(p) = profile
+        && let Some(over) = doc
             .get("profiles")
             .and_then(|ps| ps.get(p))
             .and_then(|p| p.get(block))
             .and_then(Value::as_object)
-        {
-            for (k, v) in over {
-                out.insert(k.clone(), v.clone());
-            }
+    {
+        for (k, v) in over {
+            out.insert(k.clone(), v.clone());
         }
     }
     out

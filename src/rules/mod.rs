@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-
 use crate::diag::{Diagnostic, Severity, did_you_mean};
 use crate::model::Model;
 use crate::model::checked::Scope;
@@ -179,7 +178,12 @@ impl<'a> Ctx<'a> {
 }
 
 /// Run every semantic rule over a model.
-pub fn run(model: &Model, source: &SourceFile, node: &Node, opts: &CheckOptions) -> Vec<Diagnostic> {
+pub fn run(
+    model: &Model,
+    source: &SourceFile,
+    node: &Node,
+    opts: &CheckOptions,
+) -> Vec<Diagnostic> {
     let mut cx = Ctx {
         model,
         source,

@@ -28,8 +28,8 @@ pub fn check(cx: &mut Ctx) {
     } else {
         format!("profiles: {}", names.join(", "))
     };
-    if let Some(dp) = &model.raw.default_profile {
-        if !model.profiles.contains_key(dp.as_str()) {
+    if let Some(dp) = &model.raw.default_profile
+        && !model.profiles.contains_key(dp.as_str()) {
             let help = match did_you_mean(dp.as_str(), names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? ({listing})"),
                 None => listing.clone(),
@@ -40,9 +40,8 @@ pub fn check(cx: &mut Ctx) {
                     .help(help),
             );
         }
-    }
-    if let Some(sel) = cx.opts.profile.clone() {
-        if !model.profiles.contains_key(&sel) {
+    if let Some(sel) = cx.opts.profile.clone()
+        && !model.profiles.contains_key(&sel) {
             let help = match did_you_mean(&sel, names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? ({listing})"),
                 None => listing,
@@ -55,5 +54,4 @@ pub fn check(cx: &mut Ctx) {
             }
             cx.report(d);
         }
-    }
 }

@@ -46,6 +46,7 @@ pub fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path(root().join("snapshots"));
     s.set_prepend_module_to_snapshot(false);
+    s.add_filter(&regex_escape(&root().display().to_string()), "[ROOT]");
     s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
     s.add_filter(r"/tmp/[A-Za-z0-9_.-]*fgc[A-Za-z0-9_.-]*", "[TMP]");
     s
@@ -54,4 +55,8 @@ pub fn settings() -> insta::Settings {
 /// Run `f` with the snapshot settings bound.
 pub fn with_settings<R>(f: impl FnOnce() -> R) -> R {
     settings().bind(f)
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if c.is_ascii_alphanumeric() || c == '/' || c == '_' { vec![c] } else { vec!['\\', c] }).collect()
 }
