@@ -185,8 +185,9 @@ impl Node {
     }
 }
 
-/// Most nodes one document may produce, aliases expanded: bounds "billion laughs" files.
-pub const MAX_NODES: usize = 4_000_000;
+/// Most nodes YAML aliases (`*name`) may add by expansion: bounds "billion laughs" files.
+/// Nodes written out in the file are bounded by the file size limit instead.
+pub const MAX_ALIAS_NODES: usize = 200_000;
 
 /// An open collection while the tree is built.
 enum Frame {
@@ -222,13 +223,11 @@ impl Builder<'_> {
         Span::new(start + self.offset, end + self.offset)
     }
 
-    fn count(&mut self, n: usize, at: Span) -> Result<(), ParseError> {
+    fn count_alias(&mut self, n: usize, at: Span) -> Result<(), ParseError> {
         self.nodes += n;
-        if self.nodes > MAX_NODES {
+        if self.nodes > MAX_ALIAS_NODES {
             return Err(ParseError {
-                message: format!(
-                    "more than {MAX_NODES} nodes once aliases are expanded (an alias bomb?)"
-                ),
+                message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
                 span: at,
             });
         }
@@ -418,7 +417,6 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
                 }
             }
             Event::Scalar(v, style, anchor, tag) => {
-                b.count(1, span)?;
                 let str_tag = tag.as_ref().is_some_and(|t| t.to_string().ends_with("str"));
                 let merge = style == ScalarStyle::Plain && v == "<<" && tag.is_none();
                 let kind = if style == ScalarStyle::Plain && !str_tag {
@@ -440,7 +438,6 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
                 if b.stack.len() >= MAX_DEPTH {
                     return Err(too_deep(span));
                 }
-                b.count(1, span)?;
                 b.stack.push(Frame::Seq {
                     span,
                     anchor,
@@ -451,7 +448,6 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
                 if b.stack.len() >= MAX_DEPTH {
                     return Err(too_deep(span));
                 }
-                b.count(1, span)?;
                 b.stack.push(Frame::Map {
                     span,
                     anchor,
@@ -506,7 +502,7 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
                         span,
                     });
                 };
-                b.count(size, span)?;
+                b.count_alias(size, span)?;
                 b.push(
                     Node {
                         span,

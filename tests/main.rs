@@ -3,4 +3,6 @@
 mod common;
 
 mod check;
+mod generated;
+mod hostile;
 mod rename;

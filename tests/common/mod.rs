@@ -14,8 +14,11 @@ pub fn root() -> PathBuf {
 pub fn fgc() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fgc"));
     c.current_dir(root());
+    // A clean environment: no secrets or settings of the machine running the tests leak in.
+    c.env_clear();
+    c.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    c.env("HOME", root().join("target/test-home"));
     c.env("NO_COLOR", "1");
-    c.env_remove("RUST_LOG");
     c
 }
 
