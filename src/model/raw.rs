@@ -159,11 +159,8 @@ pub struct Auth {
 #[serde(untagged)]
 pub enum GroupAliasTarget {
     Alias(String),
-    Detailed {
-        model: Sp<String>,
-        #[serde(default)]
-        hidden: Option<bool>,
-    },
+    /// `hidden` is required: LiteLLM 1.106 fails to start without it (`KeyError: 'hidden'`).
+    Detailed { model: Sp<String>, hidden: bool },
 }
 
 impl<'de> Deserialize<'de> for GroupAliasTarget {
@@ -183,11 +180,12 @@ impl<'de> Deserialize<'de> for GroupAliasTarget {
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "model" => model = Some(map.next_value()?),
-                        "hidden" => hidden = map.next_value()?,
+                        "hidden" => hidden = Some(map.next_value()?),
                         other => return Err(de::Error::unknown_field(other, &["model", "hidden"])),
                     }
                 }
                 let model = model.ok_or_else(|| de::Error::missing_field("model"))?;
+                let hidden = hidden.ok_or_else(|| de::Error::missing_field("hidden"))?;
                 Ok(GroupAliasTarget::Detailed { model, hidden })
             }
         }
@@ -279,9 +277,9 @@ open_block! {
         /// Aliases tried for any alias without a fallback of its own.
         default_fallbacks: Sp<Vec<Sp<String>>>,
         num_retries: Sp<u32>,
+        /// Seconds before a request times out (LiteLLM reads it only here).
         request_timeout: Sp<f64>,
         allowed_fails: Sp<u32>,
-        cooldown_time: Sp<f64>,
         drop_params: Sp<bool>,
     }
 }

@@ -1,6 +1,6 @@
 //! ## What it does
-//! Reports a gateway key (`general_settings.master_key`) that LiteLLM refuses: empty, not
-//! starting with `sk-`, or a publicly known example key such as `sk-1234`. For
+//! Reports a gateway key (`general_settings.master_key`) that LiteLLM refuses: empty, or a
+//! publicly known example key such as `sk-1234`. For
 //! `os.environ/VAR`, the variable's value is checked when it is set.
 //!
 //! ## Why it matters
@@ -32,8 +32,6 @@ pub fn refusal(key: &str) -> Option<&'static str> {
         Some("it is empty")
     } else if KNOWN_EXAMPLE_KEYS.contains(&key) {
         Some("it is a publicly known example key")
-    } else if !key.starts_with("sk-") {
-        Some("LiteLLM requires it to start with `sk-`")
     } else {
         None
     }

@@ -81,6 +81,14 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
                     .primary(target.span, format!("expected {expected}")),
                 );
             }
+            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+                let mut d = Diagnostic::new(Code::InvalidValue, format!("`{name}` has none of the allowed forms"))
+                    .primary(target.span, "not allowed here");
+                if let Some(desc) = schema_at(&path).and_then(|s| s.get("description")).and_then(Value::as_str) {
+                    d = d.help(desc.replace('\n', " "));
+                }
+                out.push(d);
+            }
             _ => {
                 let subject = if name.is_empty() {
                     "the document".to_string()
@@ -167,6 +175,15 @@ fn found_name(node: &Node) -> &'static str {
 
 /// The keys the schema allows for the object at `instance_path`.
 fn allowed_keys(instance_path: &str) -> Vec<String> {
+    schema_at(instance_path)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The (resolved) schema that applies at `instance_path`.
+fn schema_at(instance_path: &str) -> Option<&'static Value> {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     let root = SCHEMA.get_or_init(schema::schema_value);
     let mut cur = Some(resolve(root, root));
@@ -180,25 +197,14 @@ fn allowed_keys(instance_path: &str) -> Vec<String> {
             .or_else(|| s.get("items"))
             .map(|v| resolve(root, v));
     }
-    cur.and_then(|s| s.get("properties"))
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+    cur
 }
 
-/// Follow `$ref` and the `anyOf: [T, null]` that optional fields produce.
+/// Follow `$ref`s.
 fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
     for _ in 0..8 {
         if let Some(r) = s.get("$ref").and_then(Value::as_str) {
             match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
-                Some(t) => s = t,
-                None => return s,
-            }
-        } else if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
-            match any
-                .iter()
-                .find(|v| v.get("type").and_then(Value::as_str) != Some("null"))
-            {
                 Some(t) => s = t,
                 None => return s,
             }

@@ -3,8 +3,9 @@
 //!
 //! ## Why it matters
 //! LiteLLM's router rejects an unknown strategy when the proxy starts, so the gateway does not
-//! come up. Known: `simple-shuffle` (default), `least-busy`, `usage-based-routing`,
-//! `usage-based-routing-v2`, `latency-based-routing`, `cost-based-routing`.
+//! come up (`ValueError` at start-up). Known: `simple-shuffle` (default), `least-busy`,
+//! `usage-based-routing`, `usage-based-routing-v2`, `latency-based-routing`,
+//! `cost-based-routing`, `provider-budget-routing`, `lar1`.
 //!
 //! ## Example
 //! ```yaml
@@ -19,13 +20,16 @@ use super::Ctx;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::rules::Code;
 
-pub const STRATEGIES: [&str; 6] = [
+/// The strategies LiteLLM 1.106's router accepts (`Router.routing_strategy_init`).
+pub const STRATEGIES: [&str; 8] = [
     "simple-shuffle",
     "least-busy",
     "usage-based-routing",
     "usage-based-routing-v2",
     "latency-based-routing",
     "cost-based-routing",
+    "provider-budget-routing",
+    "lar1",
 ];
 
 pub fn check(cx: &mut Ctx) {
