@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io::IsTerminal;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Severity};
@@ -46,7 +46,7 @@ pub fn handler(colour: bool) -> GraphicalReportHandler {
 
 struct Report<'a> {
     d: &'a Diagnostic,
-    src: Option<&'a NamedSource<String>>,
+    src: Option<&'a SourceFile>,
     len: usize,
 }
 
@@ -112,13 +112,12 @@ impl miette::Diagnostic for Report<'_> {
 
 /// Render the diagnostics of one file as miette reports.
 pub fn human(source: &SourceFile, diags: &[Diagnostic], colour: bool) -> String {
-    let src = NamedSource::new(source.name.clone(), source.text.to_string());
     let h = handler(colour);
     let mut out = String::new();
     for d in diags {
         let r = Report {
             d,
-            src: Some(&src),
+            src: Some(source),
             len: source.text.len(),
         };
         let mut s = String::new();

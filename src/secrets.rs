@@ -148,11 +148,12 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
                     span: f.span,
                     what: format!("credential `{name}`"),
                 }),
-                (None, Some(e)) if crate::rules::invalid_credential::is_env_name(e.as_str()) => out.push(SecretSite {
-                    source: SecretSource::Env(e.value.clone()),
-                    span: e.span,
-                    what: format!("credential `{name}`"),
-                }),
+                (None, Some(e)) if crate::rules::invalid_credential::is_env_name(e.as_str()) => out
+                    .push(SecretSite {
+                        source: SecretSource::Env(e.value.clone()),
+                        span: e.span,
+                        what: format!("credential `{name}`"),
+                    }),
                 _ => {}
             }
         }

@@ -110,3 +110,47 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
         .filter(|(_, b)| *b == b'\n')
         .map(|(i, _)| i + 1)
 }
+
+/// Reading snippets for reports through the line index, instead of miette's default scan from
+/// the start of the file for every label (which made reports on large files slow).
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text = self.text.as_bytes();
+        let (s, len) = (span.offset(), span.len());
+        if s + len > text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let line_of = |off: usize| match self.line_starts.binary_search(&off) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let first = line_of(s);
+        let last = line_of((s + len).saturating_sub(1).max(s));
+        let lines = self.line_starts.len();
+        let start_line = first.saturating_sub(context_lines_before);
+        let end_line = (last + context_lines_after).min(lines - 1);
+        let (start, column) = if context_lines_before == 0 {
+            (s, s - self.line_starts[first])
+        } else {
+            (self.line_starts[start_line], 0)
+        };
+        let end = if end_line + 1 < lines {
+            self.line_starts[end_line + 1]
+        } else {
+            text.len()
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            &text[start..end],
+            (start, end - start).into(),
+            start_line,
+            column,
+            end_line + 1,
+        )))
+    }
+}

@@ -227,7 +227,9 @@ impl Builder<'_> {
         self.nodes += n;
         if self.nodes > MAX_ALIAS_NODES {
             return Err(ParseError {
-                message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
+                message: format!(
+                    "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"
+                ),
                 span: at,
             });
         }

@@ -15,7 +15,13 @@ fn examples_check_clean() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "yaml") {
             let out = run(&["check", path.to_str().unwrap()]);
-            assert_eq!(out.status.code(), Some(0), "{}:\n{}", path.display(), transcript(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}:\n{}",
+                path.display(),
+                transcript(&out)
+            );
             assert!(!stdout(&out).contains('×'), "{}", transcript(&out));
         }
     }
@@ -50,11 +56,23 @@ fn every_code_has_a_fixture_or_a_test() {
     let mut text = String::new();
     for entry in fs::read_dir(root().join("snapshots")).unwrap() {
         let p = entry.unwrap().path();
-        if p.file_name().unwrap().to_str().unwrap().starts_with("invalid_fixtures") {
+        if p.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("invalid_fixtures")
+        {
             text.push_str(&fs::read_to_string(p).unwrap());
         }
     }
-    let elsewhere = ["file-too-large", "invalid-utf8", "missing-secret", "empty-secret", "secret-file-permissions", "unknown-profile"];
+    let elsewhere = [
+        "file-too-large",
+        "invalid-utf8",
+        "missing-secret",
+        "empty-secret",
+        "secret-file-permissions",
+        "unknown-profile",
+    ];
     for code in fgc::rules::Code::ALL {
         let name = code.as_str();
         assert!(
@@ -66,7 +84,12 @@ fn every_code_has_a_fixture_or_a_test() {
 
 #[test]
 fn json_format_is_stable() {
-    let out = run(&["check", "--format", "json", "tests/fixtures/invalid/self-fallback.yaml"]);
+    let out = run(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/invalid/self-fallback.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], 1);
@@ -76,7 +99,12 @@ fn json_format_is_stable() {
 
 #[test]
 fn github_format() {
-    let out = run(&["check", "--format", "github", "tests/fixtures/invalid/undefined-alias.yaml"]);
+    let out = run(&[
+        "check",
+        "--format",
+        "github",
+        "tests/fixtures/invalid/undefined-alias.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     with_settings(|| insta::assert_snapshot!("check_github", stdout(&out)));
 }
@@ -84,8 +112,16 @@ fn github_format() {
 #[test]
 fn exit_codes() {
     // Clean (warnings only) -> 0; --deny-warnings -> 1; missing file -> 2; bad usage -> 2.
-    assert_eq!(run(&["check", "examples/flowgate.yaml"]).status.code(), Some(0));
-    assert_eq!(run(&["check", "--deny-warnings", "examples/flowgate.yaml"]).status.code(), Some(1));
+    assert_eq!(
+        run(&["check", "examples/flowgate.yaml"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "--deny-warnings", "examples/flowgate.yaml"])
+            .status
+            .code(),
+        Some(1)
+    );
     let missing = run(&["check", "no/such/flowgate.yaml"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read no/such/flowgate.yaml"));
@@ -100,7 +136,11 @@ fn default_config_path_and_several_files() {
     assert_eq!(out.status.code(), Some(2), "no config/flowgate.yaml here");
     assert!(String::from_utf8_lossy(&out.stderr).contains("config/flowgate.yaml"));
     fs::create_dir(dir.path().join("config")).unwrap();
-    fs::copy(root().join("examples/router-default.yaml"), dir.path().join("config/flowgate.yaml")).unwrap();
+    fs::copy(
+        root().join("examples/router-default.yaml"),
+        dir.path().join("config/flowgate.yaml"),
+    )
+    .unwrap();
     assert_eq!(run_in(dir.path(), &["check"]).status.code(), Some(0));
 
     let out = run(&[
@@ -110,7 +150,11 @@ fn default_config_path_and_several_files() {
         "tests/fixtures/invalid/duplicate-fallback-key.yaml",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).ends_with("2 errors, 3 warnings in 3 files\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("2 errors, 3 warnings in 3 files\n"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -119,7 +163,13 @@ fn profile_option() {
     assert_eq!(out.status.code(), Some(1));
     with_settings(|| insta::assert_snapshot!("check_unknown_profile_option", transcript(&out)));
     // Checking one profile skips the cycle that only another profile has.
-    let out = run(&["check", "--profile", "balanced", "--deny-warnings", "tests/fixtures/invalid/fallback-cycle.yaml"]);
+    let out = run(&[
+        "check",
+        "--profile",
+        "balanced",
+        "--deny-warnings",
+        "tests/fixtures/invalid/fallback-cycle.yaml",
+    ]);
     assert!(stdout(&out).contains("fallback-cycle"));
 }
 
@@ -160,7 +210,10 @@ litellm_base:
     let out = run_in(dir.path(), &["check", "config/flowgate.yaml"]);
     let text = transcript(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(!text.contains("sk-local-secret-value"), "a secret was printed:\n{text}");
+    assert!(
+        !text.contains("sk-local-secret-value"),
+        "a secret was printed:\n{text}"
+    );
     with_settings(|| insta::assert_snapshot!("check_credential_files", text));
 }
 

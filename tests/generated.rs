@@ -15,7 +15,10 @@ fn check_generated(rel: &str, want: &str) {
         fs::write(&path, want).unwrap();
         return;
     }
-    let diff = similar::TextDiff::from_lines(&have, want).unified_diff().header(rel, "generated").to_string();
+    let diff = similar::TextDiff::from_lines(&have, want)
+        .unified_diff()
+        .header(rel, "generated")
+        .to_string();
     panic!("{rel} is stale; run `FGC_BLESS=1 cargo test` to regenerate it:\n{diff}");
 }
 
@@ -33,21 +36,41 @@ fn rules_reference_is_current() {
 fn fgc_schema_prints_the_committed_schema() {
     let out = crate::common::run(&["schema"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), fgc::schema::schema_text());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        fgc::schema::schema_text()
+    );
 }
 
 /// The schema and the typed model agree: every valid file passes the schema too.
 #[test]
 fn schema_accepts_every_valid_file() {
-    let mut files: Vec<_> = fs::read_dir(root().join("examples")).unwrap().map(|e| e.unwrap().path()).collect();
-    files.extend(fs::read_dir(root().join("tests/fixtures/valid")).unwrap().map(|e| e.unwrap().path()));
-    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+    let mut files: Vec<_> = fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.extend(
+        fs::read_dir(root().join("tests/fixtures/valid"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    {
         let text = fs::read_to_string(path).unwrap();
         let text = text.trim_start_matches('\u{feff}');
         let node = fgc::yaml::parse(text, 0).unwrap();
         let doc = fgc::schema::prune_nulls(&node.to_json());
-        let doc = if doc.is_null() { serde_json::json!({}) } else { doc };
-        let errors: Vec<String> = fgc::schema::validator().iter_errors(&doc).map(|e| e.to_string()).collect();
+        let doc = if doc.is_null() {
+            serde_json::json!({})
+        } else {
+            doc
+        };
+        let errors: Vec<String> = fgc::schema::validator()
+            .iter_errors(&doc)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
 }

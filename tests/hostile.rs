@@ -10,7 +10,10 @@ use proptest::prelude::*;
 use crate::common::{run, run_in, transcript};
 
 fn check_text(text: &str) -> fgc::load::Loaded {
-    fgc::check::check_source(SourceFile::new("input.yaml", "input.yaml", text), &CheckOptions::default())
+    fgc::check::check_source(
+        SourceFile::new("input.yaml", "input.yaml", text),
+        &CheckOptions::default(),
+    )
 }
 
 fn codes(l: &fgc::load::Loaded) -> Vec<&'static str> {
@@ -19,21 +22,37 @@ fn codes(l: &fgc::load::Loaded) -> Vec<&'static str> {
 
 #[test]
 fn billion_laughs_is_refused_quickly() {
-    let mut y = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut y = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for (i, c) in "bcdefghijk".chars().enumerate() {
         let prev = (b'a' + i as u8) as char;
-        y.push_str(&format!("{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        y.push_str(&format!(
+            "{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
     }
     let t = Instant::now();
     let l = check_text(&y);
-    assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        t.elapsed()
+    );
     assert_eq!(codes(&l), ["yaml-syntax"]);
-    assert!(l.diagnostics[0].message.contains("alias"), "{}", l.diagnostics[0].message);
+    assert!(
+        l.diagnostics[0].message.contains("alias"),
+        "{}",
+        l.diagnostics[0].message
+    );
 }
 
 #[test]
 fn deep_nesting_is_refused() {
-    for y in ["[".repeat(100_000), "a:\n".to_string() + &"  - ".repeat(2000) + "x", "{a: ".repeat(10_000)] {
+    for y in [
+        "[".repeat(100_000),
+        "a:\n".to_string() + &"  - ".repeat(2000) + "x",
+        "{a: ".repeat(10_000),
+    ] {
         let l = check_text(&y);
         assert_eq!(codes(&l), ["yaml-syntax"], "{}", l.diagnostics[0].message);
     }
@@ -55,11 +74,18 @@ fn a_100_mb_file_is_refused_before_reading() {
 #[test]
 fn invalid_utf8_points_at_the_byte() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("latin1.yaml"), b"# caf\xe9\nlitellm_base: {}\n").unwrap();
+    fs::write(
+        dir.path().join("latin1.yaml"),
+        b"# caf\xe9\nlitellm_base: {}\n",
+    )
+    .unwrap();
     let out = run_in(dir.path(), &["check", "latin1.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("invalid-utf8") && text.contains("offset 5"), "{text}");
+    assert!(
+        text.contains("invalid-utf8") && text.contains("offset 5"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -88,10 +114,32 @@ fn the_cli_survives_garbage() {
 /// YAML built from the keys fgc knows, nested at random, with random scalars.
 fn yamlish() -> impl Strategy<Value = String> {
     let key = prop::sample::select(vec![
-        "litellm_base", "model_list", "model_name", "litellm_params", "model", "profiles", "p",
-        "litellm_settings", "router_settings", "fallbacks", "default_fallbacks", "integration",
-        "default_model", "credentials", "upstream", "file", "env", "services", "port", "host",
-        "api_key_ref", "api_key", "general_settings", "master_key", "model_group_alias", "<<",
+        "litellm_base",
+        "model_list",
+        "model_name",
+        "litellm_params",
+        "model",
+        "profiles",
+        "p",
+        "litellm_settings",
+        "router_settings",
+        "fallbacks",
+        "default_fallbacks",
+        "integration",
+        "default_model",
+        "credentials",
+        "upstream",
+        "file",
+        "env",
+        "services",
+        "port",
+        "host",
+        "api_key_ref",
+        "api_key",
+        "general_settings",
+        "master_key",
+        "model_group_alias",
+        "<<",
     ]);
     let scalar = prop_oneof![
         Just("a".to_string()),

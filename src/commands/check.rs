@@ -63,6 +63,9 @@ pub fn run(args: Args) -> u8 {
             }
         };
         let _ = out.write_all(text.as_bytes());
+        // The process is about to exit: freeing a large tree node by node costs time and
+        // gains nothing.
+        std::mem::forget(loaded);
     }
     match args.format {
         Format::Json => {

@@ -160,7 +160,10 @@ pub struct Auth {
 pub enum GroupAliasTarget {
     Alias(String),
     /// `hidden` is required: LiteLLM 1.106 fails to start without it (`KeyError: 'hidden'`).
-    Detailed { model: Sp<String>, hidden: bool },
+    Detailed {
+        model: Sp<String>,
+        hidden: bool,
+    },
 }
 
 impl<'de> Deserialize<'de> for GroupAliasTarget {

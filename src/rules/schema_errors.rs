@@ -82,9 +82,15 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
                 );
             }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-                let mut d = Diagnostic::new(Code::InvalidValue, format!("`{name}` has none of the allowed forms"))
-                    .primary(target.span, "not allowed here");
-                if let Some(desc) = schema_at(&path).and_then(|s| s.get("description")).and_then(Value::as_str) {
+                let mut d = Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("`{name}` has none of the allowed forms"),
+                )
+                .primary(target.span, "not allowed here");
+                if let Some(desc) = schema_at(&path)
+                    .and_then(|s| s.get("description"))
+                    .and_then(Value::as_str)
+                {
                     d = d.help(desc.replace('\n', " "));
                 }
                 out.push(d);

@@ -61,5 +61,13 @@ pub fn with_settings<R>(f: impl FnOnce() -> R) -> R {
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_ascii_alphanumeric() || c == '/' || c == '_' { vec![c] } else { vec!['\\', c] }).collect()
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
 }
