@@ -14,12 +14,14 @@
 use super::Ctx;
 use crate::diag::Diagnostic;
 use crate::rules::Code;
-use crate::secrets::{self, SecretState};
+use crate::secrets::SecretState;
 
 pub fn check(cx: &mut Ctx) {
-    let dir = cx.source.dir();
-    for site in secrets::sites(cx.model, &dir) {
-        if secrets::inspect(&site.source) == SecretState::Empty {
+    let found = cx.secrets();
+    let mut reported = Vec::new();
+    for (site, state) in found.iter() {
+        if *state == SecretState::Empty && !reported.contains(&&site.source) {
+            reported.push(&site.source);
             cx.report(
                 Diagnostic::new(Code::EmptySecret, format!("the {} for {} is empty", site.source.describe(), site.what))
                     .primary(site.span, "named here")

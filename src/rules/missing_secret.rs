@@ -31,17 +31,17 @@ use crate::secrets::{self, SecretSource, SecretState};
 const MAX_LABELS: usize = 4;
 
 pub fn check(cx: &mut Ctx) {
-    let dir = cx.source.dir();
-    let sites = secrets::sites(cx.model, &dir);
+    let found = cx.secrets();
     // One report per source, with every other place that needs it as a secondary label.
     let mut by_source: indexmap::IndexMap<&SecretSource, Vec<&secrets::SecretSite>> = indexmap::IndexMap::new();
-    for site in &sites {
+    let mut states = std::collections::HashMap::new();
+    for (site, state) in found.iter() {
         by_source.entry(&site.source).or_default().push(site);
+        states.insert(&site.source, state);
     }
     for (_, group) in by_source {
         let site = group[0];
-        let state = secrets::inspect(&site.source);
-        let msg = match (&state, &site.source) {
+        let msg = match (states[&site.source], &site.source) {
             (SecretState::Missing, SecretSource::File(p)) => format!("secret file for {} not found: {}", site.what, p.display()),
             (SecretState::Missing, SecretSource::Env(v)) => format!("environment variable `{v}` for {} is not set", site.what),
             (SecretState::Unreadable(e), src) => format!("cannot read the {} for {}: {e}", src.describe(), site.what),

@@ -129,6 +129,7 @@ pub struct Ctx<'a> {
     pub opts: &'a CheckOptions,
     pub out: Vec<Diagnostic>,
     suggestions: HashMap<String, Option<String>>,
+    secrets: Option<std::rc::Rc<Vec<(crate::secrets::SecretSite, crate::secrets::SecretState)>>>,
 }
 
 /// Did-you-mean lookups are cached per name and capped, so a config with thousands of bad
@@ -161,6 +162,31 @@ impl<'a> Ctx<'a> {
         s
     }
 
+    /// Every secret the config names, each source inspected once (shared by the secret rules).
+    pub fn secrets(
+        &mut self,
+    ) -> std::rc::Rc<Vec<(crate::secrets::SecretSite, crate::secrets::SecretState)>> {
+        if let Some(s) = &self.secrets {
+            return s.clone();
+        }
+        let mut seen: HashMap<crate::secrets::SecretSource, crate::secrets::SecretState> =
+            HashMap::new();
+        let sites = crate::secrets::sites(self.model, &self.source.dir());
+        let v: Vec<_> = sites
+            .into_iter()
+            .map(|site| {
+                let state = seen
+                    .entry(site.source.clone())
+                    .or_insert_with(|| crate::secrets::inspect(&site.source))
+                    .clone();
+                (site, state)
+            })
+            .collect();
+        let rc = std::rc::Rc::new(v);
+        self.secrets = Some(rc.clone());
+        rc
+    }
+
     /// Severity for a secret that is absent: a warning unless the command needs it.
     /// The span of the key at `pointer` (`/litellm_base/general_settings`), else of the
     /// nearest node on the way there.
@@ -191,6 +217,7 @@ pub fn run(
         opts,
         out: Vec::new(),
         suggestions: HashMap::new(),
+        secrets: None,
     };
     unknown_profile::check(&mut cx);
     undefined_alias::check(&mut cx);

@@ -17,13 +17,13 @@
 use super::Ctx;
 use crate::diag::Diagnostic;
 use crate::rules::Code;
-use crate::secrets::{self, SecretSource, SecretState};
+use crate::secrets::{SecretSource, SecretState};
 
 pub fn check(cx: &mut Ctx) {
-    let dir = cx.source.dir();
-    for site in secrets::sites(cx.model, &dir) {
+    let found = cx.secrets();
+    for (site, state) in found.iter() {
         let SecretSource::File(path) = &site.source else { continue };
-        if let SecretState::TooOpen { mode, .. } = secrets::inspect(&site.source) {
+        if let SecretState::TooOpen { mode, .. } = state {
             cx.report(
                 Diagnostic::new(
                     Code::SecretFilePermissions,
