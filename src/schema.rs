@@ -81,22 +81,3 @@ pub fn prune_nulls(v: &Value) -> Value {
         other => other.clone(),
     }
 }
-
-/// The property names the schema allows at `schema_path` (the path of an
-/// `additionalProperties` error), for did-you-mean on unknown keys.
-pub fn allowed_properties(schema_path: &str) -> Vec<String> {
-    static SCHEMA: OnceLock<Value> = OnceLock::new();
-    let schema = SCHEMA.get_or_init(schema_value);
-    let parent = schema_path
-        .strip_suffix("/additionalProperties")
-        .unwrap_or(schema_path);
-    let mut node = schema.pointer(parent);
-    // Follow a `$ref` at the object's own level.
-    if let Some(r) = node.and_then(|n| n.get("$ref")).and_then(Value::as_str) {
-        node = r.strip_prefix('#').and_then(|p| schema.pointer(p));
-    }
-    node.and_then(|n| n.get("properties"))
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
-}
