@@ -43,7 +43,12 @@ fn unreadable(source: SourceFile, d: Diagnostic) -> Loaded {
 
 /// Check text that is already in memory.
 pub fn check_source(source: SourceFile, opts: &CheckOptions) -> Loaded {
-    let mut loaded = load(source);
+    check_loaded(load(source), opts)
+}
+
+/// Run the semantic rules on a file already loaded (for commands that need the model to
+/// choose the options, such as the profile `fgc emit` uses).
+pub fn check_loaded(mut loaded: Loaded, opts: &CheckOptions) -> Loaded {
     if let (Some(model), Some(node)) = (&loaded.model, &loaded.node) {
         let timer = crate::load::Timer::start();
         let found = rules::run(model, &loaded.source, node, opts);

@@ -36,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Check flowgate.yaml files: structure, alias references, secrets, client settings.
     Check(commands::check::Args),
+    /// Generate the LiteLLM config, Codex config.toml or Claude Code settings from flowgate.yaml.
+    Emit(commands::emit::Args),
     /// Explain a diagnostic code (or list them all).
     Explain(commands::explain::Args),
     /// Print the JSON Schema of flowgate.yaml.
@@ -56,6 +58,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(a) => commands::check::run(a),
+        Command::Emit(a) => commands::emit::run(a),
         Command::Explain(a) => commands::explain::run(a),
         Command::Schema(a) => commands::schema::run(a),
         Command::Rename(a) => commands::rename::run(a),

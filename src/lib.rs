@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod emit;
 pub mod load;
 pub mod model;
 pub mod rename;

@@ -90,6 +90,7 @@ rules! {
     master_key => MasterKey, "master-key", Error, "the gateway key is one LiteLLM refuses";
     missing_master_key => MissingMasterKey, "missing-master-key", Warning, "no gateway key is set";
     group_alias_shadows => GroupAliasShadows, "group-alias-shadows", Warning, "a `model_group_alias` name hides an alias";
+    missing_default_model => MissingDefaultModel, "missing-default-model", Error, "a client target is emitted without `integration.default_model`";
 }
 
 /// What it does / Why it matters / Example / How to fix, from the rule's file.

@@ -1,0 +1,375 @@
+//! `fgc emit litellm|codex|claude-code`: generate the gateway and client configurations
+//! from flowgate.yaml, to stdout, to a file (`-o`, atomic), as a `--check` against a file,
+//! or merged into a user's existing client file (`--merge`, `--write`).
+
+use std::path::{Path, PathBuf};
+
+use crate::check::check_loaded;
+use crate::cli::{DEFAULT_CONFIG, exit};
+use crate::diag::Diagnostic;
+use crate::emit::{self, Emitted, Input, claude_code, codex, litellm, output};
+use crate::load::{Loaded, load};
+use crate::render;
+use crate::rules::{CheckOptions, Secrets};
+use crate::source::SourceFile;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub target: Target,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Target {
+    /// The LiteLLM proxy config.yaml for the selected profile.
+    Litellm(LitellmArgs),
+    /// Codex CLI's config.toml (or a profile file), or a merge into an existing one.
+    Codex(CodexArgs),
+    /// Claude Code's environment: env file, shell exports or settings.json (or a merge).
+    ClaudeCode(ClaudeArgs),
+}
+
+/// Options every target takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// The flowgate.yaml to read.
+    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// The profile to emit. Default: `default_profile`, else the only profile.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Write to FILE atomically instead of stdout (mode 0600 when it holds a secret).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compare with the output file (or the merge target) instead of writing; exit 1 with a
+    /// diff when it is stale.
+    #[arg(long)]
+    pub check: bool,
+    /// Allow secrets on stdout and in diffs (resolved credentials, the gateway token).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Do not print warnings from the checks.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LitellmArgs {
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CodexArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Set fgc's keys in this existing config.toml (comments and other keys kept); prints
+    /// the diff, writes only with --write.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["output", "profile_file"])]
+    pub merge: Option<PathBuf>,
+    /// Apply the --merge.
+    #[arg(long, requires = "merge")]
+    pub write: bool,
+    /// Write the profile file `codex --profile NAME` reads: $CODEX_HOME/NAME.config.toml.
+    #[arg(long, value_name = "NAME", conflicts_with = "output")]
+    pub profile_file: Option<String>,
+    /// Codex's home folder for --profile-file.
+    #[arg(long, value_name = "DIR", env = "CODEX_HOME")]
+    pub codex_home: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClaudeArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// What to print (default env; --merge implies settings).
+    #[arg(long, value_enum)]
+    pub format: Option<claude_code::Format>,
+    /// Set the six env keys in this existing settings.json (everything else kept); prints
+    /// the diff, writes only with --write.
+    #[arg(long, value_name = "PATH", conflicts_with = "output")]
+    pub merge: Option<PathBuf>,
+    /// Apply the --merge.
+    #[arg(long, requires = "merge")]
+    pub write: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    match args.target {
+        Target::Litellm(a) => with_input(&a.common, |input| {
+            let c = &a.common;
+            match &c.output {
+                Some(path) => to_file(c, input, path, litellm::emit(input, true)),
+                None => to_stdout(c, input, litellm::emit(input, c.show_secrets)),
+            }
+        }),
+        Target::Codex(a) => with_input(&a.common, |input| codex_run(&a, input)),
+        Target::ClaudeCode(a) => with_input(&a.common, |input| claude_run(&a, input)),
+    }
+}
+
+fn codex_run(a: &CodexArgs, input: &Input) -> u8 {
+    let c = &a.common;
+    if let Some(path) = &a.merge {
+        let v = match codex::values(input) {
+            Ok(v) => v,
+            Err(d) => return report(input, &[d]),
+        };
+        let existing = match output::read_optional(path) {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => return io_error(path, &e),
+        };
+        let merged = match codex::merge(&existing, &v) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("error: cannot merge into {}: it is not valid TOML:\n{e}", path.display());
+                return exit::INPUT;
+            }
+        };
+        let emitted = Emitted {
+            text: merged,
+            secrets: Vec::new(),
+        };
+        return apply_merge(c, path, &existing, &emitted, a.write);
+    }
+    if let Some(name) = &a.profile_file {
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            eprintln!("error: --profile-file takes a profile name (like `flowgate`), not a path");
+            return exit::USAGE;
+        }
+        let Some(home) = a.codex_home.clone().or_else(default_codex_home) else {
+            eprintln!("error: cannot find Codex's home: set CODEX_HOME or --codex-home");
+            return exit::USAGE;
+        };
+        if !c.check {
+            if let Err(e) = std::fs::create_dir_all(&home) {
+                return io_error(&home, &e);
+            }
+        }
+        let path = home.join(format!("{name}.config.toml"));
+        return to_file(c, input, &path, codex::emit(input));
+    }
+    match &c.output {
+        Some(path) => to_file(c, input, path, codex::emit(input)),
+        None => to_stdout(c, input, codex::emit(input)),
+    }
+}
+
+fn default_codex_home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".codex"))
+}
+
+fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
+    let c = &a.common;
+    if let Some(path) = &a.merge {
+        if a.format.is_some_and(|f| f != claude_code::Format::Settings) {
+            eprintln!("error: --merge edits a settings.json; it works with --format settings only");
+            return exit::USAGE;
+        }
+        let existing = match output::read_optional(path) {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => return io_error(path, &e),
+        };
+        return match claude_code::merge(&existing, input, true) {
+            Ok(Ok(emitted)) => apply_merge(c, path, &existing, &emitted, a.write),
+            Ok(Err(diags)) => report(input, &diags),
+            Err(e) => {
+                eprintln!("error: cannot merge into {}: {e}", path.display());
+                exit::INPUT
+            }
+        };
+    }
+    let format = a.format.unwrap_or(claude_code::Format::Env);
+    if format == claude_code::Format::Settings && c.output.is_none() && !c.show_secrets && !c.quiet {
+        if let Ok(v) = claude_code::values(input) {
+            if let claude_code::Token::Env(var, _) = &v.token {
+                eprintln!(
+                    "note: settings.json cannot reference environment variables, so ANTHROPIC_AUTH_TOKEN is the placeholder `${{{var}}}` here; -o FILE and --merge --write put the value of {var} in (mode 0600), --show-secrets prints it"
+                );
+            }
+        }
+    }
+    match &c.output {
+        Some(path) => to_file(c, input, path, claude_code::emit(input, format, true)),
+        None => to_stdout(c, input, claude_code::emit(input, format, c.show_secrets)),
+    }
+}
+
+/// Load and check the config, choose the profile, and run `f` on the result. Refuses (exit
+/// 1, diagnostics on stderr) when the checks find errors.
+fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
+    let path = &c.config;
+    let source = match SourceFile::read(path) {
+        Ok(s) => s,
+        Err(_) => {
+            // Unreadable, too large or not UTF-8: `check_path` turns these into the same
+            // diagnostics `fgc check` shows.
+            return match crate::check::check_path(path, &CheckOptions::default()) {
+                Ok(l) => {
+                    eprint!("{}", render::human(&l.source, &l.diagnostics, render::stderr_colour()));
+                    exit::INPUT
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit::USAGE
+                }
+            };
+        }
+    };
+    let loaded = load(source);
+    let profile = match &loaded.model {
+        Some(m) => match emit::select_profile(m, c.profile.as_deref()) {
+            // An unknown `default_profile` is reported by the checks as such, not as --profile.
+            Ok(p) if c.profile.is_none() && p.as_ref().is_some_and(|p| !m.profiles.contains_key(p)) => None,
+            Ok(p) => p,
+            Err(msg) => {
+                eprintln!("error: {}: {msg}", loaded.source.name);
+                return exit::USAGE;
+            }
+        },
+        None => c.profile.clone(),
+    };
+    let opts = CheckOptions {
+        profile: profile.clone(),
+        secrets: Secrets::Optional,
+    };
+    let loaded: Loaded = check_loaded(loaded, &opts);
+    let colour = render::stderr_colour();
+    if loaded.has_errors() || loaded.model.is_none() {
+        eprint!("{}", render::human(&loaded.source, &loaded.diagnostics, colour));
+        eprintln!("error: {} has errors; nothing was emitted", loaded.source.name);
+        return exit::INPUT;
+    }
+    if !c.quiet && !loaded.diagnostics.is_empty() {
+        eprint!("{}", render::human(&loaded.source, &loaded.diagnostics, colour));
+    }
+    let integration_span = loaded.node.as_ref().and_then(|n| {
+        let (node, key) = n.pointer("/integration");
+        key.map(|k| k.span).or(Some(node.span)).filter(|_| {
+            loaded.doc.get("integration").is_some()
+        })
+    });
+    let input = Input {
+        model: loaded.model.as_ref().expect("checked above"),
+        doc: &loaded.doc,
+        source_name: &loaded.source.name,
+        config_dir: loaded.source.dir(),
+        profile: profile.as_deref(),
+        integration_span,
+        source: &loaded.source,
+    };
+    f(&input)
+}
+
+/// Diagnostics from an emitter (missing default model, unusable secret): exit 1.
+fn report(input: &Input, diags: &[Diagnostic]) -> u8 {
+    eprint!("{}", render::human(input.source, diags, render::stderr_colour()));
+    eprintln!("error: nothing was emitted");
+    exit::INPUT
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> u8 {
+    eprintln!("error: {}: {e}", path.display());
+    exit::USAGE
+}
+
+fn to_stdout(c: &Common, input: &Input, emitted: Result<Emitted, Vec<Diagnostic>>) -> u8 {
+    if c.check {
+        eprintln!("error: --check compares with a file: give it with -o FILE (or --merge / --profile-file)");
+        return exit::USAGE;
+    }
+    match emitted {
+        Ok(e) => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if out.write_all(e.text.as_bytes()).and_then(|()| out.flush()).is_err() {
+                return exit::USAGE;
+            }
+            exit::OK
+        }
+        Err(diags) => report(input, &diags),
+    }
+}
+
+/// `-o FILE` (or `--profile-file`): write atomically, or with `--check` compare.
+fn to_file(
+    c: &Common,
+    input: &Input,
+    path: &Path,
+    emitted: Result<Emitted, Vec<Diagnostic>>,
+) -> u8 {
+    let e = match emitted {
+        Ok(e) => e,
+        Err(diags) => return report(input, &diags),
+    };
+    if c.check {
+        let current = match output::read_optional(path) {
+            Ok(s) => s,
+            Err(err) => return io_error(path, &err),
+        };
+        return check_result(c, path, current.as_deref().unwrap_or(""), &e, current.is_none());
+    }
+    match output::write_atomic(path, &e.text, e.has_secret()) {
+        Ok(()) => {
+            if !c.quiet {
+                let mode = if e.has_secret() { " (mode 0600: it holds a secret)" } else { "" };
+                eprintln!("wrote {}{mode}", path.display());
+            }
+            exit::OK
+        }
+        Err(err) => io_error(path, &err),
+    }
+}
+
+fn shown(c: &Common, text: &str, e: &Emitted) -> String {
+    if c.show_secrets {
+        text.to_string()
+    } else {
+        output::redact(text, &e.secrets)
+    }
+}
+
+fn check_result(c: &Common, path: &Path, current: &str, e: &Emitted, missing: bool) -> u8 {
+    if !missing && current == e.text {
+        if !c.quiet {
+            eprintln!("{} is up to date", path.display());
+        }
+        return exit::OK;
+    }
+    let name = path.display().to_string();
+    let diff = output::unified_diff(current, &e.text, &name, &format!("{name} (generated)"));
+    print!("{}", shown(c, &diff, e));
+    if missing {
+        eprintln!("error: {name} does not exist");
+    } else {
+        eprintln!("error: {name} is stale: run the same command without --check to update it");
+    }
+    exit::INPUT
+}
+
+/// Print the diff of a merge; write it with `--write`; with `--check` only compare.
+fn apply_merge(c: &Common, path: &Path, existing: &str, merged: &Emitted, write: bool) -> u8 {
+    if c.check {
+        return check_result(c, path, existing, merged, false);
+    }
+    let name = path.display().to_string();
+    let diff = output::unified_diff(existing, &merged.text, &name, &name);
+    if diff.is_empty() {
+        eprintln!("{name} is up to date");
+        return exit::OK;
+    }
+    print!("{}", shown(c, &diff, merged));
+    if !write {
+        eprintln!("dry run: pass --write to apply this to {name}");
+        return exit::OK;
+    }
+    match output::write_atomic(path, &merged.text, merged.has_secret()) {
+        Ok(()) => {
+            eprintln!("updated {name}");
+            exit::OK
+        }
+        Err(err) => io_error(path, &err),
+    }
+}
