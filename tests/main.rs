@@ -3,6 +3,7 @@
 mod common;
 
 mod check;
+mod emit;
 mod generated;
 mod hostile;
 mod rename;

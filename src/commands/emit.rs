@@ -122,13 +122,17 @@ fn codex_run(a: &CodexArgs, input: &Input) -> u8 {
         let merged = match codex::merge(&existing, &v) {
             Ok(m) => m,
             Err(e) => {
-                eprintln!("error: cannot merge into {}: it is not valid TOML:\n{e}", path.display());
+                eprintln!(
+                    "error: cannot merge into {}: it is not valid TOML:\n{e}",
+                    path.display()
+                );
                 return exit::INPUT;
             }
         };
         let emitted = Emitted {
             text: merged,
             secrets: Vec::new(),
+            hidden: Vec::new(),
         };
         return apply_merge(c, path, &existing, &emitted, a.write);
     }
@@ -141,10 +145,10 @@ fn codex_run(a: &CodexArgs, input: &Input) -> u8 {
             eprintln!("error: cannot find Codex's home: set CODEX_HOME or --codex-home");
             return exit::USAGE;
         };
-        if !c.check {
-            if let Err(e) = std::fs::create_dir_all(&home) {
-                return io_error(&home, &e);
-            }
+        if !c.check
+            && let Err(e) = std::fs::create_dir_all(&home)
+        {
+            return io_error(&home, &e);
         }
         let path = home.join(format!("{name}.config.toml"));
         return to_file(c, input, &path, codex::emit(input));
@@ -173,7 +177,17 @@ fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
             Err(e) => return io_error(path, &e),
         };
         return match claude_code::merge(&existing, input, true) {
-            Ok(Ok(emitted)) => apply_merge(c, path, &existing, &emitted, a.write),
+            Ok(Ok(m)) => {
+                if let Some(why) = &m.kept_token
+                    && !c.quiet
+                {
+                    eprintln!(
+                        "note: {why}, so the ANTHROPIC_AUTH_TOKEN already in {} is kept",
+                        path.display()
+                    );
+                }
+                apply_merge(c, path, &existing, &m.emitted, a.write)
+            }
             Ok(Err(diags)) => report(input, &diags),
             Err(e) => {
                 eprintln!("error: cannot merge into {}: {e}", path.display());
@@ -182,14 +196,16 @@ fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
         };
     }
     let format = a.format.unwrap_or(claude_code::Format::Env);
-    if format == claude_code::Format::Settings && c.output.is_none() && !c.show_secrets && !c.quiet {
-        if let Ok(v) = claude_code::values(input) {
-            if let claude_code::Token::Env(var, _) = &v.token {
-                eprintln!(
-                    "note: settings.json cannot reference environment variables, so ANTHROPIC_AUTH_TOKEN is the placeholder `${{{var}}}` here; -o FILE and --merge --write put the value of {var} in (mode 0600), --show-secrets prints it"
-                );
-            }
-        }
+    if format == claude_code::Format::Settings
+        && c.output.is_none()
+        && !c.show_secrets
+        && !c.quiet
+        && let Ok(v) = claude_code::values(input)
+        && let claude_code::Token::Env(var, _) = &v.token
+    {
+        eprintln!(
+            "note: settings.json cannot reference environment variables, so ANTHROPIC_AUTH_TOKEN is the placeholder `${{{var}}}` here; -o FILE and --merge --write put the value of {var} in (mode 0600), --show-secrets prints it"
+        );
     }
     match &c.output {
         Some(path) => to_file(c, input, path, claude_code::emit(input, format, true)),
@@ -208,7 +224,10 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
             // diagnostics `fgc check` shows.
             return match crate::check::check_path(path, &CheckOptions::default()) {
                 Ok(l) => {
-                    eprint!("{}", render::human(&l.source, &l.diagnostics, render::stderr_colour()));
+                    eprint!(
+                        "{}",
+                        render::human(&l.source, &l.diagnostics, render::stderr_colour())
+                    );
                     exit::INPUT
                 }
                 Err(e) => {
@@ -222,7 +241,12 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
     let profile = match &loaded.model {
         Some(m) => match emit::select_profile(m, c.profile.as_deref()) {
             // An unknown `default_profile` is reported by the checks as such, not as --profile.
-            Ok(p) if c.profile.is_none() && p.as_ref().is_some_and(|p| !m.profiles.contains_key(p)) => None,
+            Ok(p)
+                if c.profile.is_none()
+                    && p.as_ref().is_some_and(|p| !m.profiles.contains_key(p)) =>
+            {
+                None
+            }
             Ok(p) => p,
             Err(msg) => {
                 eprintln!("error: {}: {msg}", loaded.source.name);
@@ -238,18 +262,27 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
     let loaded: Loaded = check_loaded(loaded, &opts);
     let colour = render::stderr_colour();
     if loaded.has_errors() || loaded.model.is_none() {
-        eprint!("{}", render::human(&loaded.source, &loaded.diagnostics, colour));
-        eprintln!("error: {} has errors; nothing was emitted", loaded.source.name);
+        eprint!(
+            "{}",
+            render::human(&loaded.source, &loaded.diagnostics, colour)
+        );
+        eprintln!(
+            "error: {} has errors; nothing was emitted",
+            loaded.source.name
+        );
         return exit::INPUT;
     }
     if !c.quiet && !loaded.diagnostics.is_empty() {
-        eprint!("{}", render::human(&loaded.source, &loaded.diagnostics, colour));
+        eprint!(
+            "{}",
+            render::human(&loaded.source, &loaded.diagnostics, colour)
+        );
     }
     let integration_span = loaded.node.as_ref().and_then(|n| {
         let (node, key) = n.pointer("/integration");
-        key.map(|k| k.span).or(Some(node.span)).filter(|_| {
-            loaded.doc.get("integration").is_some()
-        })
+        key.map(|k| k.span)
+            .or(Some(node.span))
+            .filter(|_| loaded.doc.get("integration").is_some())
     });
     let input = Input {
         model: loaded.model.as_ref().expect("checked above"),
@@ -265,7 +298,10 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
 
 /// Diagnostics from an emitter (missing default model, unusable secret): exit 1.
 fn report(input: &Input, diags: &[Diagnostic]) -> u8 {
-    eprint!("{}", render::human(input.source, diags, render::stderr_colour()));
+    eprint!(
+        "{}",
+        render::human(input.source, diags, render::stderr_colour())
+    );
     eprintln!("error: nothing was emitted");
     exit::INPUT
 }
@@ -277,14 +313,20 @@ fn io_error(path: &Path, e: &std::io::Error) -> u8 {
 
 fn to_stdout(c: &Common, input: &Input, emitted: Result<Emitted, Vec<Diagnostic>>) -> u8 {
     if c.check {
-        eprintln!("error: --check compares with a file: give it with -o FILE (or --merge / --profile-file)");
+        eprintln!(
+            "error: --check compares with a file: give it with -o FILE (or --merge / --profile-file)"
+        );
         return exit::USAGE;
     }
     match emitted {
         Ok(e) => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
-            if out.write_all(e.text.as_bytes()).and_then(|()| out.flush()).is_err() {
+            if out
+                .write_all(e.text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
                 return exit::USAGE;
             }
             exit::OK
@@ -309,12 +351,22 @@ fn to_file(
             Ok(s) => s,
             Err(err) => return io_error(path, &err),
         };
-        return check_result(c, path, current.as_deref().unwrap_or(""), &e, current.is_none());
+        return check_result(
+            c,
+            path,
+            current.as_deref().unwrap_or(""),
+            &e,
+            current.is_none(),
+        );
     }
     match output::write_atomic(path, &e.text, e.has_secret()) {
         Ok(()) => {
             if !c.quiet {
-                let mode = if e.has_secret() { " (mode 0600: it holds a secret)" } else { "" };
+                let mode = if e.has_secret() {
+                    " (mode 0600: it holds a secret)"
+                } else {
+                    ""
+                };
                 eprintln!("wrote {}{mode}", path.display());
             }
             exit::OK
@@ -327,7 +379,8 @@ fn shown(c: &Common, text: &str, e: &Emitted) -> String {
     if c.show_secrets {
         text.to_string()
     } else {
-        output::redact(text, &e.secrets)
+        let all: Vec<String> = e.secrets.iter().chain(&e.hidden).cloned().collect();
+        output::redact(text, &all)
     }
 }
 

@@ -45,6 +45,9 @@ pub enum Token {
     Env(String, Option<Span>),
     /// A value written in the config (a local token or a placeholder).
     Literal(String),
+    /// The config names no token: [`TOKEN_PLACEHOLDER`], which a merge never writes over
+    /// an existing token.
+    Placeholder,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,10 +65,24 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
     let int = integration(model);
     let c = int.and_then(|i| i.claude_code.as_ref());
     let mut missing = Vec::new();
-    let main = alias_or_default(model, c.and_then(|c| c.model.as_ref()), "ANTHROPIC_MODEL", &mut missing);
-    let opus = alias_or_default(model, c.and_then(|c| c.opus_model.as_ref()), "the opus slot", &mut missing);
-    let sonnet =
-        alias_or_default(model, c.and_then(|c| c.sonnet_model.as_ref()), "the sonnet slot", &mut missing);
+    let main = alias_or_default(
+        model,
+        c.and_then(|c| c.model.as_ref()),
+        "ANTHROPIC_MODEL",
+        &mut missing,
+    );
+    let opus = alias_or_default(
+        model,
+        c.and_then(|c| c.opus_model.as_ref()),
+        "the opus slot",
+        &mut missing,
+    );
+    let sonnet = alias_or_default(
+        model,
+        c.and_then(|c| c.sonnet_model.as_ref()),
+        "the sonnet slot",
+        &mut missing,
+    );
     let haiku_explicit = c
         .and_then(|c| c.haiku_model.as_ref())
         .or_else(|| int.and_then(|i| i.fast_model.as_ref()));
@@ -89,7 +106,7 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
             Some(var) => Token::Env(var.to_string(), Some(t.span)),
             None => Token::Literal(t.value.clone()),
         },
-        None => Token::Literal(TOKEN_PLACEHOLDER.to_string()),
+        None => Token::Placeholder,
     };
     Ok(ClaudeValues {
         base_url,
@@ -120,6 +137,7 @@ impl ClaudeValues {
 fn settings_token(v: &ClaudeValues, resolve: bool) -> Result<(String, Option<String>), Diagnostic> {
     match &v.token {
         Token::Literal(s) => Ok((s.clone(), None)),
+        Token::Placeholder => Ok((TOKEN_PLACEHOLDER.to_string(), None)),
         Token::Env(var, _) if !resolve => Ok((format!("${{{var}}}"), None)),
         Token::Env(var, span) => match std::env::var(var) {
             Ok(val) if !val.trim().is_empty() => Ok((val.clone(), Some(val))),
@@ -202,6 +220,7 @@ pub fn emit(input: &Input, format: Format, resolve: bool) -> Result<Emitted, Vec
     Ok(Emitted {
         text,
         secrets: secrets_out,
+        hidden: Vec::new(),
     })
 }
 
@@ -209,6 +228,7 @@ fn token_text(t: &Token, reference: impl Fn(&str) -> String) -> String {
     match t {
         Token::Env(var, _) => reference(var),
         Token::Literal(s) => s.clone(),
+        Token::Placeholder => TOKEN_PLACEHOLDER.to_string(),
     }
 }
 
@@ -216,8 +236,7 @@ fn token_text(t: &Token, reference: impl Fn(&str) -> String) -> String {
 /// readers take single-quoted values literally).
 fn dotenv_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:@+,".contains(c))
     {
         s.to_string()
@@ -251,58 +270,285 @@ pub enum MergeError {
     EnvNotObject,
 }
 
-/// `existing` (a settings.json, possibly empty) with the six keys set in `env`. Every other
-/// key keeps its value and position; the file's indentation is kept.
+/// The result of a merge: the new text, and why an existing token was kept (the config
+/// names none, or the variable that should replace it is not set).
+pub struct Merged {
+    pub emitted: Emitted,
+    pub kept_token: Option<String>,
+}
+
+/// `existing` (a settings.json, possibly empty) with the six keys set in `env`.
+///
+/// Done with span patches on the text, so every other byte (other keys, their order, inline
+/// arrays, the file's indentation) stays as it was: changed values are replaced in place,
+/// new keys are appended to `env` in the indentation of its other members.
 pub fn merge(
     existing: &str,
     input: &Input,
     resolve: bool,
-) -> Result<Result<Emitted, Vec<Diagnostic>>, MergeError> {
-    let mut root: Value = if existing.trim().is_empty() {
+) -> Result<Result<Merged, Vec<Diagnostic>>, MergeError> {
+    let parsed: Value = if existing.trim().is_empty() {
         Value::Object(Map::new())
     } else {
         serde_json::from_str(existing)?
     };
-    let Some(obj) = root.as_object_mut() else {
+    let Some(obj) = parsed.as_object() else {
         return Err(MergeError::NotObject);
+    };
+    let env_now = match obj.get("env") {
+        None => None,
+        Some(Value::Object(m)) => Some(m),
+        Some(_) => return Err(MergeError::EnvNotObject),
     };
     let v = match values(input) {
         Ok(v) => v,
         Err(d) => return Ok(Err(vec![d])),
     };
-    let env = obj
-        .entry("env")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Some(env) = env.as_object_mut() else {
-        return Err(MergeError::EnvNotObject);
+    let existing_token = env_now
+        .and_then(|e| e.get(KEYS[1]))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let mut kept_token = None;
+    let (token, secret) = match (settings_token(&v, resolve), &existing_token, &v.token) {
+        // No token in the config: a placeholder never replaces the user's token.
+        (_, Some(old), Token::Placeholder) => {
+            kept_token = Some("the config names no gateway token".to_string());
+            (old.clone(), None)
+        }
+        (Ok(t), _, _) => t,
+        // The variable is not set here but the file already holds a token: keep it.
+        (Err(_), Some(old), Token::Env(var, _)) => {
+            kept_token = Some(format!("`{var}` is not set"));
+            (old.clone(), None)
+        }
+        (Err(d), _, _) => return Ok(Err(vec![d])),
     };
-    let (token, secret) = match settings_token(&v, resolve) {
-        Ok(t) => t,
-        Err(d) => return Ok(Err(vec![d])),
+    let pairs = v.pairs(&token);
+    let text = if existing.trim().is_empty() {
+        let mut env = Map::new();
+        for (k, val) in pairs {
+            env.insert(k.to_string(), Value::String(val.to_string()));
+        }
+        let mut root = Map::new();
+        root.insert("env".into(), Value::Object(env));
+        pretty(&Value::Object(root), b"  ") + "\n"
+    } else {
+        patch(existing, &pairs)
     };
-    for (k, val) in v.pairs(&token) {
-        match env.get_mut(k) {
-            Some(old) => *old = Value::String(val.to_string()),
-            None => {
-                env.insert(k.to_string(), Value::String(val.to_string()));
+    Ok(Ok(Merged {
+        emitted: Emitted {
+            text,
+            secrets: secret.into_iter().collect(),
+            hidden: existing_token
+                .into_iter()
+                .filter(|s| s != TOKEN_PLACEHOLDER && !s.starts_with("${"))
+                .collect(),
+        },
+        kept_token,
+    }))
+}
+
+/// Apply the six pairs to valid JSON text whose root is an object.
+fn patch(text: &str, pairs: &[(&str, &str)]) -> String {
+    let root = json_span::object_at(text, json_span::skip_ws(text, 0));
+    let unit = json_span::indent_unit(text);
+    let q = |s: &str| serde_json::to_string(s).expect("a string serialises");
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    match root.members.iter().find(|m| m.key == "env") {
+        Some(env_member) => {
+            let env = json_span::object_at(text, env_member.value.0);
+            let member_indent = env
+                .member_indent(text)
+                .unwrap_or_else(|| format!("{}{unit}", line_indent(text, env_member.key_span.0)));
+            let mut added = String::new();
+            for (k, val) in pairs {
+                match env.members.iter().find(|m| m.key == *k) {
+                    Some(m) => {
+                        if text[m.value.0..m.value.1] != q(val) {
+                            edits.push((m.value.0, m.value.1, q(val)));
+                        }
+                    }
+                    None => added.push_str(&format!(",\n{member_indent}{}: {}", q(k), q(val))),
+                }
+            }
+            if !added.is_empty() {
+                match env.members.last() {
+                    Some(last) => edits.push((last.value.1, last.value.1, added)),
+                    None => {
+                        let close_indent = line_indent(text, env_member.key_span.0);
+                        let body = added.trim_start_matches(',').to_string();
+                        edits.push((
+                            env.span.0,
+                            env.span.1,
+                            format!("{{{body}\n{close_indent}}}"),
+                        ));
+                    }
+                }
+            }
+        }
+        None => {
+            let member_indent = root.member_indent(text).unwrap_or_else(|| unit.clone());
+            let mut body = format!("{}: {{", q("env"));
+            for (i, (k, val)) in pairs.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                body.push_str(&format!("{sep}\n{member_indent}{unit}{}: {}", q(k), q(val)));
+            }
+            body.push_str(&format!("\n{member_indent}}}"));
+            match root.members.last() {
+                Some(last) => edits.push((
+                    last.value.1,
+                    last.value.1,
+                    format!(",\n{member_indent}{body}"),
+                )),
+                None => edits.push((
+                    root.span.0,
+                    root.span.1,
+                    format!("{{\n{member_indent}{body}\n}}"),
+                )),
             }
         }
     }
-    let indent = detect_indent(existing);
-    let mut text = pretty(&root, indent.as_bytes());
-    if existing.is_empty() || existing.ends_with('\n') {
-        text.push('\n');
+    let mut out = text.to_string();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for (a, b, r) in edits {
+        out.replace_range(a..b, &r);
     }
-    Ok(Ok(Emitted {
-        text,
-        secrets: secret.into_iter().collect(),
-    }))
+    out
+}
+
+/// The whitespace at the start of the line holding `pos`.
+fn line_indent(text: &str, pos: usize) -> String {
+    let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    text[start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}
+
+/// Byte spans in JSON text already validated by serde_json: enough structure to patch an
+/// object's members in place.
+mod json_span {
+    pub struct Member {
+        pub key: String,
+        pub key_span: (usize, usize),
+        pub value: (usize, usize),
+    }
+
+    pub struct Object {
+        pub span: (usize, usize),
+        pub members: Vec<Member>,
+    }
+
+    impl Object {
+        /// The indentation of the first member when it starts its own line.
+        pub fn member_indent(&self, text: &str) -> Option<String> {
+            let first = self.members.first()?;
+            let before = &text[self.span.0 + 1..first.key_span.0];
+            let nl = before.rfind('\n')?;
+            Some(before[nl + 1..].to_string())
+        }
+    }
+
+    pub fn skip_ws(t: &str, mut i: usize) -> usize {
+        let b = t.as_bytes();
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    }
+
+    fn string_end(t: &str, start: usize) -> usize {
+        let b = t.as_bytes();
+        let mut i = start + 1;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => return i + 1,
+                _ => i += 1,
+            }
+        }
+        b.len()
+    }
+
+    /// The end of the value starting at `i`.
+    pub fn value_end(t: &str, i: usize) -> usize {
+        let b = t.as_bytes();
+        match b[i] {
+            b'"' => string_end(t, i),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut j = i;
+                while j < b.len() {
+                    match b[j] {
+                        b'"' => {
+                            j = string_end(t, j);
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return j + 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                b.len()
+            }
+            _ => {
+                let mut j = i;
+                while j < b.len()
+                    && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                {
+                    j += 1;
+                }
+                j
+            }
+        }
+    }
+
+    /// The object starting at `i` (a `{`).
+    pub fn object_at(t: &str, i: usize) -> Object {
+        let b = t.as_bytes();
+        let mut members = Vec::new();
+        let mut j = skip_ws(t, i + 1);
+        while j < b.len() && b[j] == b'"' {
+            let kend = string_end(t, j);
+            let key: String = serde_json::from_str(&t[j..kend]).unwrap_or_default();
+            let colon = skip_ws(t, kend);
+            let vstart = skip_ws(t, colon + 1);
+            let vend = value_end(t, vstart);
+            members.push(Member {
+                key,
+                key_span: (j, kend),
+                value: (vstart, vend),
+            });
+            j = skip_ws(t, vend);
+            if j < b.len() && b[j] == b',' {
+                j = skip_ws(t, j + 1);
+            }
+        }
+        Object {
+            span: (i, value_end(t, i)),
+            members,
+        }
+    }
+
+    /// The file's indentation unit: the indentation of the first indented line.
+    pub fn indent_unit(t: &str) -> String {
+        super::detect_indent(t)
+    }
 }
 
 /// The indentation of the first indented line (two spaces when there is none).
 fn detect_indent(text: &str) -> String {
     for line in text.lines() {
-        let ws: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        let ws: String = line
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
         if !ws.is_empty() && line.len() > ws.len() {
             return ws;
         }
@@ -317,7 +563,10 @@ mod tests {
     #[test]
     fn quoting() {
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(dotenv_quote("http://127.0.0.1:4000"), "http://127.0.0.1:4000");
+        assert_eq!(
+            dotenv_quote("http://127.0.0.1:4000"),
+            "http://127.0.0.1:4000"
+        );
         assert_eq!(dotenv_quote("a b"), "'a b'");
         assert_eq!(detect_indent("{\n\t\"a\": 1\n}"), "\t");
         assert_eq!(detect_indent("{\n    \"a\": 1\n}"), "    ");

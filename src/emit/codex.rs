@@ -77,6 +77,7 @@ pub fn emit(input: &Input) -> Result<Emitted, Vec<Diagnostic>> {
     Ok(Emitted {
         text,
         secrets: Vec::new(),
+        hidden: Vec::new(),
     })
 }
 
@@ -98,16 +99,17 @@ fn set_keys(doc: &mut DocumentMut, v: &CodexValues) {
         root.insert("model_providers", Item::Table(t));
     }
     match &mut root["model_providers"] {
-        Item::Table(t) => {
-            if !t.get(&v.provider_id).is_some_and(|i| i.as_table_like().is_some()) {
-                t.insert(&v.provider_id, Item::Table(Table::new()));
-            }
+        Item::Table(t)
+            if t.get(&v.provider_id)
+                .is_none_or(|i| i.as_table_like().is_none()) =>
+        {
+            t.insert(&v.provider_id, Item::Table(Table::new()));
         }
         // Inside an inline `model_providers = {...}` the provider must be inline too.
-        Item::Value(Value::InlineTable(t)) => {
-            if !t.get(&v.provider_id).is_some_and(Value::is_inline_table) {
-                t.insert(&v.provider_id, Value::InlineTable(Default::default()));
-            }
+        Item::Value(Value::InlineTable(t))
+            if !t.get(&v.provider_id).is_some_and(Value::is_inline_table) =>
+        {
+            t.insert(&v.provider_id, Value::InlineTable(Default::default()));
         }
         _ => {}
     }

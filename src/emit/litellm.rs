@@ -87,8 +87,12 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
                             Some(v)
                         }
                         state => {
-                            if !diags.iter().any(|d: &Diagnostic| d.span() == Some(file.span)) {
-                                diags.push(unusable(&cred_name, &path, &state, file.span, ref_span));
+                            if !diags
+                                .iter()
+                                .any(|d: &Diagnostic| d.span() == Some(file.span))
+                            {
+                                diags
+                                    .push(unusable(&cred_name, &path, &state, file.span, ref_span));
                             }
                             None
                         }
@@ -142,9 +146,14 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         text.push('\n');
     }
     if !unresolved.is_empty() {
-        text.push_str("#\n# Credential files are not copied to stdout. Before starting LiteLLM, export:\n");
+        text.push_str(
+            "#\n# Credential files are not copied to stdout. Before starting LiteLLM, export:\n",
+        );
         for u in &unresolved {
-            text.push_str(&format!("#   {}=\"$(cat {})\"   # credential `{}`\n", u.var, u.path, u.name));
+            text.push_str(&format!(
+                "#   {}=\"$(cat {})\"   # credential `{}`\n",
+                u.var, u.path, u.name
+            ));
         }
         text.push_str("# or write the config with `-o FILE` (mode 0600), which resolves them.\n");
     }
@@ -153,6 +162,7 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
     Ok(Emitted {
         text,
         secrets: secrets_out,
+        hidden: Vec::new(),
     })
 }
 

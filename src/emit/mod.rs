@@ -23,6 +23,9 @@ pub struct Emitted {
     /// Secret values resolved into `text` (empty when it holds none). Files holding one get
     /// mode 0600; diffs shown on a terminal have them replaced.
     pub secrets: Vec<String>,
+    /// Other values not to show in diffs (a token already in a merged file), which do not
+    /// change the file's mode.
+    pub hidden: Vec<String>,
 }
 
 impl Emitted {

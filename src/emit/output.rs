@@ -13,7 +13,9 @@ pub const SECRET_MODE: u32 = 0o600;
 /// in a repository and linked into `~` stays linked), else `path`.
 fn real_target(path: &Path) -> PathBuf {
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
         _ => path.to_path_buf(),
     }
 }
@@ -27,7 +29,11 @@ pub fn write_atomic(path: &Path, content: &str, secret: bool) -> std::io::Result
         _ => PathBuf::from("."),
     };
     let existing = existing_mode(&target);
-    let mode = if secret { SECRET_MODE } else { existing.unwrap_or(NEW_FILE_MODE) };
+    let mode = if secret {
+        SECRET_MODE
+    } else {
+        existing.unwrap_or(NEW_FILE_MODE)
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(".fgc-")
         .suffix(".tmp")
@@ -43,7 +49,9 @@ pub fn write_atomic(path: &Path, content: &str, secret: bool) -> std::io::Result
 #[cfg(unix)]
 fn existing_mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 #[cfg(not(unix))]

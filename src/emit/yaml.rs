@@ -112,9 +112,9 @@ fn is_plain_safe(s: &str) -> bool {
     if s.contains(": ") || s.contains(" #") {
         return false;
     }
-    if s.chars().any(|c| {
-        c.is_control() || matches!(c, '\u{feff}' | '\u{85}' | '\u{2028}' | '\u{2029}')
-    }) {
+    if s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+    {
         return false;
     }
     !looks_special(s)
@@ -125,8 +125,21 @@ fn looks_special(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "~" | ".inf"
-            | "-.inf" | "+.inf" | ".nan" | "<<" | "="
+        "y" | "n"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "true"
+            | "false"
+            | "null"
+            | "~"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
+            | "<<"
+            | "="
     ) {
         return true;
     }
@@ -137,7 +150,23 @@ fn looks_special(s: &str) -> bool {
         || (t.starts_with('.') && t[1..].starts_with(|c: char| c.is_ascii_digit()));
     starts_numeric
         && t.chars().all(|c| {
-            c.is_ascii_hexdigit() || matches!(c, '.' | '_' | ':' | '-' | '+' | 'x' | 'X' | 'o' | 'O' | 'T' | 't' | 'Z' | 'z' | ' ')
+            c.is_ascii_hexdigit()
+                || matches!(
+                    c,
+                    '.' | '_'
+                        | ':'
+                        | '-'
+                        | '+'
+                        | 'x'
+                        | 'X'
+                        | 'o'
+                        | 'O'
+                        | 'T'
+                        | 't'
+                        | 'Z'
+                        | 'z'
+                        | ' '
+                )
         })
 }
 
@@ -148,15 +177,56 @@ mod tests {
     #[test]
     fn quotes_what_a_loader_would_misread() {
         for s in [
-            "", "yes", "No", "on", "null", "~", "1", "1.5", "1e3", "0x1F", "12:30", "2026-01-01",
-            "-1", "- x", "-", "a: b", "a #b", "#x", "*x", "&x", "!x", "|", ">", "'", "\"", "%x",
-            "@x", "`x", " x", "x ", "x:", "{a}", "[a]", "a\nb", "?", ",", ".5",
+            "",
+            "yes",
+            "No",
+            "on",
+            "null",
+            "~",
+            "1",
+            "1.5",
+            "1e3",
+            "0x1F",
+            "12:30",
+            "2026-01-01",
+            "-1",
+            "- x",
+            "-",
+            "a: b",
+            "a #b",
+            "#x",
+            "*x",
+            "&x",
+            "!x",
+            "|",
+            ">",
+            "'",
+            "\"",
+            "%x",
+            "@x",
+            "`x",
+            " x",
+            "x ",
+            "x:",
+            "{a}",
+            "[a]",
+            "a\nb",
+            "?",
+            ",",
+            ".5",
         ] {
             assert!(string(s).starts_with('"'), "{s:?} must be quoted");
         }
         for s in [
-            "router-default", "openai/gpt-5.2", "http://127.0.0.1:4000/v1", "os.environ/KEY",
-            "-x", "gpt-5.2", "a b", "sk-abc", "simple-shuffle",
+            "router-default",
+            "openai/gpt-5.2",
+            "http://127.0.0.1:4000/v1",
+            "os.environ/KEY",
+            "-x",
+            "gpt-5.2",
+            "a b",
+            "sk-abc",
+            "simple-shuffle",
         ] {
             assert_eq!(string(s), s, "{s:?} can stay plain");
         }

@@ -1,0 +1,626 @@
+//! `fgc emit` on real files: every example x every target, merges into realistic client
+//! files, round trips, `-o` / `--check`, modes and secrets.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::{fgc, root, transcript, with_settings};
+
+const SECRET: &str = "sk-cliproxy-SECRET-42";
+const MASTER: &str = "sk-master-SECRET-77";
+
+/// Run fgc in `dir` with a clean secret environment plus `env`.
+fn emit(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = fgc();
+    c.current_dir(dir).arg("emit").args(args);
+    for v in [
+        "LITELLM_MASTER_KEY",
+        "CUSTOM_API_KEY",
+        "UPSTREAM_OPENAI_API_KEY",
+        "CODEX_HOME",
+    ] {
+        c.env_remove(v);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("fgc runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn ok(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(o));
+    stdout(o)
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A scratch FlowGate checkout: `config/flowgate.yaml` (a copy of `example`) and the
+/// credential file the examples name, mode 0600.
+fn scratch(example: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("fgc-emit")
+        .tempdir()
+        .unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::copy(
+        root().join(example),
+        dir.path().join("config/flowgate.yaml"),
+    )
+    .unwrap();
+    let secrets = dir.path().join(".router/secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    let f = secrets.join("upstream_cliproxyapi_api_key");
+    std::fs::write(&f, format!("{SECRET}\n")).unwrap();
+    set_mode(&f, 0o600);
+    dir
+}
+
+fn set_mode(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+const TARGETS: &[(&str, &[&str])] = &[
+    ("litellm", &["litellm"]),
+    ("codex", &["codex"]),
+    ("claude-env", &["claude-code"]),
+    ("claude-shell", &["claude-code", "--format", "shell"]),
+    ("claude-settings", &["claude-code", "--format", "settings"]),
+];
+
+#[test]
+fn every_example_every_target() {
+    with_settings(|| {
+        for ex in examples() {
+            let rel = ex
+                .strip_prefix(root())
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            let stem = ex.file_stem().unwrap().to_str().unwrap().to_string();
+            for (name, args) in TARGETS {
+                let mut a: Vec<&str> = args.to_vec();
+                a.extend(["-q", "-c", &rel]);
+                let out = emit(&root(), &a, &[]);
+                insta::assert_snapshot!(format!("emit__{stem}__{name}"), transcript(&out));
+                // Deterministic: the same input gives byte-identical output.
+                assert_eq!(emit(&root(), &a, &[]).stdout, out.stdout);
+            }
+        }
+    });
+}
+
+#[test]
+fn missing_default_model_is_an_error_for_clients_only() {
+    with_settings(|| {
+        let cfg = "tests/fixtures/emit/no-default-model.yaml";
+        ok(&emit(&root(), &["litellm", "-q", "-c", cfg], &[]));
+        for target in ["codex", "claude-code"] {
+            let out = emit(&root(), &[target, "-q", "-c", cfg], &[]);
+            assert_eq!(out.status.code(), Some(1));
+            assert!(out.stdout.is_empty());
+            insta::assert_snapshot!(
+                format!("emit__missing_default_model__{target}"),
+                transcript(&out)
+            );
+        }
+    });
+}
+
+#[test]
+fn profile_selection() {
+    let cfg = "tests/fixtures/emit/two-profiles.yaml";
+    // Several profiles, no default: an error that lists them.
+    let out = emit(&root(), &["litellm", "-c", cfg], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fast, safe") && err.contains("--profile"),
+        "{err}"
+    );
+    // An explicit profile overlays its settings.
+    let safe = ok(&emit(&root(), &["litellm", "-c", cfg, "-p", "safe"], &[]));
+    let v: serde_json::Value = serde_saphyr::from_str(&safe).unwrap();
+    assert_eq!(v["litellm_settings"]["num_retries"], 3);
+    assert_eq!(
+        v["litellm_settings"]["fallbacks"],
+        serde_json::json!([{"b": ["a"]}])
+    );
+    assert!(safe.contains("(profile `safe`)"));
+    // An unknown profile is a diagnostic, exit 1.
+    let out = emit(&root(), &["litellm", "-c", cfg, "-p", "saf"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `safe`"));
+    assert!(out.stdout.is_empty());
+    // The gateway root comes from services.litellm, with the wildcard host made local.
+    let codex = ok(&emit(&root(), &["codex", "-c", cfg, "-p", "fast"], &[]));
+    assert!(
+        codex.contains("base_url = \"http://127.0.0.1:4100/v1\""),
+        "{codex}"
+    );
+    // No profiles at all: the base settings.
+    let base = ok(&emit(
+        &root(),
+        &["litellm", "-c", "examples/router-default.yaml"],
+        &[],
+    ));
+    assert!(base.contains("(base settings, no profile)"));
+}
+
+#[test]
+fn refuses_a_config_with_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("f.yaml"),
+        "litellm_base:\n  model_list:\n    - model_name: a\n      litellm_params: {model: openai/a}\n  litellm_settings:\n    fallbacks: [{a: [nope]}]\nintegration: {default_model: a}\n",
+    )
+    .unwrap();
+    for t in ["litellm", "codex", "claude-code"] {
+        let out = emit(dir.path(), &[t, "-c", "f.yaml"], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("undefined-alias") && err.contains("nothing was emitted"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn litellm_round_trip_and_secrets() {
+    let dir = scratch("examples/flowgate.yaml");
+    let d = dir.path();
+    // stdout: credential files stay environment references, no secret anywhere.
+    let out = emit(d, &["litellm"], &[]);
+    let text = ok(&out);
+    assert!(!text.contains(SECRET) && !String::from_utf8_lossy(&out.stderr).contains(SECRET));
+    assert!(text.contains("api_key: os.environ/FGC_CREDENTIAL_CLIPROXY_DEFAULT"));
+    assert!(!text.contains("api_key_ref"));
+
+    // The YAML reads back as the intended config.
+    let v: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let names: Vec<&str> = v["model_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["model_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "router-default",
+            "router-default",
+            "router-copilot",
+            "router-claude-sonnet",
+            "router-claude-haiku",
+            "router-long-context"
+        ]
+    );
+    assert_eq!(v["model_list"][0]["litellm_params"]["rpm"], 500);
+    assert_eq!(
+        v["model_list"][0]["model_info"]["description"],
+        "OpenAI direct"
+    );
+    // An `env:` credential becomes the variable's reference.
+    assert_eq!(
+        v["model_list"][3]["litellm_params"]["api_key"],
+        "os.environ/CUSTOM_API_KEY"
+    );
+    // Base settings overlaid by the default profile (balanced), fallbacks as single-key maps.
+    assert_eq!(v["litellm_settings"]["num_retries"], 2);
+    assert_eq!(v["litellm_settings"]["drop_params"], true);
+    assert_eq!(
+        v["litellm_settings"]["fallbacks"],
+        serde_json::json!([
+            {"router-default": ["router-copilot", "router-claude-sonnet"]},
+            {"router-claude-sonnet": ["router-claude-haiku"]}
+        ])
+    );
+    assert_eq!(v["router_settings"]["routing_strategy"], "simple-shuffle");
+    assert_eq!(
+        v["router_settings"]["model_group_alias"]["router-fast"],
+        serde_json::json!({"model": "router-claude-haiku", "hidden": true})
+    );
+    assert_eq!(
+        v["general_settings"]["master_key"],
+        "os.environ/LITELLM_MASTER_KEY"
+    );
+    let cheap: serde_json::Value =
+        serde_saphyr::from_str(&ok(&emit(d, &["litellm", "-p", "cheap"], &[]))).unwrap();
+    assert_eq!(cheap["router_settings"]["routing_strategy"], "least-busy");
+    assert_eq!(cheap["litellm_settings"]["num_retries"], 1);
+    assert!(
+        cheap["litellm_settings"]
+            .get("context_window_fallbacks")
+            .is_none()
+    );
+
+    // --show-secrets on stdout resolves the credential.
+    let shown = ok(&emit(d, &["litellm", "--show-secrets"], &[]));
+    assert!(shown.contains(&format!("api_key: {SECRET}")));
+
+    // -o resolves into a 0600 file; --check passes right after.
+    let out = emit(d, &["litellm", "-o", "litellm.yaml"], &[]);
+    ok(&out);
+    assert!(out.stdout.is_empty());
+    let file = d.join("litellm.yaml");
+    assert_eq!(mode(&file), 0o600);
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains(SECRET));
+    assert_eq!(written, shown);
+    ok(&emit(d, &["litellm", "-o", "litellm.yaml", "--check"], &[]));
+
+    // A stale file: exit 1 and a diff, with the secret redacted.
+    std::fs::write(&file, written.replace("num_retries: 2", "num_retries: 5")).unwrap();
+    let out = emit(d, &["litellm", "-o", "litellm.yaml", "--check"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let diff = stdout(&out);
+    assert!(
+        diff.contains("-  num_retries: 5\n+  num_retries: 2\n"),
+        "{diff}"
+    );
+    assert!(!diff.contains(SECRET) && !String::from_utf8_lossy(&out.stderr).contains(SECRET));
+    // The file is only compared, never written, by --check.
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("num_retries: 5")
+    );
+
+    // Writing needs the secret: a missing credential file is an error, nothing written.
+    std::fs::remove_file(d.join(".router/secrets/upstream_cliproxyapi_api_key")).unwrap();
+    let out = emit(d, &["litellm", "-o", "other.yaml"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing-secret"));
+    assert!(!d.join("other.yaml").exists());
+    // stdout does not need it.
+    ok(&emit(d, &["litellm"], &[]));
+}
+
+#[test]
+fn files_without_secrets_keep_their_mode() {
+    let dir = scratch("examples/flowgate.yaml");
+    let d = dir.path();
+    ok(&emit(d, &["codex", "-o", "codex.toml"], &[]));
+    assert_eq!(mode(&d.join("codex.toml")), 0o644);
+    set_mode(&d.join("codex.toml"), 0o640);
+    std::fs::write(d.join("codex.toml"), "stale").unwrap();
+    ok(&emit(d, &["codex", "-o", "codex.toml"], &[]));
+    assert_eq!(mode(&d.join("codex.toml")), 0o640);
+    ok(&emit(d, &["codex", "-o", "codex.toml", "--check"], &[]));
+    // --check without a file to compare with is a usage error.
+    assert_eq!(emit(d, &["codex", "--check"], &[]).status.code(), Some(2));
+}
+
+#[test]
+fn codex_round_trip() {
+    let text = ok(&emit(
+        &root(),
+        &["codex", "-c", "examples/flowgate.yaml"],
+        &[],
+    ));
+    let doc: toml_edit::DocumentMut = text.parse().unwrap();
+    assert_eq!(doc["model"].as_str(), Some("router-default"));
+    assert_eq!(doc["model_provider"].as_str(), Some("flowgate"));
+    let p = &doc["model_providers"]["flowgate"];
+    assert_eq!(p["name"].as_str(), Some("FlowGate Local"));
+    assert_eq!(p["base_url"].as_str(), Some("http://127.0.0.1:4000/v1"));
+    assert_eq!(p["env_key"].as_str(), Some("OPENAI_API_KEY"));
+    assert_eq!(p["wire_api"].as_str(), Some("responses"));
+    assert!(
+        text.starts_with("# Generated by fgc from examples/flowgate.yaml (profile `balanced`).")
+    );
+}
+
+#[test]
+fn codex_profile_file() {
+    let dir = scratch("examples/codex-openai-copilot.yaml");
+    let d = dir.path();
+    let home = d.join("codex-home");
+    let h = home.to_str().unwrap();
+    ok(&emit(
+        d,
+        &["codex", "--profile-file", "flowgate", "--codex-home", h],
+        &[],
+    ));
+    let file = home.join("flowgate.config.toml");
+    let doc: toml_edit::DocumentMut = std::fs::read_to_string(&file).unwrap().parse().unwrap();
+    assert_eq!(doc["model"].as_str(), Some("router-gpt52-openai"));
+    // CODEX_HOME is the default home; --check compares with the same file.
+    ok(&emit(
+        d,
+        &["codex", "--profile-file", "flowgate", "--check"],
+        &[("CODEX_HOME", h)],
+    ));
+    assert_eq!(
+        emit(
+            d,
+            &["codex", "--profile-file", "../x", "--codex-home", h],
+            &[]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    // --profile-file and -o name the same thing: one or the other.
+    assert_eq!(
+        emit(d, &["codex", "--profile-file", "a", "-o", "b"], &[])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+/// Remove fgc's Codex keys so the rest of two documents can be compared.
+fn strip_codex(text: &str) -> String {
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    doc.remove("model");
+    doc.remove("model_provider");
+    let p = doc["model_providers"]["flowgate"]
+        .as_table_like_mut()
+        .unwrap();
+    for k in ["name", "base_url", "env_key", "wire_api"] {
+        p.remove(k);
+    }
+    doc.to_string()
+}
+
+#[test]
+fn codex_merge_keeps_everything_else() {
+    with_settings(|| {
+        let dir = scratch("examples/flowgate.yaml");
+        let d = dir.path();
+        let original =
+            std::fs::read_to_string(root().join("tests/fixtures/emit/codex-config.toml")).unwrap();
+        let path = d.join("config.toml");
+        std::fs::write(&path, &original).unwrap();
+        set_mode(&path, 0o640);
+
+        // Without --write: the diff, the file untouched.
+        let out = emit(d, &["codex", "--merge", "config.toml"], &[]);
+        let diff = ok(&out);
+        insta::assert_snapshot!("emit__codex_merge_diff", diff);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+        assert_eq!(
+            emit(d, &["codex", "--merge", "config.toml", "--check"], &[])
+                .status
+                .code(),
+            Some(1)
+        );
+
+        ok(&emit(
+            d,
+            &["codex", "--merge", "config.toml", "--write"],
+            &[],
+        ));
+        let merged = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(mode(&path), 0o640);
+        // Exactly fgc's keys changed: without them both files are the same, byte for byte.
+        assert_eq!(strip_codex(&merged), strip_codex(&original));
+        let doc: toml_edit::DocumentMut = merged.parse().unwrap();
+        assert_eq!(doc["model"].as_str(), Some("router-default"));
+        assert_eq!(doc["model_provider"].as_str(), Some("flowgate"));
+        let p = &doc["model_providers"]["flowgate"];
+        assert_eq!(p["base_url"].as_str(), Some("http://127.0.0.1:4000/v1"));
+        assert_eq!(p["wire_api"].as_str(), Some("responses"));
+        assert_eq!(p["stream_idle_timeout_ms"].as_integer(), Some(300000));
+        assert_eq!(
+            doc["model_providers"]["work"]["base_url"].as_str(),
+            Some("https://llm.work.example/v1")
+        );
+        assert!(
+            merged.contains("# A second gateway at work; must not move.\n[model_providers.work]")
+        );
+        assert!(merged.contains("model = \"router-default\"   # what I used before the gateway"));
+
+        // Merging again changes nothing.
+        let again = emit(d, &["codex", "--merge", "config.toml", "--write"], &[]);
+        assert!(ok(&again).is_empty());
+        ok(&emit(
+            d,
+            &["codex", "--merge", "config.toml", "--check"],
+            &[],
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), merged);
+
+        // A missing file is created with only fgc's keys; a broken one is refused.
+        ok(&emit(d, &["codex", "--merge", "new.toml", "--write"], &[]));
+        let fresh: toml_edit::DocumentMut = std::fs::read_to_string(d.join("new.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(fresh.len(), 3);
+        std::fs::write(d.join("bad.toml"), "model = [").unwrap();
+        assert_eq!(
+            emit(d, &["codex", "--merge", "bad.toml"], &[])
+                .status
+                .code(),
+            Some(1)
+        );
+    });
+}
+
+#[test]
+fn claude_merge_keeps_everything_else() {
+    with_settings(|| {
+        let dir = scratch("examples/claude-code-three-slots.yaml");
+        let d = dir.path();
+        let original =
+            std::fs::read_to_string(root().join("tests/fixtures/emit/claude-settings.json"))
+                .unwrap();
+        let path = d.join("settings.json");
+        std::fs::write(&path, &original).unwrap();
+        set_mode(&path, 0o644);
+
+        let out = emit(d, &["claude-code", "--merge", "settings.json"], &[]);
+        let diff = ok(&out);
+        assert!(!diff.contains("sk-old-token"), "{diff}");
+        insta::assert_snapshot!("emit__claude_merge_diff", diff);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+
+        ok(&emit(
+            d,
+            &["claude-code", "--merge", "settings.json", "--write"],
+            &[],
+        ));
+        let merged = std::fs::read_to_string(&path).unwrap();
+        // Every line of the original that is not one of the six keys is still there, in order.
+        let mut rest = merged.lines();
+        for line in original.lines() {
+            if [
+                "ANTHROPIC_MODEL",
+                "ANTHROPIC_AUTH_TOKEN",
+                "DISABLE_TELEMETRY",
+            ]
+            .iter()
+            .any(|k| line.contains(k))
+            {
+                continue;
+            }
+            assert!(
+                rest.any(|l| l == line),
+                "line moved or changed: {line}\n{merged}"
+            );
+        }
+        let before: serde_json::Value = serde_json::from_str(&original).unwrap();
+        let mut after: serde_json::Value = serde_json::from_str(&merged).unwrap();
+        let env = after["env"].as_object_mut().unwrap();
+        assert_eq!(env["ANTHROPIC_BASE_URL"], "http://127.0.0.1:4000");
+        assert_eq!(env["ANTHROPIC_MODEL"], "router-claude-sonnet-4-5-custom");
+        assert_eq!(
+            env["ANTHROPIC_DEFAULT_OPUS_MODEL"],
+            "router-claude-sonnet-4-5-custom"
+        );
+        assert_eq!(
+            env["ANTHROPIC_DEFAULT_HAIKU_MODEL"],
+            "router-claude-haiku-4-5-custom"
+        );
+        // The config names no gateway token: the user's token is kept, not replaced by the
+        // placeholder, and the diff did not show it.
+        assert_eq!(env["ANTHROPIC_AUTH_TOKEN"], "sk-old-token");
+        // Without the new keys (and with the replaced one put back), the same JSON, in the
+        // same order.
+        for k in [
+            "ANTHROPIC_BASE_URL",
+            "ANTHROPIC_DEFAULT_OPUS_MODEL",
+            "ANTHROPIC_DEFAULT_SONNET_MODEL",
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        ] {
+            env.shift_remove(k);
+        }
+        env["ANTHROPIC_MODEL"] = before["env"]["ANTHROPIC_MODEL"].clone();
+        assert_eq!(
+            serde_json::to_string(&after).unwrap(),
+            serde_json::to_string(&before).unwrap()
+        );
+        assert_eq!(mode(&path), 0o644);
+        ok(&emit(
+            d,
+            &["claude-code", "--merge", "settings.json", "--check"],
+            &[],
+        ));
+    });
+}
+
+#[test]
+fn claude_token_is_a_reference_or_resolved_into_files_only() {
+    let dir = scratch("examples/flowgate.yaml");
+    let d = dir.path();
+    let env = [("LITELLM_MASTER_KEY", MASTER)];
+    // env and shell keep the reference.
+    let e = ok(&emit(d, &["claude-code"], &env));
+    assert!(e.contains("ANTHROPIC_AUTH_TOKEN=${LITELLM_MASTER_KEY}\n"));
+    let s = ok(&emit(d, &["claude-code", "--format", "shell"], &env));
+    // The shell format evaluates in a POSIX shell to the intended values.
+    let script = format!(
+        "eval \"$(cat <<'EOF'\n{s}EOF\n)\"; printf '%s|%s|%s|%s' \"$ANTHROPIC_BASE_URL\" \"$ANTHROPIC_AUTH_TOKEN\" \"$ANTHROPIC_MODEL\" \"$ANTHROPIC_DEFAULT_HAIKU_MODEL\""
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("LITELLM_MASTER_KEY", MASTER)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("http://127.0.0.1:4000|{MASTER}|router-default|router-claude-haiku")
+    );
+    // settings.json on stdout: a placeholder, never the token.
+    let out = emit(d, &["claude-code", "--format", "settings"], &env);
+    let j: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(j["env"]["ANTHROPIC_AUTH_TOKEN"], "${LITELLM_MASTER_KEY}");
+    assert_eq!(
+        j["env"]["ANTHROPIC_DEFAULT_SONNET_MODEL"],
+        "router-claude-sonnet"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(MASTER));
+    // Written to a file: the value, mode 0600; --check passes right after.
+    ok(&emit(
+        d,
+        &["claude-code", "--format", "settings", "-o", "s.json"],
+        &env,
+    ));
+    assert_eq!(mode(&d.join("s.json")), 0o600);
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("s.json")).unwrap()).unwrap();
+    assert_eq!(j["env"]["ANTHROPIC_AUTH_TOKEN"], MASTER);
+    let out = emit(
+        d,
+        &[
+            "claude-code",
+            "--format",
+            "settings",
+            "-o",
+            "s.json",
+            "--check",
+        ],
+        &env,
+    );
+    ok(&out);
+    // Unset variable: writing the file is an error.
+    let out = emit(
+        d,
+        &["claude-code", "--format", "settings", "-o", "t.json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!d.join("t.json").exists());
+    // The env file written with -o has no secret, so no 0600 needed.
+    ok(&emit(d, &["claude-code", "-o", "claude.env"], &env));
+    assert_eq!(mode(&d.join("claude.env")), 0o644);
+    ok(&emit(
+        d,
+        &["claude-code", "-o", "claude.env", "--check"],
+        &env,
+    ));
+    // --merge works on settings.json only.
+    assert_eq!(
+        emit(
+            d,
+            &["claude-code", "--format", "env", "--merge", "x.json"],
+            &env
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+}
