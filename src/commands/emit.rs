@@ -280,13 +280,16 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
     }
     let integration_span = loaded.node.as_ref().and_then(|n| {
         let (node, key) = n.pointer("/integration");
-        key.map(|k| k.span)
-            .or(Some(node.span))
-            .filter(|_| loaded.doc.get("integration").is_some())
+        key.map(|k| k.span).or(Some(node.span)).filter(|_| {
+            loaded
+                .model
+                .as_ref()
+                .is_some_and(|m| m.raw.integration.is_some())
+        })
     });
     let input = Input {
         model: loaded.model.as_ref().expect("checked above"),
-        doc: &loaded.doc,
+        loaded: &loaded,
         source_name: &loaded.source.name,
         config_dir: loaded.source.dir(),
         profile: profile.as_deref(),

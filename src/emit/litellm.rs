@@ -49,7 +49,7 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         .and_then(|c| c.upstream.as_ref());
 
     let list = input
-        .doc
+        .doc()
         .pointer("/litellm_base/model_list")
         .and_then(Value::as_array)
         .cloned()
@@ -133,7 +133,7 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
     let mut root = Map::new();
     root.insert("model_list".into(), Value::Array(model_list));
     for block in ["litellm_settings", "router_settings", "general_settings"] {
-        let b = effective_block(input.doc, block, input.profile);
+        let b = effective_block(input.doc(), block, input.profile);
         if !b.is_empty() {
             root.insert(block.into(), Value::Object(b));
         }

@@ -37,8 +37,9 @@ impl Emitted {
 /// The settings a command emits: the model, which profile, and where the model came from.
 pub struct Input<'a> {
     pub model: &'a Model,
-    /// The whole flowgate.yaml as JSON (LiteLLM keys fgc does not model included).
-    pub doc: &'a serde_json::Value,
+    /// The loaded file; its JSON form (LiteLLM keys fgc does not model included) is built on
+    /// first use, which only the LiteLLM target needs.
+    pub loaded: &'a crate::load::Loaded,
     /// The config file as the user named it (for the header comment).
     pub source_name: &'a str,
     /// The folder credential files are relative to.
@@ -51,6 +52,11 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
+    /// The whole flowgate.yaml as JSON.
+    pub fn doc(&self) -> &serde_json::Value {
+        self.loaded.doc()
+    }
+
     /// The header comment lines (without comment markers) of a file written whole.
     pub fn header_lines(&self, target: &str) -> Vec<String> {
         let profile = match self.profile {
