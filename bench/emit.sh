@@ -30,13 +30,22 @@ for d in full big; do
     echo "== $d: $(wc -c < "$cfg") bytes"
     runs=50; [ "$d" = big ] && runs=10
     # `fgc check` is the shared front end (read, parse, check) every emit runs first: the
-    # difference between it and an emit is the emitter's own cost.
+    # difference between it and an emit is the emitter's own cost. The emits print to stdout
+    # (hyperfine discards it); `litellm -o` is timed apart below because it writes.
     hyperfine -N --warmup 3 --runs "${RUNS:-$runs}" \
         --export-markdown "$T/$d.md" \
         -n "check (front end only)" "$FGC check -c $cfg" \
-        -n litellm "$FGC emit litellm -q -c $cfg -o $T/$d/litellm.yaml" \
-        -n codex "$FGC emit codex -q -c $cfg -o $T/$d/codex.toml" \
-        -n claude-code "$FGC emit claude-code -q -c $cfg --format settings -o $T/$d/settings.json" \
-        -n "litellm --check" "$FGC emit litellm -q -c $cfg -o $T/$d/litellm.yaml --check"
+        -n litellm "$FGC emit litellm -q -c $cfg" \
+        -n codex "$FGC emit codex -q -c $cfg" \
+        -n claude-code "$FGC emit claude-code -q -c $cfg --format settings --show-secrets"
     cat "$T/$d.md"
+    # Writing a file: a fresh one each run (temp file, fsync, rename, mode 0600 since it holds
+    # the resolved credential), then --check against it.
+    "$FGC" emit litellm -q -c "$cfg" -o "$T/$d/keep.yaml"
+    hyperfine -N --warmup 3 --runs "${RUNS:-$runs}" \
+        --export-markdown "$T/$d-write.md" \
+        --prepare "rm -f $T/$d/litellm.yaml" \
+        -n "litellm -o (fresh file)" "$FGC emit litellm -q -c $cfg -o $T/$d/litellm.yaml" \
+        -n "litellm -o --check" "$FGC emit litellm -q -c $cfg -o $T/$d/keep.yaml --check"
+    cat "$T/$d-write.md"
 done

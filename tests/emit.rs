@@ -306,6 +306,13 @@ fn files_without_secrets_keep_their_mode() {
     std::fs::write(d.join("codex.toml"), "stale").unwrap();
     ok(&emit(d, &["codex", "-o", "codex.toml"], &[]));
     assert_eq!(mode(&d.join("codex.toml")), 0o640);
+    // An up-to-date file is not rewritten (same inode: no temp file was renamed over it).
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(d.join("codex.toml")).unwrap().ino();
+    let out = emit(d, &["codex", "-o", "codex.toml"], &[]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("up to date"));
+    assert_eq!(std::fs::metadata(d.join("codex.toml")).unwrap().ino(), ino);
     ok(&emit(d, &["codex", "-o", "codex.toml", "--check"], &[]));
     // --check without a file to compare with is a usage error.
     assert_eq!(emit(d, &["codex", "--check"], &[]).status.code(), Some(2));

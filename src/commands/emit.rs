@@ -362,6 +362,16 @@ fn to_file(
             current.is_none(),
         );
     }
+    // An up-to-date file is left alone (no write, no fsync, mtime kept), unless its mode
+    // must be tightened because it holds a secret.
+    let same = matches!(output::read_optional(path), Ok(Some(cur)) if cur == e.text);
+    let mode_ok = !e.has_secret() || output::mode_of(path) == Some(output::SECRET_MODE);
+    if same && mode_ok {
+        if !c.quiet {
+            eprintln!("{} is up to date", path.display());
+        }
+        return exit::OK;
+    }
     match output::write_atomic(path, &e.text, e.has_secret()) {
         Ok(()) => {
             if !c.quiet {
