@@ -137,6 +137,26 @@ pub fn human(source: &SourceFile, diags: &[Diagnostic], colour: bool) -> String 
     out
 }
 
+/// One line per diagnostic (`warning[code]: message (file:line:col)`): for commands whose
+/// real output is something else and that only mention the warnings `fgc check` details.
+pub fn short(source: &SourceFile, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let at = d.span().map(|s| {
+            let (l, c) = source.line_col(s.start);
+            format!(" ({}:{l}:{c})", source.name)
+        });
+        out.push_str(&format!(
+            "{}[{}]: {}{}\n",
+            d.severity.as_str(),
+            d.code.as_str(),
+            d.message,
+            at.unwrap_or_default()
+        ));
+    }
+    out
+}
+
 /// Counts across files, and the summary line ("2 errors, 1 warning in 1 file").
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct Summary {

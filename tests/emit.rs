@@ -631,3 +631,16 @@ fn claude_token_is_a_reference_or_resolved_into_files_only() {
         Some(2)
     );
 }
+
+/// Warnings do not drown the output: one line each on stderr, the emitted file on stdout.
+#[test]
+fn warnings_are_one_line_each() {
+    let out = crate::common::run(&["emit", "codex", "-c", "examples/flowgate.yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.lines().all(|l| l.starts_with("warning[")), "{err}");
+    assert!(
+        err.contains("warning[missing-secret]: environment variable `CUSTOM_API_KEY`"),
+        "{err}"
+    );
+}

@@ -273,10 +273,8 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
         return exit::INPUT;
     }
     if !c.quiet && !loaded.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            render::human(&loaded.source, &loaded.diagnostics, colour)
-        );
+        // Warnings only here: one line each (`fgc check` shows them in full).
+        eprint!("{}", render::short(&loaded.source, &loaded.diagnostics));
     }
     let integration_span = loaded.node.as_ref().and_then(|n| {
         let (node, key) = n.pointer("/integration");
