@@ -316,6 +316,10 @@ async fn handle(
     let delay = cfg.chunk_delay;
     let body = stream::iter(events.into_iter().enumerate()).then(move |(i, ev)| async move {
         if break_after == Some(i) {
+            // Let what was sent reach the wire before the connection breaks.
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+            }
             return Err(std::io::Error::other("mock reset mid-stream"));
         }
         if i > 0 && !delay.is_zero() {
@@ -337,11 +341,19 @@ fn error(anthropic: bool, code: &str, msg: &str) -> Value {
     }
 }
 
-/// `text` in up to `n` pieces that join back to it.
+/// `text` in `n` pieces (fewer when it has fewer words) that join back to it.
 fn split(text: &str, n: usize) -> Vec<String> {
     let words: Vec<&str> = text.split_inclusive(' ').collect();
-    let per = words.len().div_ceil(n).max(1);
-    words.chunks(per).map(|c| c.concat()).collect()
+    let n = n.min(words.len()).max(1);
+    let (base, extra) = (words.len() / n, words.len() % n);
+    let mut out = Vec::with_capacity(n);
+    let mut at = 0;
+    for i in 0..n {
+        let take = base + usize::from(i < extra);
+        out.push(words[at..at + take].concat());
+        at += take;
+    }
+    out
 }
 
 fn chat_answer(model: &str, text: &str, i: u64, o: u64) -> Value {
