@@ -107,6 +107,7 @@ async fn mock() -> Mock {
 }
 
 fn http() -> reqwest::Client {
+    fgc::serve::forward::install_crypto();
     reqwest::Client::new()
 }
 

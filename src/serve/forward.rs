@@ -18,10 +18,16 @@ use super::usage::{Record, SseScanner, UsageLog};
 /// The Anthropic API version sent when the client sends none.
 pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
 
+/// Install rustls's `ring` provider for this process (reqwest is built without one). Call
+/// before building any reqwest client; later calls do nothing.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The one client every upstream call goes through: keep-alive pool, HTTP/1.1 and HTTP/2
 /// (ALPN), rustls.
 pub fn client() -> reqwest::Result<reqwest::Client> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    install_crypto();
     reqwest::Client::builder()
         .user_agent(concat!("fgc/", env!("CARGO_PKG_VERSION")))
         .pool_idle_timeout(Duration::from_secs(90))
