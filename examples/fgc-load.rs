@@ -30,7 +30,9 @@ struct Opts {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mode = args.next().unwrap_or_else(|| die("mode: rate | max | stream | startup"));
+    let mode = args
+        .next()
+        .unwrap_or_else(|| die("mode: rate | max | stream | startup"));
     let mut o = Opts {
         url: String::new(),
         rate: 1000.0,
@@ -42,10 +44,15 @@ fn main() {
         threads: 1,
     };
     while let Some(a) = args.next() {
-        let mut v = || args.next().unwrap_or_else(|| die(&format!("{a} needs a value")));
+        let mut v = || {
+            args.next()
+                .unwrap_or_else(|| die(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--rate" => o.rate = v().parse().unwrap_or_else(|_| die("bad --rate")),
-            "--concurrency" => o.concurrency = v().parse().unwrap_or_else(|_| die("bad --concurrency")),
+            "--concurrency" => {
+                o.concurrency = v().parse().unwrap_or_else(|_| die("bad --concurrency"))
+            }
             "--seconds" => o.seconds = v().parse().unwrap_or_else(|_| die("bad --seconds")),
             "--key" => o.key = v(),
             "--model" => o.model = v(),
@@ -83,7 +90,12 @@ fn client() -> reqwest::Client {
 }
 
 /// One request; the latency to the full answer (or to the first byte when streaming).
-async fn one(c: &reqwest::Client, o: &Opts, body: &bytes::Bytes, stream: bool) -> Result<Duration, String> {
+async fn one(
+    c: &reqwest::Client,
+    o: &Opts,
+    body: &bytes::Bytes,
+    stream: bool,
+) -> Result<Duration, String> {
     let t0 = Instant::now();
     let mut r = c
         .post(&o.url)
@@ -146,7 +158,8 @@ async fn run(o: &Opts, stream: bool, rate: Option<f64>) -> serde_json::Value {
                     continue;
                 };
                 sent += 1;
-                let (c, o, body, tally) = (c.clone(), Arc::clone(&o), body.clone(), Arc::clone(&tally));
+                let (c, o, body, tally) =
+                    (c.clone(), Arc::clone(&o), body.clone(), Arc::clone(&tally));
                 tasks.push(tokio::spawn(async move {
                     let r = one(&c, &o, &body, stream).await;
                     record(&tally, r);
@@ -160,7 +173,8 @@ async fn run(o: &Opts, stream: bool, rate: Option<f64>) -> serde_json::Value {
         None => {
             let mut tasks = Vec::new();
             for _ in 0..o.concurrency {
-                let (c, o, body, tally) = (c.clone(), Arc::clone(&o), body.clone(), Arc::clone(&tally));
+                let (c, o, body, tally) =
+                    (c.clone(), Arc::clone(&o), body.clone(), Arc::clone(&tally));
                 tasks.push(tokio::spawn(async move {
                     let mut n = 0u64;
                     while Instant::now() < end {
@@ -222,7 +236,9 @@ fn record(t: &Mutex<Tally>, r: Result<Duration, String>) {
 /// Start `--cmd` and time the first 200 from `--url` (GET with the key).
 async fn startup(o: &Opts) -> serde_json::Value {
     let parts: Vec<&str> = o.cmd.split_whitespace().collect();
-    let Some((prog, rest)) = parts.split_first() else { die("--cmd is empty") };
+    let Some((prog, rest)) = parts.split_first() else {
+        die("--cmd is empty")
+    };
     let c = client();
     let t0 = Instant::now();
     let mut child = std::process::Command::new(prog)
@@ -248,9 +264,11 @@ async fn startup(o: &Opts) -> serde_json::Value {
     let rss_kb = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
         });
     let _ = child.kill();
     let _ = child.wait();

@@ -47,18 +47,27 @@ impl Setup {
     fn usage(&self) -> PathBuf {
         self.dir.path().join("usage.jsonl")
     }
+    /// The usage records, once the writer thread has gone quiet (same count three reads
+    /// in a row).
     fn usage_lines(&self) -> Vec<Value> {
-        // The writer thread flushes when idle; give it a moment.
-        for _ in 0..50 {
-            if let Ok(t) = std::fs::read_to_string(self.usage()) {
-                if t.ends_with('\n') {
+        let mut last = usize::MAX;
+        let mut same = 0;
+        for _ in 0..100 {
+            let t = std::fs::read_to_string(self.usage()).unwrap_or_default();
+            let n = t.lines().count();
+            if n == last && n > 0 && t.ends_with('\n') {
+                same += 1;
+                if same == 3 {
                     return t
                         .lines()
                         .map(|l| serde_json::from_str(l).unwrap())
                         .collect();
                 }
+            } else {
+                same = 0;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            last = n;
+            std::thread::sleep(Duration::from_millis(30));
         }
         Vec::new()
     }

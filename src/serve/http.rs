@@ -12,6 +12,7 @@ use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
 use super::auth;
+use super::body::JsonBody;
 use super::health::Circuit;
 use super::protocol::ClientApi;
 use super::router::{self, error};
@@ -184,32 +185,14 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
             return router::finish_error(&st.usage, rec, resp);
         }
     };
-    let body = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(m)) => m,
-        Ok(_) => {
-            let resp = error(
-                api,
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                "the request body must be a JSON object",
-            );
-            return router::finish_error(&st.usage, rec, resp);
-        }
-        Err(e) => {
-            let resp = error(
-                api,
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                &format!("malformed JSON in the request body: {e}"),
-            );
+    let body = match JsonBody::parse(bytes) {
+        Ok(b) => b,
+        Err(msg) => {
+            let resp = error(api, StatusCode::BAD_REQUEST, "invalid_json", &msg);
             return router::finish_error(&st.usage, rec, resp);
         }
     };
-    let Some(name) = body
-        .get("model")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
+    let Some(name) = body.get_str("model") else {
         let resp = error(
             api,
             StatusCode::BAD_REQUEST,
@@ -240,8 +223,7 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
             error(api, StatusCode::NOT_FOUND, "model_not_found", &msg),
         );
     };
-    let stream =
-        api != ClientApi::CountTokens && body.get("stream").and_then(Value::as_bool) == Some(true);
+    let stream = api != ClientApi::CountTokens && body.get_bool("stream") == Some(true);
     rec.stream = stream;
     let r = router::Request {
         api,

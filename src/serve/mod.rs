@@ -3,6 +3,7 @@
 //! - [`config`]: the snapshot of the config a request is served from
 //! - [`state`]: loading, the shared state, reload
 //! - [`http`]: routes, auth, body limits, parsing
+//! - [`body`]: request bodies parsed at the top level only
 //! - [`router`]: alias chain, deployment choice, retries, fallbacks, promotion
 //! - [`health`]: the circuit breaker (injectable clock)
 //! - [`forward`]: the pooled upstream client and streaming passthrough
@@ -12,6 +13,7 @@
 //! - [`mock`]: a mock upstream for tests and benchmarks
 
 pub mod auth;
+pub mod body;
 pub mod config;
 pub mod forward;
 pub mod health;
@@ -191,6 +193,7 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        self.state.usage.flush(Duration::from_secs(2));
     }
 }
 

@@ -8,8 +8,9 @@ use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::body::JsonBody;
 use super::config::{Deployment, Snapshot, Strategy};
 use super::forward::{self, ErrorAnswer, Failure, PassStream};
 use super::health::Health;
@@ -22,7 +23,7 @@ pub struct Request {
     pub api: ClientApi,
     /// The alias the name resolved to (group names already followed).
     pub alias: String,
-    pub body: Map<String, Value>,
+    pub body: JsonBody,
     pub headers: HeaderMap,
     pub query: Option<String>,
     pub stream: bool,
@@ -142,22 +143,21 @@ pub async fn serve(
                 Plan::Translate(t) => (t.upstream_path(), Some(t)),
                 Plan::Unsupported => continue,
             };
-            let mut body = req.body.clone();
-            body.insert("model".into(), Value::String(dep.upstream_model.clone()));
-            let body = match &translation {
-                None => Value::Object(body),
-                Some(t) => match t.request(Value::Object(body)) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        return finish_error(
-                            &state.usage,
-                            rec,
-                            error(req.api, StatusCode::BAD_REQUEST, "translation_error", &e),
-                        );
+            let bytes = match &translation {
+                None => Bytes::from(req.body.with_model(&dep.upstream_model)),
+                Some(t) => {
+                    let mut v = req.body.to_value();
+                    v["model"] = Value::String(dep.upstream_model.clone());
+                    match t.request(v) {
+                        Ok(b) => Bytes::from(serde_json::to_vec(&b).unwrap_or_default()),
+                        Err(e) => {
+                            let resp =
+                                error(req.api, StatusCode::BAD_REQUEST, "translation_error", &e);
+                            return finish_error(&state.usage, rec, resp);
+                        }
                     }
-                },
+                }
             };
-            let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
             let sent = forward::send(
                 &state.client,
                 dep,
@@ -266,11 +266,7 @@ pub async fn serve(
                 Some(t) => t.response(status, full),
                 None => full,
             };
-            let mut tokens = Tokens::default();
-            if let Ok(v) = serde_json::from_slice::<Value>(&full) {
-                tokens.absorb(&v);
-            }
-            rec.tokens = tokens;
+            rec.tokens = Tokens::from_answer(&full);
             rec.finish(status.as_u16(), "ok");
             state.usage.write(&rec);
             let mut out = Response::new(Body::from(full));

@@ -35,7 +35,38 @@ pub struct Tokens {
     pub cache_creation_input_tokens: Option<u64>,
 }
 
+/// Only the parts of an answer that can hold usage; everything else is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct UsageOnly {
+    usage: Option<Value>,
+    response: Option<Inner>,
+    message: Option<Inner>,
+}
+
+#[derive(serde::Deserialize)]
+struct Inner {
+    usage: Option<Value>,
+}
+
 impl Tokens {
+    /// The usage of a whole (non-streaming) answer body.
+    pub fn from_answer(body: &[u8]) -> Tokens {
+        let mut t = Tokens::default();
+        if let Ok(u) = serde_json::from_slice::<UsageOnly>(body) {
+            for usage in [
+                u.usage,
+                u.response.and_then(|r| r.usage),
+                u.message.and_then(|m| m.usage),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                t.absorb(&serde_json::json!({ "usage": usage }));
+            }
+        }
+        t
+    }
+
     /// Take the counts found in one JSON value (an answer or a stream event): the `usage`
     /// object at the top, under `response` (Responses API) or under `message` (Anthropic
     /// `message_start`). OpenAI, Responses and Anthropic field names are all understood.
@@ -217,7 +248,14 @@ fn ms(d: Duration) -> f64 {
 /// The writer side: cheap to clone, never blocks a request.
 #[derive(Clone, Debug)]
 pub struct UsageLog {
-    tx: Option<mpsc::UnboundedSender<String>>,
+    tx: Option<mpsc::UnboundedSender<Msg>>,
+}
+
+#[derive(Debug)]
+enum Msg {
+    Line(String),
+    /// Answered once every line sent before it is on disk.
+    Flush(std::sync::mpsc::Sender<()>),
 }
 
 impl UsageLog {
@@ -239,18 +277,28 @@ impl UsageLog {
             opts.mode(0o600);
         }
         let file = opts.open(path)?;
-        let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
         std::thread::Builder::new()
             .name("fgc-usage".into())
             .spawn(move || {
                 let mut w = std::io::BufWriter::new(file);
-                while let Some(line) = rx.blocking_recv() {
-                    let _ = w.write_all(line.as_bytes());
+                while let Some(msg) = rx.blocking_recv() {
+                    let mut acks = Vec::new();
+                    let mut take = |m: Msg, w: &mut std::io::BufWriter<std::fs::File>| match m {
+                        Msg::Line(l) => {
+                            let _ = w.write_all(l.as_bytes());
+                        }
+                        Msg::Flush(ack) => acks.push(ack),
+                    };
+                    take(msg, &mut w);
                     // Flush when no more lines wait, so the file is current but writes batch.
                     while let Ok(more) = rx.try_recv() {
-                        let _ = w.write_all(more.as_bytes());
+                        take(more, &mut w);
                     }
                     let _ = w.flush();
+                    for a in acks {
+                        let _ = a.send(());
+                    }
                 }
             })?;
         Ok(UsageLog { tx: Some(tx) })
@@ -260,7 +308,17 @@ impl UsageLog {
         if let Some(tx) = &self.tx {
             if let Ok(mut s) = serde_json::to_string(rec) {
                 s.push('\n');
-                let _ = tx.send(s);
+                let _ = tx.send(Msg::Line(s));
+            }
+        }
+    }
+
+    /// Wait (at most `limit`) until every record written so far is on disk.
+    pub fn flush(&self, limit: Duration) {
+        if let Some(tx) = &self.tx {
+            let (ack, done) = std::sync::mpsc::channel();
+            if tx.send(Msg::Flush(ack)).is_ok() {
+                let _ = done.recv_timeout(limit);
             }
         }
     }
