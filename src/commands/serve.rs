@@ -33,6 +33,9 @@ pub struct Args {
     /// Seconds requests in flight may take to finish after SIGINT/SIGTERM.
     #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_DRAIN.as_secs_f64())]
     pub drain_timeout: f64,
+    /// Worker threads of the runtime (default: one per CPU).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Log level (`error`, `warn`, `info`, `debug`, `trace`); RUST_LOG wins when set.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     pub log_level: String,

@@ -245,6 +245,9 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
+/// How long the writer gathers records before one write.
+const BATCH: Duration = Duration::from_millis(20);
+
 /// The writer side: cheap to clone, never blocks a request.
 #[derive(Clone, Debug)]
 pub struct UsageLog {
@@ -291,7 +294,9 @@ impl UsageLog {
                         Msg::Flush(ack) => acks.push(ack),
                     };
                     take(msg, &mut w);
-                    // Flush when no more lines wait, so the file is current but writes batch.
+                    // Gather what arrives in the next few milliseconds into one write, so a
+                    // busy gateway does not wake this thread once per request.
+                    std::thread::sleep(BATCH);
                     while let Ok(more) = rx.try_recv() {
                         take(more, &mut w);
                     }
