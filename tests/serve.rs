@@ -849,14 +849,12 @@ fn spawn_fgc(config: &Path, port: u16, usage: &Path) -> Child {
 
 async fn wait_ready(port: u16) {
     for _ in 0..200 {
-        if let Ok(r) = http()
+        let r = http()
             .get(format!("http://127.0.0.1:{port}/health/liveness"))
             .send()
-            .await
-        {
-            if r.status() == 200 {
-                return;
-            }
+            .await;
+        if r.is_ok_and(|r| r.status() == 200) {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

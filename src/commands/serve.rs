@@ -97,11 +97,15 @@ pub fn run(args: Args) -> u8 {
                 .map_or("off".to_string(), |p| p.display().to_string()),
         );
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let state = std::sync::Arc::clone(&bound.state);
         tokio::spawn(serve::signals::handle(
-            std::sync::Arc::clone(&bound.state),
+            std::sync::Arc::clone(&state),
             stop_tx,
         ));
-        match serve::serve(bound, stop_rx, opts.drain).await {
+        let result = serve::serve(bound, stop_rx, opts.drain).await;
+        // Records of requests that finished while draining must reach the file.
+        state.usage.flush(Duration::from_secs(2));
+        match result {
             Ok(()) => {
                 tracing::info!("stopped");
                 exit::OK

@@ -145,7 +145,7 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let doc = &loaded.doc;
+    let doc = loaded.doc();
     let ls = effective_block(doc, "litellm_settings", profile);
     let rs = effective_block(doc, "router_settings", profile);
     let gs = effective_block(doc, "general_settings", profile);

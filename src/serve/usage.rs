@@ -310,11 +310,11 @@ impl UsageLog {
     }
 
     pub fn write(&self, rec: &Record) {
-        if let Some(tx) = &self.tx {
-            if let Ok(mut s) = serde_json::to_string(rec) {
-                s.push('\n');
-                let _ = tx.send(Msg::Line(s));
-            }
+        if let Some(tx) = &self.tx
+            && let Ok(mut s) = serde_json::to_string(rec)
+        {
+            s.push('\n');
+            let _ = tx.send(Msg::Line(s));
         }
     }
 
