@@ -214,9 +214,7 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         {
             let (to, hide) = match &target.value {
                 GroupAliasTarget::Alias(a) => (a.clone(), false),
-                GroupAliasTarget::Detailed { model, hidden } => {
-                    (model.value.clone(), hidden.unwrap_or(false))
-                }
+                GroupAliasTarget::Detailed { model, hidden } => (model.value.clone(), *hidden),
             };
             if hide {
                 hidden.push(name.value.clone());
