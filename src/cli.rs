@@ -44,6 +44,8 @@ pub enum Command {
     Schema(commands::schema::Args),
     /// Rename an alias everywhere it is referenced (dry run unless --write).
     Rename(commands::rename::Args),
+    /// Run the built-in forwarding gateway on the checked configuration.
+    Serve(commands::serve::Args),
 }
 
 /// The `--config` option shared by commands that read one file.
@@ -62,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => commands::explain::run(a),
         Command::Schema(a) => commands::schema::run(a),
         Command::Rename(a) => commands::rename::run(a),
+        Command::Serve(a) => commands::serve::run(a),
     };
     ExitCode::from(code)
 }

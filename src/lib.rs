@@ -15,6 +15,7 @@ pub mod render;
 pub mod rules;
 pub mod schema;
 pub mod secrets;
+pub mod serve;
 pub mod source;
 pub mod span;
 pub mod yaml;

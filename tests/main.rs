@@ -7,3 +7,4 @@ mod emit;
 mod generated;
 mod hostile;
 mod rename;
+mod serve;

@@ -5,3 +5,4 @@ pub mod emit;
 pub mod explain;
 pub mod rename;
 pub mod schema;
+pub mod serve;

@@ -1,0 +1,149 @@
+//! A request body parsed only at the top level: each field stays the bytes the client sent,
+//! so forwarding replaces `model` without building (and re-serialising) the whole tree.
+//! Claude Code's bodies run to hundreds of kilobytes; this keeps the cost near a copy.
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use indexmap::IndexMap;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// A JSON object body: its bytes and the range of each top-level value.
+#[derive(Debug, Clone)]
+pub struct JsonBody {
+    bytes: Bytes,
+    fields: Vec<(String, Range<usize>)>,
+}
+
+impl JsonBody {
+    /// Parse `bytes` as a JSON object (the message says what is wrong otherwise).
+    pub fn parse(bytes: Bytes) -> Result<JsonBody, String> {
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        let map: IndexMap<String, &RawValue> = match serde_json::from_slice(&bytes) {
+            Ok(m) => m,
+            Err(e) if first == Some(b'{') || e.is_syntax() || e.is_eof() => {
+                return Err(format!("malformed JSON in the request body: {e}"));
+            }
+            Err(_) => return Err("the request body must be a JSON object".into()),
+        };
+        let base = bytes.as_ptr() as usize;
+        let fields = map
+            .into_iter()
+            .map(|(k, v)| {
+                let start = v.get().as_ptr() as usize - base;
+                (k, start..start + v.get().len())
+            })
+            .collect();
+        Ok(JsonBody { bytes, fields })
+    }
+
+    /// The raw JSON text of field `key`.
+    pub fn raw(&self, key: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, r)| &self.bytes[r.clone()])
+    }
+
+    /// Field `key` when it is a string.
+    pub fn get_str(&self, key: &str) -> Option<String> {
+        self.raw(key)
+            .and_then(|r| serde_json::from_slice::<String>(r).ok())
+    }
+
+    /// Field `key` when it is a boolean.
+    pub fn get_bool(&self, key: &str) -> Option<bool> {
+        match self.raw(key)? {
+            b"true" => Some(true),
+            b"false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The body with `model` set to `model` (added when missing), other fields as sent.
+    pub fn with_model(&self, model: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes.len() + model.len() + 16);
+        out.push(b'{');
+        let mut seen = false;
+        for (i, (k, r)) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_string(&mut out, k);
+            out.push(b':');
+            if k == "model" {
+                seen = true;
+                write_string(&mut out, model);
+            } else {
+                out.extend_from_slice(&self.bytes[r.clone()]);
+            }
+        }
+        if !seen {
+            if !self.fields.is_empty() {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"model\":");
+            write_string(&mut out, model);
+        }
+        out.push(b'}');
+        out
+    }
+
+    /// The whole body as a JSON value (for translation, which rewrites it).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+}
+
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    // Writing a &str to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(s: &str) -> JsonBody {
+        JsonBody::parse(Bytes::from(s.to_string())).unwrap()
+    }
+
+    #[test]
+    fn replaces_model_and_keeps_the_rest_byte_for_byte() {
+        let b = body(
+            r#"{"model": "alias", "stream" : true, "messages":[{"role":"user","content":"h\u00e9"}]}"#,
+        );
+        assert_eq!(b.get_str("model").as_deref(), Some("alias"));
+        assert_eq!(b.get_bool("stream"), Some(true));
+        let out = String::from_utf8(b.with_model("up/\"x\"")).unwrap();
+        assert_eq!(
+            out,
+            r#"{"model":"up/\"x\"","stream":true,"messages":[{"role":"user","content":"h\u00e9"}]}"#
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["messages"][0]["content"], "hé");
+    }
+
+    #[test]
+    fn adds_a_missing_model() {
+        assert_eq!(body("{}").with_model("m"), br#"{"model":"m"}"#);
+        assert_eq!(
+            body(r#"{"a":1}"#).with_model("m"),
+            br#"{"a":1,"model":"m"}"#
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let e = JsonBody::parse(Bytes::from_static(b"{\"model\": ")).unwrap_err();
+        assert!(e.starts_with("malformed JSON"), "{e}");
+        let e = JsonBody::parse(Bytes::from_static(b"[1, 2]")).unwrap_err();
+        assert_eq!(e, "the request body must be a JSON object");
+        assert!(
+            JsonBody::parse(Bytes::from_static(b"nope"))
+                .unwrap_err()
+                .starts_with("malformed")
+        );
+    }
+}

@@ -1,0 +1,396 @@
+//! Calling an upstream: one pooled HTTP client, the request for one deployment, the
+//! classification of the answer, and the streaming body passed through chunk by chunk.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio::time::Sleep;
+
+use super::config::Deployment;
+use super::health::Permit;
+use super::protocol::{ClientApi, StreamTransform, UpstreamApi, stream_error_event};
+use super::usage::{Record, SseScanner, UsageLog};
+
+/// The Anthropic API version sent when the client sends none.
+pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// Install rustls's `ring` provider for this process (reqwest is built without one). Call
+/// before building any reqwest client; later calls do nothing.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The one client every upstream call goes through: keep-alive pool, HTTP/1.1 and HTTP/2
+/// (ALPN), rustls.
+pub fn client() -> reqwest::Result<reqwest::Client> {
+    install_crypto();
+    reqwest::Client::builder()
+        .user_agent(concat!("fgc/", env!("CARGO_PKG_VERSION")))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(256)
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+}
+
+/// Why an attempt did not produce an answer to pass on.
+#[derive(Debug)]
+pub enum Failure {
+    /// Worth another attempt: connect error, timeout, 429, 5xx.
+    Retryable {
+        reason: String,
+        answer: Option<ErrorAnswer>,
+        timeout: bool,
+    },
+    /// The prompt is too long for this model: walk `context_window_fallbacks`.
+    ContextWindow(ErrorAnswer),
+    /// Any other 4xx: the client's request is wrong; pass it on as is.
+    Final(ErrorAnswer),
+}
+
+/// An upstream error answer, kept whole (they are small).
+#[derive(Debug, Clone)]
+pub struct ErrorAnswer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Headers of the client request that reach the upstream.
+const FORWARDED: [&str; 3] = ["anthropic-version", "anthropic-beta", "accept"];
+
+/// Send `body` to `dep` at `path` and wait for the response head.
+pub async fn send(
+    client: &reqwest::Client,
+    dep: &Deployment,
+    path: &str,
+    query: Option<&str>,
+    body: Bytes,
+    incoming: &HeaderMap,
+    stream: bool,
+) -> Result<reqwest::Response, Failure> {
+    let mut url = String::with_capacity(dep.base.len() + path.len() + 16);
+    url.push_str(&dep.base);
+    url.push_str(path);
+    if let Some(q) = query.filter(|q| !q.is_empty() && dep.api == UpstreamApi::Anthropic) {
+        url.push('?');
+        url.push_str(q);
+    }
+    let mut req = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body);
+    for name in FORWARDED {
+        for v in incoming.get_all(name) {
+            req = req.header(name, v);
+        }
+    }
+    match dep.api {
+        UpstreamApi::OpenAi => {
+            if let Some(k) = &dep.api_key {
+                req = req.bearer_auth(k);
+            }
+        }
+        UpstreamApi::Anthropic => {
+            if let Some(k) = &dep.api_key {
+                req = req.header("x-api-key", k);
+            }
+            if !incoming.contains_key("anthropic-version") {
+                req = req.header("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
+            }
+        }
+    }
+    let limit = if stream {
+        dep.stream_timeout
+    } else {
+        dep.timeout
+    };
+    if !stream {
+        req = req.timeout(limit);
+    }
+    let resp = match tokio::time::timeout(limit, req.send()).await {
+        Err(_) => return Err(timeout_failure(limit)),
+        Ok(Err(e)) if e.is_timeout() => return Err(timeout_failure(limit)),
+        Ok(Err(e)) => {
+            return Err(Failure::Retryable {
+                reason: format!("upstream unreachable: {}", error_chain(&e)),
+                answer: None,
+                timeout: false,
+            });
+        }
+        Ok(Ok(r)) => r,
+    };
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let headers = resp.headers().clone();
+    let body = match tokio::time::timeout(limit, resp.bytes()).await {
+        Ok(Ok(b)) => b,
+        _ => Bytes::new(),
+    };
+    let answer = ErrorAnswer {
+        status,
+        headers,
+        body,
+    };
+    Err(classify(answer))
+}
+
+fn timeout_failure(limit: Duration) -> Failure {
+    Failure::Retryable {
+        reason: format!("upstream timed out after {:.1} s", limit.as_secs_f64()),
+        answer: None,
+        timeout: true,
+    }
+}
+
+/// The causes of a reqwest error on one line (reqwest's Display stops at the outer one).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+/// Sort an upstream error answer into retry, context-window fallback or final.
+pub fn classify(answer: ErrorAnswer) -> Failure {
+    let s = answer.status.as_u16();
+    if s == 429 || s >= 500 {
+        return Failure::Retryable {
+            reason: format!("upstream answered {}", answer.status),
+            answer: Some(answer),
+            timeout: false,
+        };
+    }
+    if matches!(s, 400 | 413 | 422) && is_context_window_error(&answer.body) {
+        return Failure::ContextWindow(answer);
+    }
+    Failure::Final(answer)
+}
+
+/// Whether an error body says the prompt does not fit the model's context window
+/// (OpenAI `context_length_exceeded`, Anthropic "prompt is too long", vLLM and others).
+pub fn is_context_window_error(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(body).to_ascii_lowercase();
+    [
+        "context_length_exceeded",
+        "context length",
+        "context window",
+        "prompt is too long",
+        "maximum context",
+        "too many tokens",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
+/// Response headers not copied from the upstream (hop-by-hop, or recomputed).
+pub fn copy_headers(from: &HeaderMap, to: &mut HeaderMap, keep_length: bool) {
+    for (k, v) in from {
+        let n = k.as_str();
+        if matches!(
+            n,
+            "connection"
+                | "keep-alive"
+                | "transfer-encoding"
+                | "te"
+                | "trailer"
+                | "upgrade"
+                | "proxy-authenticate"
+                | "proxy-connection"
+        ) || (!keep_length && n == "content-length")
+        {
+            continue;
+        }
+        to.append(HeaderName::clone(k), HeaderValue::clone(v));
+    }
+}
+
+/// An upstream response body as a stream of chunks.
+pub type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// Wait for the first chunk of a streaming answer (at most `limit`): an error or silence
+/// before it is still retryable, since the client has seen nothing yet.
+pub async fn first_chunk(inner: &mut Upstream, limit: Duration) -> Result<Option<Bytes>, Failure> {
+    use futures_util::StreamExt;
+    match tokio::time::timeout(limit, inner.next()).await {
+        Ok(Some(Ok(c))) => Ok(Some(c)),
+        Ok(None) => Ok(None),
+        Ok(Some(Err(e))) => Err(Failure::Retryable {
+            reason: format!(
+                "upstream stream broke before the first byte: {}",
+                error_chain(&e)
+            ),
+            answer: None,
+            timeout: false,
+        }),
+        Err(_) => Err(timeout_failure(limit)),
+    }
+}
+
+/// The upstream's streaming body on its way to the client: chunks pass through as they
+/// arrive; usage is scanned on the way; a silence longer than `idle` or an upstream error
+/// ends the stream with an error event in the client's protocol; the record is written when
+/// the stream ends or the client goes away (dropping this drops the upstream connection).
+pub struct PassStream {
+    inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    first: Option<Bytes>,
+    idle: Duration,
+    sleep: Pin<Box<Sleep>>,
+    scanner: SseScanner,
+    transform: Option<Box<dyn StreamTransform>>,
+    client_api: ClientApi,
+    record: Option<Record>,
+    usage: UsageLog,
+    permit: Option<Permit>,
+    allowed_fails: u32,
+    status: u16,
+    ended: bool,
+}
+
+impl PassStream {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        inner: Upstream,
+        first: Option<Bytes>,
+        status: u16,
+        idle: Duration,
+        client_api: ClientApi,
+        record: Record,
+        usage: UsageLog,
+        permit: Permit,
+        allowed_fails: u32,
+        transform: Option<Box<dyn StreamTransform>>,
+    ) -> Self {
+        PassStream {
+            inner,
+            first,
+            idle,
+            sleep: Box::pin(tokio::time::sleep(idle)),
+            scanner: SseScanner::default(),
+            transform,
+            client_api,
+            record: Some(record),
+            usage,
+            permit: Some(permit),
+            allowed_fails,
+            status,
+            ended: false,
+        }
+    }
+
+    fn close(&mut self, outcome: &'static str) {
+        if let Some(mut rec) = self.record.take() {
+            rec.tokens = self.scanner.tokens;
+            rec.finish(self.status, outcome);
+            self.usage.write(&rec);
+        }
+        if let Some(p) = self.permit.take() {
+            match outcome {
+                "ok" => p.success(self.allowed_fails),
+                "stream_error" => p.failure(self.allowed_fails),
+                _ => drop(p),
+            }
+        }
+    }
+
+    fn fail(&mut self, message: &str) -> Bytes {
+        self.ended = true;
+        tracing::warn!(message, "upstream stream failed after the first byte");
+        let out = match &mut self.transform {
+            Some(t) => {
+                let mut v = Vec::new();
+                t.fail(message, &mut v);
+                v
+            }
+            None => stream_error_event(self.client_api, message),
+        };
+        self.close("stream_error");
+        Bytes::from(out)
+    }
+}
+
+impl Stream for PassStream {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.ended {
+                return Poll::Ready(None);
+            }
+            let next = match this.first.take() {
+                Some(chunk) => Poll::Ready(Some(Ok(chunk))),
+                None => this.inner.as_mut().poll_next(cx),
+            };
+            match next {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let now = Instant::now();
+                    if let Some(rec) = &mut this.record {
+                        rec.first_byte.get_or_insert(now);
+                    }
+                    let deadline = tokio::time::Instant::from_std(now + this.idle);
+                    this.sleep.as_mut().reset(deadline);
+                    this.scanner.feed(&chunk);
+                    let out = match &mut this.transform {
+                        None => chunk,
+                        Some(t) => {
+                            let mut v = Vec::new();
+                            t.chunk(&chunk, &mut v);
+                            Bytes::from(v)
+                        }
+                    };
+                    if out.is_empty() {
+                        continue;
+                    }
+                    return Poll::Ready(Some(Ok(out)));
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    let msg = format!("upstream stream broke: {}", error_chain(&e));
+                    return Poll::Ready(Some(Ok(this.fail(&msg))));
+                }
+                Poll::Ready(None) => {
+                    this.ended = true;
+                    let tail = this.transform.as_mut().map(|t| {
+                        let mut v = Vec::new();
+                        t.finish(&mut v);
+                        v
+                    });
+                    this.close("ok");
+                    match tail {
+                        Some(v) if !v.is_empty() => return Poll::Ready(Some(Ok(Bytes::from(v)))),
+                        _ => return Poll::Ready(None),
+                    }
+                }
+                Poll::Pending => {
+                    if this.sleep.as_mut().poll(cx).is_ready() {
+                        let msg = format!(
+                            "upstream sent nothing for {:.1} s (stream_timeout)",
+                            this.idle.as_secs_f64()
+                        );
+                        return Poll::Ready(Some(Ok(this.fail(&msg))));
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for PassStream {
+    fn drop(&mut self) {
+        if !self.ended {
+            // The client went away: the upstream request is cancelled with `inner`.
+            self.close("client_closed");
+        }
+    }
+}

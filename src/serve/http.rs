@@ -1,0 +1,237 @@
+//! The HTTP surface: routes, authentication, body limits, JSON parsing, and the hand-off to
+//! the router.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use serde_json::{Value, json};
+
+use super::auth;
+use super::body::JsonBody;
+use super::health::Circuit;
+use super::protocol::ClientApi;
+use super::router::{self, error};
+use super::state::AppState;
+use super::usage::Record;
+
+/// Every route of the gateway.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(root).head(root))
+        .route("/health/liveness", get(liveness))
+        .route("/health/readiness", get(readiness))
+        .route("/v1/models", get(models))
+        .route("/models", get(models))
+        .route("/v1/chat/completions", post(chat))
+        .route("/chat/completions", post(chat))
+        .route("/v1/responses", post(responses))
+        .route("/responses", post(responses))
+        .route("/v1/messages", post(messages))
+        .route("/v1/messages/count_tokens", post(count_tokens))
+        .fallback(any(not_found))
+        .with_state(state)
+}
+
+async fn root() -> &'static str {
+    "fgc serve\n"
+}
+
+async fn liveness() -> Response {
+    axum::Json(json!({"status": "alive"})).into_response()
+}
+
+async fn readiness(State(st): State<Arc<AppState>>) -> Response {
+    let snap = st.snapshot();
+    let mut any_up = false;
+    let deployments: Vec<Value> = snap
+        .deployments()
+        .map(|d| {
+            let c = st.health.state(&d.id);
+            let up = st.health.available(&d.id, snap.cooldown);
+            any_up |= up;
+            let mut v = json!({
+                "id": d.id,
+                "alias": d.alias,
+                "upstream": d.api.describe(),
+                "upstream_model": d.upstream_model,
+                "circuit": c.name(),
+            });
+            if let Circuit::Closed { fails } = c {
+                v["consecutive_failures"] = json!(fails);
+            }
+            v
+        })
+        .collect();
+    let status = if any_up || deployments.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if status == StatusCode::OK { "ready" } else { "unavailable" },
+        "config_loaded": true,
+        "profile": snap.profile,
+        "aliases": snap.aliases.len(),
+        "deployments": deployments,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+async fn models(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    let snap = st.snapshot();
+    if !auth::allowed(req.headers(), snap.master_key.as_deref()) {
+        return unauthorized(ClientApi::Chat);
+    }
+    let data: Vec<Value> = snap
+        .listed_names()
+        .into_iter()
+        .map(|n| json!({"id": n, "object": "model", "created": 0, "owned_by": "fgc"}))
+        .collect();
+    axum::Json(json!({"object": "list", "data": data})).into_response()
+}
+
+async fn not_found(method: Method, req: Request) -> Response {
+    let api = if req.uri().path().starts_with("/v1/messages") {
+        ClientApi::Messages
+    } else {
+        ClientApi::Chat
+    };
+    let msg = format!("no route for {method} {}", req.uri().path());
+    error(api, StatusCode::NOT_FOUND, "not_found", &msg)
+}
+
+async fn chat(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    proxy(st, ClientApi::Chat, req).await
+}
+
+async fn responses(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    proxy(st, ClientApi::Responses, req).await
+}
+
+async fn messages(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    proxy(st, ClientApi::Messages, req).await
+}
+
+async fn count_tokens(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    proxy(st, ClientApi::CountTokens, req).await
+}
+
+fn unauthorized(api: ClientApi) -> Response {
+    error(
+        api,
+        StatusCode::UNAUTHORIZED,
+        "invalid_api_key",
+        "missing or wrong gateway key: send it as `Authorization: Bearer KEY` or `x-api-key: KEY` (general_settings.master_key)",
+    )
+}
+
+fn api_name(api: ClientApi) -> &'static str {
+    match api {
+        ClientApi::Chat => "chat",
+        ClientApi::Responses => "responses",
+        ClientApi::Messages => "messages",
+        ClientApi::CountTokens => "count_tokens",
+    }
+}
+
+/// Check, parse and route one model request.
+async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
+    let snap = st.snapshot();
+    let (parts, body) = req.into_parts();
+    let mut rec = Record::new(api_name(api), "-", false);
+    if !auth::allowed(&parts.headers, snap.master_key.as_deref()) {
+        return router::finish_error(&st.usage, rec, unauthorized(api));
+    }
+    let declared = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let too_large = || {
+        let msg = format!(
+            "request body is larger than the limit of {} bytes (fgc serve --max-body-bytes)",
+            st.max_body
+        );
+        error(
+            api,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request_too_large",
+            &msg,
+        )
+    };
+    if declared.is_some_and(|n| n > st.max_body) {
+        return router::finish_error(&st.usage, rec, too_large());
+    }
+    let bytes = match axum::body::to_bytes(Body::new(body), st.max_body).await {
+        Ok(b) => b,
+        Err(e) => {
+            let is_limit = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            let resp = if is_limit {
+                too_large()
+            } else {
+                error(
+                    api,
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    &format!("cannot read the request body: {e}"),
+                )
+            };
+            return router::finish_error(&st.usage, rec, resp);
+        }
+    };
+    let body = match JsonBody::parse(bytes) {
+        Ok(b) => b,
+        Err(msg) => {
+            let resp = error(api, StatusCode::BAD_REQUEST, "invalid_json", &msg);
+            return router::finish_error(&st.usage, rec, resp);
+        }
+    };
+    let Some(name) = body.get_str("model") else {
+        let resp = error(
+            api,
+            StatusCode::BAD_REQUEST,
+            "missing_model",
+            "the request body has no `model` string",
+        );
+        return router::finish_error(&st.usage, rec, resp);
+    };
+    rec.alias = name.clone();
+    let Some(alias) = snap.resolve(&name).map(str::to_string) else {
+        let close = snap.closest(&name);
+        let hint = if close.is_empty() {
+            format!("defined: {}", snap.listed_names().join(", "))
+        } else {
+            format!(
+                "did you mean {}?",
+                close
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let msg = format!("model `{name}` is not served by this gateway; {hint}");
+        return router::finish_error(
+            &st.usage,
+            rec,
+            error(api, StatusCode::NOT_FOUND, "model_not_found", &msg),
+        );
+    };
+    let stream = api != ClientApi::CountTokens && body.get_bool("stream") == Some(true);
+    rec.stream = stream;
+    let r = router::Request {
+        api,
+        alias,
+        body,
+        headers: parts.headers,
+        query: parts.uri.query().map(str::to_string),
+        stream,
+    };
+    router::serve(&st, snap, r, rec).await
+}

@@ -1,0 +1,499 @@
+//! A mock upstream for tests, benchmarks and manual runs (`cargo run --example fgc-mock`):
+//! OpenAI Chat Completions, OpenAI Responses and Anthropic Messages, streaming and not, with
+//! injectable latency, error answers, connection resets, resets mid-stream and hangs.
+//!
+//! Routes (any prefix before them is accepted, so `api_base` may or may not end in `/v1`):
+//! `/chat/completions`, `/responses`, `/messages`, `/messages/count_tokens`.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use futures_util::stream::{self, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+/// What the mock does with one request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Answer normally.
+    None,
+    /// Answer with this status and an error body in the protocol's shape.
+    Status(u16),
+    /// A 400 saying the prompt exceeds the context window.
+    ContextWindow,
+    /// Close the connection without answering.
+    Reset,
+    /// Stream `n` chunks, then break the connection.
+    ResetAfter(usize),
+    /// Never answer.
+    Hang,
+}
+
+/// How the mock answers when no fault applies.
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    /// Wait before the response head.
+    pub latency: Duration,
+    /// Wait between streamed chunks.
+    pub chunk_delay: Duration,
+    /// Text deltas in a streamed answer.
+    pub chunks: usize,
+    /// The answer text (split into `chunks` deltas).
+    pub text: String,
+    /// Keep every request (headers and body) for inspection. Off for load tests.
+    pub record: bool,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            latency: Duration::ZERO,
+            chunk_delay: Duration::ZERO,
+            chunks: 4,
+            text: "Hello from the mock upstream.".into(),
+            record: true,
+        }
+    }
+}
+
+/// One request the mock received.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// Path and query.
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+#[derive(Debug)]
+struct MockState {
+    config: Mutex<MockConfig>,
+    script: Mutex<VecDeque<Fault>>,
+    default_fault: Mutex<Fault>,
+    hits: AtomicUsize,
+    requests: Mutex<Vec<Recorded>>,
+}
+
+/// A running mock upstream. Dropping it stops accepting connections.
+#[derive(Clone, Debug)]
+pub struct Mock {
+    pub addr: SocketAddr,
+    state: Arc<MockState>,
+    _stop: Arc<StopOnDrop>,
+}
+
+#[derive(Debug)]
+struct StopOnDrop(tokio::task::AbortHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The connection a request came on, so a handler can drop it (resets).
+#[derive(Clone)]
+struct Kill(Arc<Notify>);
+
+impl Mock {
+    /// Start on 127.0.0.1 with an OS-chosen port.
+    pub async fn start(config: MockConfig) -> std::io::Result<Mock> {
+        Self::start_on("127.0.0.1:0", config).await
+    }
+
+    /// Start on `addr` (loopback only, please).
+    pub async fn start_on(addr: &str, config: MockConfig) -> std::io::Result<Mock> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(MockState {
+            config: Mutex::new(config),
+            script: Mutex::new(VecDeque::new()),
+            default_fault: Mutex::new(Fault::None),
+            hits: AtomicUsize::new(0),
+            requests: Mutex::new(Vec::new()),
+        });
+        let app = Router::new()
+            .route("/{*rest}", post(handle))
+            .with_state(Arc::clone(&state));
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = sock.set_nodelay(true);
+                let kill = Arc::new(Notify::new());
+                let svc = hyper_util::service::TowerToHyperService::new(
+                    app.clone().layer(Extension(Kill(Arc::clone(&kill)))),
+                );
+                tokio::spawn(async move {
+                    let builder = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    );
+                    let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(sock), svc);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = kill.notified() => {}
+                    }
+                });
+            }
+        });
+        Ok(Mock {
+            addr,
+            state,
+            _stop: Arc::new(StopOnDrop(task.abort_handle())),
+        })
+    }
+
+    /// `http://ADDR` (an Anthropic `api_base`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://ADDR/v1` (an OpenAI-compatible `api_base`).
+    pub fn openai_base(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Apply `fault` to the next request (queued in order).
+    pub fn push(&self, fault: Fault) {
+        self.state
+            .script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(fault);
+    }
+
+    /// Apply `fault` to every request without a queued one.
+    pub fn set_default(&self, fault: Fault) {
+        *self
+            .state
+            .default_fault
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = fault;
+    }
+
+    /// Change the normal answer.
+    pub fn configure(&self, f: impl FnOnce(&mut MockConfig)) {
+        f(&mut self.state.config.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Requests received so far.
+    pub fn hits(&self) -> usize {
+        self.state.hits.load(Ordering::SeqCst)
+    }
+
+    /// The requests received (when recording).
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Shape {
+    Chat,
+    Responses,
+    Messages,
+    CountTokens,
+}
+
+async fn handle(
+    State(st): State<Arc<MockState>>,
+    Extension(kill): Extension<Kill>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    st.hits.fetch_add(1, Ordering::SeqCst);
+    let path = uri.path();
+    let shape = if path.ends_with("/chat/completions") {
+        Shape::Chat
+    } else if path.ends_with("/responses") {
+        Shape::Responses
+    } else if path.ends_with("/messages/count_tokens") {
+        Shape::CountTokens
+    } else if path.ends_with("/messages") {
+        Shape::Messages
+    } else {
+        return (StatusCode::NOT_FOUND, "no such mock route").into_response();
+    };
+    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let cfg = st.config.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if cfg.record {
+        let rec = Recorded {
+            path: uri
+                .path_and_query()
+                .map_or(path.to_string(), |p| p.to_string()),
+            headers: headers.clone(),
+            body: req.clone(),
+        };
+        st.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(rec);
+    }
+    let fault = st
+        .script
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop_front()
+        .unwrap_or_else(|| {
+            st.default_fault
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        });
+    if !cfg.latency.is_zero() {
+        tokio::time::sleep(cfg.latency).await;
+    }
+    let anthropic = matches!(shape, Shape::Messages | Shape::CountTokens);
+    match fault {
+        Fault::Status(s) => {
+            let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (
+                status,
+                axum::Json(error(anthropic, "mock_error", &format!("mock failure {s}"))),
+            )
+                .into_response();
+        }
+        Fault::ContextWindow => {
+            let msg = "This model's maximum context length is 8192 tokens; prompt is too long";
+            let mut b = error(anthropic, "context_length_exceeded", msg);
+            if !anthropic {
+                b["error"]["code"] = json!("context_length_exceeded");
+            }
+            return (StatusCode::BAD_REQUEST, axum::Json(b)).into_response();
+        }
+        Fault::Reset => {
+            kill.0.notify_one();
+            std::future::pending::<()>().await;
+        }
+        Fault::Hang => std::future::pending::<()>().await,
+        Fault::None | Fault::ResetAfter(_) => {}
+    }
+    let model = req
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("mock")
+        .to_string();
+    let stream = req.get("stream").and_then(Value::as_bool) == Some(true);
+    let input_tokens = (body.len() / 4).max(1) as u64;
+    let pieces = split(&cfg.text, cfg.chunks.max(1));
+    let output_tokens = pieces.len() as u64;
+    if shape == Shape::CountTokens {
+        return axum::Json(json!({"input_tokens": input_tokens})).into_response();
+    }
+    if !stream {
+        let body = match shape {
+            Shape::Chat => chat_answer(&model, &cfg.text, input_tokens, output_tokens),
+            Shape::Responses => responses_answer(&model, &cfg.text, input_tokens, output_tokens),
+            _ => messages_answer(&model, &cfg.text, input_tokens, output_tokens),
+        };
+        return axum::Json(body).into_response();
+    }
+    let events: Vec<String> = match shape {
+        Shape::Chat => chat_events(&model, &pieces, input_tokens),
+        Shape::Responses => responses_events(&model, &pieces, &cfg.text, input_tokens),
+        _ => messages_events(&model, &pieces, input_tokens),
+    };
+    let break_after = match fault {
+        Fault::ResetAfter(n) => Some(n),
+        _ => None,
+    };
+    let delay = cfg.chunk_delay;
+    let body = stream::iter(events.into_iter().enumerate()).then(move |(i, ev)| async move {
+        if break_after == Some(i) {
+            // Let what was sent reach the wire before the connection breaks.
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+            }
+            return Err(std::io::Error::other("mock reset mid-stream"));
+        }
+        if i > 0 && !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        Ok::<_, std::io::Error>(Bytes::from(ev))
+    });
+    let mut resp = Response::new(Body::from_stream(body));
+    resp.headers_mut()
+        .insert("content-type", "text/event-stream".parse().expect("static"));
+    resp
+}
+
+fn error(anthropic: bool, code: &str, msg: &str) -> Value {
+    if anthropic {
+        json!({"type": "error", "error": {"type": if code == "mock_error" { "api_error" } else { "invalid_request_error" }, "message": msg}})
+    } else {
+        json!({"error": {"message": msg, "type": "server_error", "param": null, "code": code}})
+    }
+}
+
+/// `text` in `n` pieces (fewer when it has fewer words) that join back to it.
+fn split(text: &str, n: usize) -> Vec<String> {
+    let words: Vec<&str> = text.split_inclusive(' ').collect();
+    let n = n.min(words.len()).max(1);
+    let (base, extra) = (words.len() / n, words.len() % n);
+    let mut out = Vec::with_capacity(n);
+    let mut at = 0;
+    for i in 0..n {
+        let take = base + usize::from(i < extra);
+        out.push(words[at..at + take].concat());
+        at += take;
+    }
+    out
+}
+
+fn chat_answer(model: &str, text: &str, i: u64, o: u64) -> Value {
+    json!({
+        "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o}
+    })
+}
+
+fn chat_events(model: &str, pieces: &[String], i: u64) -> Vec<String> {
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let mut out = vec![format!(
+        "data: {}\n\n",
+        chunk(json!({"role": "assistant", "content": ""}), Value::Null)
+    )];
+    for p in pieces {
+        out.push(format!(
+            "data: {}\n\n",
+            chunk(json!({"content": p}), Value::Null)
+        ));
+    }
+    out.push(format!("data: {}\n\n", chunk(json!({}), json!("stop"))));
+    let o = pieces.len() as u64;
+    let usage = json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": model,
+        "choices": [], "usage": {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o}});
+    out.push(format!("data: {usage}\n\n"));
+    out.push("data: [DONE]\n\n".into());
+    out
+}
+
+fn message_item(text: &str, status: &str) -> Value {
+    let content = if status == "completed" {
+        json!([{"type": "output_text", "text": text, "annotations": []}])
+    } else {
+        json!([])
+    };
+    json!({"type": "message", "id": "msg_mock", "status": status, "role": "assistant", "content": content})
+}
+
+fn response_obj(model: &str, text: &str, status: &str, usage: Option<(u64, u64)>) -> Value {
+    let output = if status == "completed" {
+        json!([message_item(text, "completed")])
+    } else {
+        json!([])
+    };
+    let mut r = json!({"id": "resp_mock", "object": "response", "created_at": 0, "status": status,
+        "model": model, "output": output, "usage": null});
+    if let Some((i, o)) = usage {
+        r["usage"] = json!({"input_tokens": i, "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": o, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": i + o});
+    }
+    r
+}
+
+fn responses_answer(model: &str, text: &str, i: u64, o: u64) -> Value {
+    response_obj(model, text, "completed", Some((i, o)))
+}
+
+fn responses_events(model: &str, pieces: &[String], text: &str, i: u64) -> Vec<String> {
+    let mut seq = 0u64;
+    let mut out = Vec::new();
+    let mut ev = |mut v: Value| {
+        let ty = v["type"].as_str().unwrap_or_default().to_string();
+        v["sequence_number"] = json!(seq);
+        seq += 1;
+        out.push(format!("event: {ty}\ndata: {v}\n\n"));
+    };
+    ev(
+        json!({"type": "response.created", "response": response_obj(model, text, "in_progress", None)}),
+    );
+    ev(
+        json!({"type": "response.in_progress", "response": response_obj(model, text, "in_progress", None)}),
+    );
+    ev(
+        json!({"type": "response.output_item.added", "output_index": 0, "item": message_item(text, "in_progress")}),
+    );
+    ev(
+        json!({"type": "response.content_part.added", "item_id": "msg_mock", "output_index": 0, "content_index": 0,
+        "part": {"type": "output_text", "text": "", "annotations": []}}),
+    );
+    for p in pieces {
+        ev(
+            json!({"type": "response.output_text.delta", "item_id": "msg_mock", "output_index": 0, "content_index": 0, "delta": p}),
+        );
+    }
+    ev(
+        json!({"type": "response.output_text.done", "item_id": "msg_mock", "output_index": 0, "content_index": 0, "text": text}),
+    );
+    ev(
+        json!({"type": "response.content_part.done", "item_id": "msg_mock", "output_index": 0, "content_index": 0,
+        "part": {"type": "output_text", "text": text, "annotations": []}}),
+    );
+    ev(
+        json!({"type": "response.output_item.done", "output_index": 0, "item": message_item(text, "completed")}),
+    );
+    let o = pieces.len() as u64;
+    ev(
+        json!({"type": "response.completed", "response": response_obj(model, text, "completed", Some((i, o)))}),
+    );
+    out
+}
+
+fn messages_answer(model: &str, text: &str, i: u64, o: u64) -> Value {
+    json!({
+        "id": "msg_mock", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": null,
+        "usage": {"input_tokens": i, "output_tokens": o, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
+    })
+}
+
+fn messages_events(model: &str, pieces: &[String], i: u64) -> Vec<String> {
+    let ev = |v: Value| {
+        format!(
+            "event: {}\ndata: {v}\n\n",
+            v["type"].as_str().unwrap_or_default()
+        )
+    };
+    let mut out = vec![
+        ev(
+            json!({"type": "message_start", "message": {"id": "msg_mock", "type": "message", "role": "assistant",
+            "model": model, "content": [], "stop_reason": null, "stop_sequence": null,
+            "usage": {"input_tokens": i, "output_tokens": 1, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}}}),
+        ),
+        ev(
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        ),
+        ev(json!({"type": "ping"})),
+    ];
+    for p in pieces {
+        out.push(ev(json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})));
+    }
+    out.push(ev(json!({"type": "content_block_stop", "index": 0})));
+    out.push(ev(
+        json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+        "usage": {"output_tokens": pieces.len()}}),
+    ));
+    out.push(ev(json!({"type": "message_stop"})));
+    out
+}

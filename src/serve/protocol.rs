@@ -1,0 +1,245 @@
+//! The wire protocols: what a client speaks, what an upstream speaks, and the one place that
+//! decides how a request crosses between them ([`plan`]).
+//!
+//! This issue only passes through. Protocol translation (issue 6) plugs in here: it replaces
+//! [`plan`] so that a differing pair returns [`Plan::Translate`] with a [`Translation`].
+
+use axum::http::StatusCode;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+/// The API a client called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientApi {
+    /// `POST /v1/chat/completions`
+    Chat,
+    /// `POST /v1/responses`
+    Responses,
+    /// `POST /v1/messages`
+    Messages,
+    /// `POST /v1/messages/count_tokens`
+    CountTokens,
+}
+
+impl ClientApi {
+    /// The family of error shapes this client understands.
+    pub fn family(self) -> Family {
+        match self {
+            ClientApi::Chat | ClientApi::Responses => Family::OpenAi,
+            ClientApi::Messages | ClientApi::CountTokens => Family::Anthropic,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            ClientApi::Chat => "OpenAI Chat Completions",
+            ClientApi::Responses => "OpenAI Responses",
+            ClientApi::Messages => "Anthropic Messages",
+            ClientApi::CountTokens => "Anthropic count_tokens",
+        }
+    }
+}
+
+/// OpenAI-shaped or Anthropic-shaped errors and stream events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    OpenAi,
+    Anthropic,
+}
+
+/// What an upstream speaks, from the `litellm_params.model` prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpstreamApi {
+    /// `openai/`: an OpenAI-compatible server (`/chat/completions`, `/responses`).
+    OpenAi,
+    /// `anthropic/`: the Anthropic Messages API.
+    Anthropic,
+}
+
+impl UpstreamApi {
+    /// The upstream kind and the model name without its prefix, or `None` for a provider
+    /// fgc serve does not speak.
+    pub fn split(model: &str) -> Option<(UpstreamApi, &str)> {
+        let (prefix, rest) = model.split_once('/')?;
+        let api = match prefix {
+            "openai" | "openai_compatible" | "custom_openai" | "hosted_vllm" => UpstreamApi::OpenAi,
+            "anthropic" => UpstreamApi::Anthropic,
+            _ => return None,
+        };
+        Some((api, rest))
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            UpstreamApi::OpenAi => "OpenAI-compatible",
+            UpstreamApi::Anthropic => "Anthropic Messages",
+        }
+    }
+}
+
+/// How a request reaches one deployment.
+pub enum Plan {
+    /// Same protocol: forward the body (model replaced) to `path` under the upstream base.
+    Passthrough { path: &'static str },
+    /// Different protocols, with a translator (issue 6).
+    Translate(Box<dyn Translation>),
+    /// This pairing cannot be served.
+    Unsupported,
+}
+
+/// The path appended to an upstream's base URL for a passthrough request.
+fn passthrough_path(client: ClientApi, upstream: UpstreamApi) -> Option<&'static str> {
+    match (client, upstream) {
+        (ClientApi::Chat, UpstreamApi::OpenAi) => Some("/chat/completions"),
+        (ClientApi::Responses, UpstreamApi::OpenAi) => Some("/responses"),
+        (ClientApi::Messages, UpstreamApi::Anthropic) => Some("/messages"),
+        (ClientApi::CountTokens, UpstreamApi::Anthropic) => Some("/messages/count_tokens"),
+        _ => None,
+    }
+}
+
+/// The decision point: how a `client` request is served by an `upstream` deployment.
+pub fn plan(client: ClientApi, upstream: UpstreamApi) -> Plan {
+    match passthrough_path(client, upstream) {
+        Some(path) => Plan::Passthrough { path },
+        None => Plan::Unsupported,
+    }
+}
+
+/// Whether `client` can be served by `upstream` at all.
+pub fn can_serve(client: ClientApi, upstream: UpstreamApi) -> bool {
+    !matches!(plan(client, upstream), Plan::Unsupported)
+}
+
+/// A translation between a client protocol and an upstream protocol (implemented by issue 6).
+pub trait Translation: Send + Sync {
+    /// The path under the upstream base the translated request goes to.
+    fn upstream_path(&self) -> &'static str;
+    /// The upstream request body from the client's (model already replaced).
+    fn request(&self, body: Value) -> Result<Value, String>;
+    /// A whole (non-streaming) upstream answer turned into the client's.
+    fn response(&self, status: StatusCode, body: Bytes) -> Bytes;
+    /// A fresh per-request stream transformer.
+    fn stream(&self) -> Box<dyn StreamTransform>;
+}
+
+/// Turns upstream stream bytes into client stream bytes, chunk by chunk.
+pub trait StreamTransform: Send {
+    /// Upstream bytes in; client bytes appended to `out` (may be none yet).
+    fn chunk(&mut self, input: &[u8], out: &mut Vec<u8>);
+    /// The upstream ended cleanly.
+    fn finish(&mut self, out: &mut Vec<u8>);
+    /// The upstream failed mid-stream: close the client stream with an error.
+    fn fail(&mut self, message: &str, out: &mut Vec<u8>);
+}
+
+/// The error type names each family uses for a status.
+fn error_type(family: Family, status: StatusCode) -> &'static str {
+    match (family, status.as_u16()) {
+        (Family::Anthropic, 400 | 413) => "invalid_request_error",
+        (Family::Anthropic, 401) => "authentication_error",
+        (Family::Anthropic, 403) => "permission_error",
+        (Family::Anthropic, 404) => "not_found_error",
+        (Family::Anthropic, 429) => "rate_limit_error",
+        (Family::Anthropic, 529 | 503) => "overloaded_error",
+        (Family::Anthropic, _) => "api_error",
+        (Family::OpenAi, 400 | 404 | 413) => "invalid_request_error",
+        (Family::OpenAi, 401) => "authentication_error",
+        (Family::OpenAi, 403) => "permission_error",
+        (Family::OpenAi, 429) => "rate_limit_error",
+        (Family::OpenAi, _) => "api_error",
+    }
+}
+
+/// An error body in the client's shape: OpenAI `{"error":{message,type,code}}`, Anthropic
+/// `{"type":"error","error":{type,message}}`.
+pub fn error_body(family: Family, status: StatusCode, code: &str, message: &str) -> Value {
+    let ty = error_type(family, status);
+    match family {
+        Family::OpenAi => {
+            json!({"error": {"message": message, "type": ty, "param": null, "code": code}})
+        }
+        Family::Anthropic => json!({"type": "error", "error": {"type": ty, "message": message}}),
+    }
+}
+
+/// An in-stream error event in the client's protocol, for failures after the first byte.
+pub fn stream_error_event(client: ClientApi, message: &str) -> Vec<u8> {
+    let body = match client {
+        ClientApi::Messages | ClientApi::CountTokens => {
+            let v = error_body(
+                Family::Anthropic,
+                StatusCode::BAD_GATEWAY,
+                "upstream_error",
+                message,
+            );
+            format!("event: error\ndata: {v}\n\n")
+        }
+        ClientApi::Responses => {
+            let v = json!({"type": "error", "code": "upstream_error", "message": message, "param": null});
+            format!("event: error\ndata: {v}\n\n")
+        }
+        ClientApi::Chat => {
+            let v = error_body(
+                Family::OpenAi,
+                StatusCode::BAD_GATEWAY,
+                "upstream_error",
+                message,
+            );
+            format!("data: {v}\n\n")
+        }
+    };
+    body.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(
+            UpstreamApi::split("openai/gpt-5.2"),
+            Some((UpstreamApi::OpenAi, "gpt-5.2"))
+        );
+        assert_eq!(
+            UpstreamApi::split("anthropic/claude-sonnet-4-5"),
+            Some((UpstreamApi::Anthropic, "claude-sonnet-4-5"))
+        );
+        assert_eq!(
+            UpstreamApi::split("openai/org/model"),
+            Some((UpstreamApi::OpenAi, "org/model"))
+        );
+        assert_eq!(UpstreamApi::split("gemini/x"), None);
+        assert_eq!(UpstreamApi::split("gpt-5"), None);
+    }
+
+    #[test]
+    fn only_same_protocol_passes_through() {
+        assert!(can_serve(ClientApi::Chat, UpstreamApi::OpenAi));
+        assert!(can_serve(ClientApi::Responses, UpstreamApi::OpenAi));
+        assert!(can_serve(ClientApi::Messages, UpstreamApi::Anthropic));
+        assert!(!can_serve(ClientApi::Messages, UpstreamApi::OpenAi));
+        assert!(!can_serve(ClientApi::Chat, UpstreamApi::Anthropic));
+    }
+
+    #[test]
+    fn error_shapes() {
+        let o = error_body(
+            Family::OpenAi,
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "no",
+        );
+        assert_eq!(o["error"]["type"], "authentication_error");
+        assert_eq!(o["error"]["code"], "invalid_api_key");
+        let a = error_body(
+            Family::Anthropic,
+            StatusCode::NOT_FOUND,
+            "model_not_found",
+            "no",
+        );
+        assert_eq!(a["type"], "error");
+        assert_eq!(a["error"]["type"], "not_found_error");
+    }
+}

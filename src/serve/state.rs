@@ -1,0 +1,136 @@
+//! The server's shared state: the current config snapshot (swapped whole on reload), the
+//! health table that outlives reloads, the HTTP client and the usage log.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use super::config::{self, Snapshot};
+use super::health::Health;
+use super::usage::UsageLog;
+use crate::check::check_path;
+use crate::render;
+use crate::rules::{CheckOptions, Secrets};
+
+/// Why a config could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read (exit 2).
+    #[error("{0}")]
+    Read(String),
+    /// The checker found errors; `rendered` is the report (exit 1).
+    #[error("{summary}")]
+    Invalid { rendered: String, summary: String },
+}
+
+/// A loaded config: the snapshot and the rendered warnings (empty when none).
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub warnings: String,
+    /// Host and port from `services.litellm`, when set.
+    pub service: (Option<String>, Option<u16>),
+}
+
+/// Read, check (secrets required) and build the snapshot of `path` for `profile` (default:
+/// the file's default profile).
+pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, LoadError> {
+    let opts = CheckOptions {
+        profile: profile.map(str::to_string),
+        secrets: Secrets::Required,
+    };
+    let loaded = check_path(path, &opts).map_err(|e| LoadError::Read(e.to_string()))?;
+    let colour = render::stderr_colour();
+    if loaded.has_errors() {
+        let n = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+        return Err(LoadError::Invalid {
+            rendered: render::human(&loaded.source, &loaded.diagnostics, colour),
+            summary: format!("{}: {n} error(s); not serving it", path.display()),
+        });
+    }
+    let warnings = if loaded.diagnostics.is_empty() {
+        String::new()
+    } else {
+        render::human(&loaded.source, &loaded.diagnostics, colour)
+    };
+    let model = loaded
+        .model
+        .as_ref()
+        .ok_or_else(|| LoadError::Read("no model".into()))?;
+    let profile = profile
+        .map(str::to_string)
+        .or_else(|| model.default_profile().map(str::to_string));
+    let service = model
+        .raw
+        .services
+        .as_ref()
+        .and_then(|s| s.iter().find(|(k, _)| k.value == "litellm").map(|(_, v)| v))
+        .map_or((None, None), |s| {
+            (
+                s.host.as_ref().map(|h| h.value.clone()),
+                s.port.as_ref().map(|p| p.value),
+            )
+        });
+    let snapshot = config::build(&loaded, profile.as_deref()).map_err(|e| LoadError::Invalid {
+        rendered: format!("error: {e}\n"),
+        summary: format!("{}: {e}", path.display()),
+    })?;
+    Ok(Loaded {
+        snapshot,
+        warnings,
+        service,
+    })
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    snapshot: RwLock<Arc<Snapshot>>,
+    pub health: Arc<Health>,
+    pub client: reqwest::Client,
+    pub usage: UsageLog,
+    pub max_body: usize,
+    pub config_path: PathBuf,
+    /// The profile asked for on the command line (reload keeps following the default).
+    pub profile_arg: Option<String>,
+}
+
+impl AppState {
+    pub fn new(
+        snapshot: Snapshot,
+        health: Arc<Health>,
+        client: reqwest::Client,
+        usage: UsageLog,
+        max_body: usize,
+        config_path: PathBuf,
+        profile_arg: Option<String>,
+    ) -> Self {
+        AppState {
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            health,
+            client,
+            usage,
+            max_body,
+            config_path,
+            profile_arg,
+        }
+    }
+
+    /// The config requests start with now.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Re-read and re-check the file; swap it in when clean, else keep the old one. Health
+    /// state carries over (by deployment id).
+    pub async fn reload(self: &Arc<Self>) -> Result<usize, LoadError> {
+        let path = self.config_path.clone();
+        let profile = self.profile_arg.clone();
+        let loaded = tokio::task::spawn_blocking(move || load(&path, profile.as_deref()))
+            .await
+            .map_err(|e| LoadError::Read(e.to_string()))??;
+        if !loaded.warnings.is_empty() {
+            eprint!("{}", loaded.warnings);
+        }
+        let n = loaded.snapshot.aliases.len();
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded.snapshot);
+        Ok(n)
+    }
+}
