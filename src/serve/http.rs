@@ -164,24 +164,24 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
             &msg,
         )
     };
+    let mut body = Body::new(body);
     if declared.is_some_and(|n| n > st.max_body) {
+        drain(&mut body).await;
         return router::finish_error(&st.usage, rec, too_large());
     }
-    let bytes = match axum::body::to_bytes(Body::new(body), st.max_body).await {
-        Ok(b) => b,
+    let bytes = match read_limited(&mut body, st.max_body).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            drain(&mut body).await;
+            return router::finish_error(&st.usage, rec, too_large());
+        }
         Err(e) => {
-            let is_limit = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            let resp = if is_limit {
-                too_large()
-            } else {
-                error(
-                    api,
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    &format!("cannot read the request body: {e}"),
-                )
-            };
+            let resp = error(
+                api,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("cannot read the request body: {e}"),
+            );
             return router::finish_error(&st.usage, rec, resp);
         }
     };
@@ -234,4 +234,42 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
         stream,
     };
     router::serve(&st, snap, r, rec).await
+}
+
+/// The body, or `None` once it grows past `limit` bytes.
+async fn read_limited(body: &mut Body, limit: usize) -> Result<Option<bytes::Bytes>, axum::Error> {
+    use http_body_util::BodyExt;
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if buf.len() + data.len() > limit {
+                return Ok(None);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(buf.freeze()))
+}
+
+/// Most bytes read and thrown away after a 413, and for how long.
+const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Read (and discard) what is left of a refused body, within bounds, before answering: a
+/// server that closes while the client is still sending makes the client's TCP stack drop the
+/// 413 in favour of a connection reset, and the client never learns why.
+async fn drain(body: &mut Body) {
+    use http_body_util::BodyExt;
+    let mut seen = 0usize;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += data.len();
+                if seen > DRAIN_BYTES {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
 }
