@@ -18,4 +18,5 @@ pub mod secrets;
 pub mod serve;
 pub mod source;
 pub mod span;
+pub mod translate;
 pub mod yaml;

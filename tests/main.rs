@@ -8,3 +8,4 @@ mod generated;
 mod hostile;
 mod rename;
 mod serve;
+mod translate;

@@ -1,0 +1,789 @@
+//! Protocol translation (`fgc::translate`): golden request/response pairs and recorded streams
+//! as snapshots, the real requests of Claude Code 2.1 and Codex 0.169, and property tests that
+//! run generated Chat Completions streams through strict state machines of the Anthropic and
+//! Responses event protocols.
+
+use fgc::translate::{StreamTranslator, chat, count, messages, responses, sse::SseParser};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::common::{root, with_settings};
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(root().join("tests/fixtures/translate").join(rel)).expect("fixture exists")
+}
+
+fn fixture_json(rel: &str) -> Value {
+    serde_json::from_slice(&fixture(rel)).expect("fixture is JSON")
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).expect("serialises")
+}
+
+/// Feed `input` in pieces of `step` bytes, then finish.
+fn run_stream(t: &mut dyn StreamTranslator, input: &[u8], step: usize) -> String {
+    let mut out = Vec::new();
+    for piece in input.chunks(step.max(1)) {
+        t.feed(piece, &mut out);
+    }
+    t.finish(&mut out);
+    t.finish(&mut out); // idempotent
+    assert!(t.is_closed());
+    String::from_utf8(out).expect("UTF-8 output")
+}
+
+/// The events of an SSE text: (event name, JSON data).
+fn events(text: &str) -> Vec<(String, Value)> {
+    let mut got = Vec::new();
+    let mut p = SseParser::new();
+    let mut f = |e: &str, d: &[u8]| {
+        let v = if d == b"[DONE]" {
+            json!("[DONE]")
+        } else {
+            serde_json::from_slice(d).expect("event data is JSON")
+        };
+        got.push((e.to_string(), v));
+    };
+    p.feed(text.as_bytes(), &mut f);
+    p.flush(&mut f);
+    got
+}
+
+fn codex_tools() -> responses::ToolMap {
+    responses::request_to_chat(&fixture_json("requests/responses_everything.json")).tools
+}
+
+// ---------------------------------------------------------------- golden requests
+
+#[test]
+fn messages_request_to_chat() {
+    let out = messages::request_to_chat(&fixture_json("requests/messages_everything.json"));
+    with_settings(|| insta::assert_snapshot!("translate_messages_request_to_chat", pretty(&out)));
+}
+
+#[test]
+fn responses_request_to_chat() {
+    let out = responses::request_to_chat(&fixture_json("requests/responses_everything.json"));
+    with_settings(|| {
+        insta::assert_snapshot!("translate_responses_request_to_chat", pretty(&out.body))
+    });
+}
+
+#[test]
+fn chat_request_to_messages() {
+    let out = chat::request_to_messages(&fixture_json("requests/chat_everything.json"));
+    with_settings(|| insta::assert_snapshot!("translate_chat_request_to_messages", pretty(&out)));
+}
+
+/// A digest of a translated request: every key, the role sequence, tool names.
+fn digest(chat: &Value) -> String {
+    let mut s = String::new();
+    for (k, v) in chat.as_object().unwrap() {
+        match k.as_str() {
+            "messages" => {
+                s.push_str("messages:\n");
+                for m in v.as_array().unwrap() {
+                    let content = &m["content"];
+                    let shape = match content {
+                        Value::String(t) => format!("text ({} chars)", t.chars().count()),
+                        Value::Array(parts) => parts
+                            .iter()
+                            .map(|p| p["type"].as_str().unwrap_or("?").to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        Value::Null => "null".into(),
+                        other => other.to_string(),
+                    };
+                    let calls = m["tool_calls"].as_array().map(|c| c.len()).unwrap_or(0);
+                    s.push_str(&format!("  - {}: {shape}", m["role"].as_str().unwrap()));
+                    if calls > 0 {
+                        s.push_str(&format!(" + {calls} tool calls"));
+                    }
+                    s.push('\n');
+                }
+            }
+            "tools" => {
+                let names: Vec<&str> = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t["function"]["name"].as_str().unwrap())
+                    .collect();
+                s.push_str(&format!("tools ({}): {}\n", names.len(), names.join(", ")));
+            }
+            _ => s.push_str(&format!("{k}: {v}\n")),
+        }
+    }
+    s
+}
+
+#[test]
+fn claude_code_request_is_translated_not_rejected() {
+    let req = fixture_json("claude_code_request.json");
+    let out = messages::request_to_chat(&req);
+    let msgs = out["messages"].as_array().unwrap();
+    assert_eq!(msgs[0]["role"], "system");
+    assert!(
+        msgs[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("You are a Claude agent")
+    );
+    assert_eq!(out["tools"].as_array().unwrap().len(), 24);
+    assert_eq!(out["reasoning_effort"], "high");
+    for dropped in [
+        "thinking",
+        "context_management",
+        "metadata",
+        "output_config",
+        "system",
+    ] {
+        assert!(
+            out.get(dropped).is_none(),
+            "{dropped} must not reach a chat upstream"
+        );
+    }
+    let text = out.to_string();
+    assert!(!text.contains("cache_control"));
+    with_settings(|| insta::assert_snapshot!("translate_claude_code_request", digest(&out)));
+}
+
+#[test]
+fn codex_request_is_translated_not_rejected() {
+    let req = fixture_json("codex_request.json");
+    let out = responses::request_to_chat(&req);
+    let body = &out.body;
+    let text = body.to_string();
+    for dropped in ["store", "include", "prompt_cache_key", "reasoning", "input"] {
+        assert!(
+            body.get(dropped).is_none(),
+            "{dropped} must not reach a chat upstream"
+        );
+    }
+    assert!(!text.contains("\"web_search\""));
+    assert!(!text.contains("\"namespace\""));
+    assert!(!text.contains("\"developer\""));
+    with_settings(|| insta::assert_snapshot!("translate_codex_request", digest(body)));
+}
+
+#[test]
+fn count_tokens_of_real_claude_code_request() {
+    let req = fixture_json("claude_code_request.json");
+    let n = count::count_messages_request(&req);
+    // The request is 81 kB of English and JSON: between 3 and 6 characters per token.
+    let chars = req.to_string().len() as u64;
+    assert!(
+        n > chars / 6 && n < chars / 3,
+        "{n} tokens for {chars} chars"
+    );
+    with_settings(|| insta::assert_snapshot!("translate_count_claude_code", n.to_string()));
+}
+
+// ---------------------------------------------------------------- golden responses
+
+#[test]
+fn chat_response_to_messages_and_responses() {
+    let resp = fixture_json("responses/chat_tool_calls.json");
+    let m = messages::response_from_chat(&resp, "claude-sonnet");
+    let mut r = responses::response_from_chat(&resp, "resp_test1", "gpt-5-codex", &codex_tools());
+    r["created_at"] = json!(0);
+    with_settings(|| {
+        insta::assert_snapshot!("translate_chat_response_to_messages", pretty(&m));
+        insta::assert_snapshot!("translate_chat_response_to_responses", pretty(&r));
+    });
+}
+
+#[test]
+fn anthropic_response_to_chat() {
+    let resp = fixture_json("responses/anthropic_message.json");
+    let mut c = chat::response_from_messages(&resp, "claude");
+    c["created"] = json!(0);
+    with_settings(|| insta::assert_snapshot!("translate_messages_response_to_chat", pretty(&c)));
+}
+
+// ---------------------------------------------------------------- recorded streams
+
+#[test]
+fn chat_streams_to_anthropic_and_responses() {
+    with_settings(|| {
+        insta::glob!(
+            "fixtures/translate/chat_streams/*.sse",
+            |path: &std::path::Path| {
+                let input = std::fs::read(path).unwrap();
+                let name = path.file_stem().unwrap().to_str().unwrap();
+                let anthropic = run_stream(
+                    &mut messages::MessagesStream::new("msg_test", "claude-sonnet"),
+                    &input,
+                    4096,
+                );
+                let resp = run_stream(
+                    &mut responses::ResponsesStream::new("resp_test", "gpt-5-codex", codex_tools())
+                        .with_created_at(0),
+                    &input,
+                    4096,
+                );
+                // Byte-at-a-time feeding gives the same output.
+                assert_eq!(
+                    anthropic,
+                    run_stream(
+                        &mut messages::MessagesStream::new("msg_test", "claude-sonnet"),
+                        &input,
+                        1
+                    ),
+                    "{name}"
+                );
+                insta::assert_snapshot!("translate_stream_anthropic", anthropic);
+                insta::assert_snapshot!("translate_stream_responses", resp);
+            }
+        );
+    });
+}
+
+#[test]
+fn anthropic_streams_to_chat() {
+    with_settings(|| {
+        insta::glob!(
+            "fixtures/translate/anthropic_streams/*.sse",
+            |path: &std::path::Path| {
+                let input = std::fs::read(path).unwrap();
+                let out = run_stream(
+                    &mut chat::ChatStream::new("chatcmpl-test", "claude", true).with_created(0),
+                    &input,
+                    7,
+                );
+                insta::assert_snapshot!("translate_stream_chat", out);
+            }
+        );
+    });
+}
+
+#[test]
+fn keepalive_before_the_first_chunk_opens_the_stream_properly() {
+    let mut t = messages::MessagesStream::new("msg_k", "m");
+    let mut out = Vec::new();
+    t.keepalive(&mut out);
+    t.keepalive(&mut out);
+    let evs = events(std::str::from_utf8(&out).unwrap());
+    let names: Vec<&str> = evs.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(names, ["message_start", "ping", "ping"]);
+
+    let mut r = responses::ResponsesStream::new("resp_k", "m", Default::default());
+    let mut out = Vec::new();
+    r.keepalive(&mut out);
+    r.keepalive(&mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("event: response.created\n"));
+    assert!(text.ends_with(": keep-alive\n\n"));
+}
+
+#[test]
+fn upstream_failure_closes_every_client_stream() {
+    let mut out = Vec::new();
+    let mut t = messages::MessagesStream::new("msg_e", "m");
+    t.feed(
+        &fixture("chat_streams/text_cached_usage.sse")[..200],
+        &mut out,
+    );
+    t.on_error("connection reset by upstream", &mut out);
+    t.on_error("again", &mut out);
+    t.finish(&mut out);
+    let evs = events(std::str::from_utf8(&out).unwrap());
+    let (name, data) = evs.last().unwrap();
+    assert_eq!(name, "error");
+    assert_eq!(data["error"]["message"], "connection reset by upstream");
+    assert_eq!(evs.iter().filter(|(e, _)| e == "error").count(), 1);
+
+    let mut out = Vec::new();
+    let mut r = responses::ResponsesStream::new("resp_e", "m", Default::default());
+    r.on_error("timed out", &mut out);
+    let evs = events(std::str::from_utf8(&out).unwrap());
+    assert_eq!(evs.last().unwrap().0, "response.failed");
+    assert_eq!(evs.last().unwrap().1["response"]["id"], "resp_e");
+
+    let mut out = Vec::new();
+    let mut c = chat::ChatStream::new("chatcmpl-e", "m", false);
+    c.feed(
+        b"event: message_start\ndata: {\"type\":\"message_st",
+        &mut out,
+    );
+    c.finish(&mut out);
+    let evs = events(std::str::from_utf8(&out).unwrap());
+    assert!(evs.last().unwrap().1["error"]["message"].is_string());
+}
+
+// ---------------------------------------------------------------- property tests
+
+#[derive(Debug, Clone)]
+enum Seg {
+    Reasoning(Vec<String>),
+    Text(Vec<String>),
+    /// A tool call: argument fragments, and whether its id and name come after the first one.
+    Tool(Vec<String>, bool),
+}
+
+#[derive(Debug, Clone)]
+struct Gen {
+    segs: Vec<Seg>,
+    finish: &'static str,
+    /// (prompt, cached, completion)
+    usage: Option<(u64, u64, u64)>,
+    usage_with_finish: bool,
+    done: bool,
+    step: usize,
+}
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z ,.]{1,12}",
+        Just("é\u{1F600}\"\\\n".to_string()),
+        Just(String::new())
+    ]
+}
+
+fn seg() -> impl Strategy<Value = Seg> {
+    prop_oneof![
+        prop::collection::vec(piece(), 1..4).prop_map(Seg::Reasoning),
+        prop::collection::vec(piece(), 1..5).prop_map(Seg::Text),
+        (
+            prop::collection::btree_map("[a-z]{1,6}", "[a-zA-Z0-9 \"]{0,10}", 0..4),
+            1usize..5,
+            any::<bool>()
+        )
+            .prop_map(|(obj, parts, late)| {
+                let text = serde_json::to_string(&obj).unwrap();
+                let bytes: Vec<char> = text.chars().collect();
+                let size = bytes.len().div_ceil(parts).max(1);
+                let frags = bytes.chunks(size).map(|c| c.iter().collect()).collect();
+                Seg::Tool(frags, late)
+            }),
+    ]
+}
+
+fn gen_stream() -> impl Strategy<Value = Gen> {
+    (
+        prop::collection::vec(seg(), 0..6),
+        prop_oneof![Just("stop"), Just("length"), Just("tool_calls")],
+        prop::option::of((0u64..5000, 0u64..5000, 0u64..500)),
+        any::<bool>(),
+        any::<bool>(),
+        1usize..200,
+    )
+        .prop_map(|(segs, finish, usage, usage_with_finish, done, step)| Gen {
+            segs,
+            finish,
+            usage: usage.map(|(p, c, o)| (p + c, c, o)),
+            usage_with_finish,
+            done,
+            step,
+        })
+}
+
+fn chunk(delta: Value, finish: Option<&str>, usage: Option<Value>) -> String {
+    let mut c = json!({"id": "chatcmpl-p", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+    if let Some(u) = usage {
+        c["usage"] = u;
+    }
+    format!("data: {c}\n\n")
+}
+
+struct Expected {
+    text: String,
+    thinking: String,
+    tools: Vec<(String, String, String)>,
+}
+
+fn render(g: &Gen) -> (Vec<u8>, Expected) {
+    let mut s = chunk(json!({"role": "assistant", "content": ""}), None, None);
+    let mut exp = Expected {
+        text: String::new(),
+        thinking: String::new(),
+        tools: Vec::new(),
+    };
+    for seg in &g.segs {
+        match seg {
+            Seg::Reasoning(ps) => {
+                for p in ps {
+                    exp.thinking.push_str(p);
+                    s += &chunk(json!({"reasoning_content": p}), None, None);
+                }
+            }
+            Seg::Text(ps) => {
+                for p in ps {
+                    exp.text.push_str(p);
+                    s += &chunk(json!({"content": p}), None, None);
+                }
+            }
+            Seg::Tool(frags, late) => {
+                let i = exp.tools.len();
+                let (id, name) = (format!("call_{i}"), format!("tool_{i}"));
+                let head = json!({"tool_calls": [{"index": i, "id": id, "type": "function",
+                                  "function": {"name": name, "arguments": ""}}]});
+                let frag =
+                    |f: &str| json!({"tool_calls": [{"index": i, "function": {"arguments": f}}]});
+                for (k, f) in frags.iter().enumerate() {
+                    if k == 0 && !late {
+                        s += &chunk(head.clone(), None, None);
+                    }
+                    s += &chunk(frag(f), None, None);
+                    if k == 0 && *late {
+                        s += &chunk(head.clone(), None, None);
+                    }
+                }
+                exp.tools.push((id, name, frags.concat()));
+            }
+        }
+    }
+    let usage = g.usage.map(|(p, c, o)| {
+        json!({"prompt_tokens": p, "completion_tokens": o, "total_tokens": p + o,
+               "prompt_tokens_details": {"cached_tokens": c}})
+    });
+    if g.usage_with_finish {
+        s += &chunk(json!({}), Some(g.finish), usage);
+    } else {
+        s += &chunk(json!({}), Some(g.finish), None);
+        if let Some(u) = usage {
+            s += &format!(
+                "data: {}\n\n",
+                json!({"id": "chatcmpl-p", "choices": [], "usage": u})
+            );
+        }
+    }
+    if g.done {
+        s += "data: [DONE]\n\n";
+    }
+    (s.into_bytes(), exp)
+}
+
+/// What a strict Anthropic client saw: text, thinking, tool calls, stop reason, usage.
+#[derive(Debug, Default)]
+struct Seen {
+    text: String,
+    thinking: String,
+    tools: Vec<(String, String, String)>,
+    stop: Option<String>,
+    usage: Option<Value>,
+    error: bool,
+}
+
+/// A strict state machine of the Anthropic streaming protocol, as Claude Code consumes it.
+fn anthropic_machine(text: &str) -> Result<Seen, String> {
+    #[derive(PartialEq)]
+    enum S {
+        Start,
+        Idle,
+        Block(String),
+        Delta,
+        End,
+    }
+    let mut s = S::Start;
+    let mut seen = Seen::default();
+    let mut next_index = 0u64;
+    for (name, data) in events(text) {
+        let ty = data["type"].as_str().unwrap_or("");
+        if ty != name {
+            return Err(format!("event name {name} but type {ty}"));
+        }
+        if name == "error" {
+            if s == S::End {
+                return Err("error after message_stop".into());
+            }
+            seen.error = true;
+            s = S::End;
+            continue;
+        }
+        s = match (s, name.as_str()) {
+            (S::Start, "message_start") => {
+                if data["message"]["role"] != "assistant" || !data["message"]["content"].is_array()
+                {
+                    return Err("bad message_start".into());
+                }
+                S::Idle
+            }
+            (S::Idle, "ping") => S::Idle,
+            (S::Block(b), "ping") => S::Block(b),
+            (S::Idle, "content_block_start") => {
+                if data["index"] != next_index {
+                    return Err(format!(
+                        "block index {} expected {next_index}",
+                        data["index"]
+                    ));
+                }
+                let block = &data["content_block"];
+                let ty = block["type"].as_str().unwrap_or("").to_string();
+                match ty.as_str() {
+                    "text" | "thinking" => {}
+                    "tool_use" => {
+                        let id = block["id"].as_str().ok_or("tool_use without id")?;
+                        let name = block["name"].as_str().ok_or("tool_use without name")?;
+                        if id.is_empty() || name.is_empty() || block["input"] != json!({}) {
+                            return Err("bad tool_use start".into());
+                        }
+                        seen.tools.push((id.into(), name.into(), String::new()));
+                    }
+                    other => return Err(format!("unknown block type {other}")),
+                }
+                S::Block(ty)
+            }
+            (S::Block(b), "content_block_delta") => {
+                if data["index"] != next_index {
+                    return Err("delta for a block that is not open".into());
+                }
+                let d = &data["delta"];
+                match (b.as_str(), d["type"].as_str().unwrap_or("")) {
+                    ("text", "text_delta") => seen.text.push_str(d["text"].as_str().ok_or("text")?),
+                    ("thinking", "thinking_delta") => seen
+                        .thinking
+                        .push_str(d["thinking"].as_str().ok_or("thinking")?),
+                    ("thinking", "signature_delta") => {}
+                    ("tool_use", "input_json_delta") => seen
+                        .tools
+                        .last_mut()
+                        .unwrap()
+                        .2
+                        .push_str(d["partial_json"].as_str().ok_or("partial_json")?),
+                    (b, d) => return Err(format!("{d} inside a {b} block")),
+                }
+                S::Block(b)
+            }
+            (S::Block(_), "content_block_stop") => {
+                if data["index"] != next_index {
+                    return Err("stop for a block that is not open".into());
+                }
+                next_index += 1;
+                S::Idle
+            }
+            (S::Idle, "message_delta") => {
+                seen.stop = data["delta"]["stop_reason"].as_str().map(str::to_string);
+                if seen.stop.is_none() {
+                    return Err("message_delta without stop_reason".into());
+                }
+                if !data["usage"]["output_tokens"].is_u64() {
+                    return Err("message_delta without usage.output_tokens".into());
+                }
+                seen.usage = Some(data["usage"].clone());
+                S::Delta
+            }
+            (S::Delta, "message_stop") => S::End,
+            (_, other) => return Err(format!("unexpected {other}")),
+        };
+    }
+    if s != S::End {
+        return Err("stream ended without message_stop or error".into());
+    }
+    Ok(seen)
+}
+
+/// A strict state machine of the Responses streaming events Codex consumes.
+fn responses_machine(text: &str) -> Result<(Seen, Value), String> {
+    let mut seen = Seen::default();
+    let mut seq = 0u64;
+    let mut created = false;
+    let mut items: Vec<(Value, bool, String)> = Vec::new(); // (added item, done, accumulated)
+    let mut terminal: Option<Value> = None;
+    for (name, data) in events(text) {
+        if terminal.is_some() {
+            return Err(format!("{name} after the terminal event"));
+        }
+        if data["type"] != name.as_str() {
+            return Err(format!("event name {name} but type {}", data["type"]));
+        }
+        if data["sequence_number"] != seq {
+            return Err(format!(
+                "sequence_number {} expected {seq}",
+                data["sequence_number"]
+            ));
+        }
+        seq += 1;
+        if !created && name != "response.created" {
+            return Err(format!("{name} before response.created"));
+        }
+        let item_at = |items: &Vec<(Value, bool, String)>, data: &Value| -> Result<usize, String> {
+            let i = data["output_index"].as_u64().ok_or("no output_index")? as usize;
+            let (item, done, _) = items.get(i).ok_or("output_index of an item not added")?;
+            if *done {
+                return Err("event for an item already done".into());
+            }
+            if data["item_id"] != item["id"] {
+                return Err("item_id does not match".into());
+            }
+            Ok(i)
+        };
+        match name.as_str() {
+            "response.created" => {
+                if created || data["response"]["status"] != "in_progress" {
+                    return Err("bad response.created".into());
+                }
+                created = true;
+            }
+            "response.in_progress" => {}
+            "response.output_item.added" => {
+                if data["output_index"] != items.len() {
+                    return Err("output_index out of order".into());
+                }
+                let item = data["item"].clone();
+                if !item["id"].is_string() {
+                    return Err("item without id".into());
+                }
+                items.push((item, false, String::new()));
+            }
+            "response.content_part.added" | "response.reasoning_summary_part.added" => {
+                item_at(&items, &data)?;
+            }
+            "response.output_text.delta" => {
+                let i = item_at(&items, &data)?;
+                if items[i].0["type"] != "message" {
+                    return Err("text delta for a non-message item".into());
+                }
+                items[i].2.push_str(data["delta"].as_str().ok_or("delta")?);
+            }
+            "response.reasoning_summary_text.delta" => {
+                let i = item_at(&items, &data)?;
+                if items[i].0["type"] != "reasoning" {
+                    return Err("summary delta for a non-reasoning item".into());
+                }
+                items[i].2.push_str(data["delta"].as_str().ok_or("delta")?);
+            }
+            "response.function_call_arguments.delta" => {
+                let i = item_at(&items, &data)?;
+                if items[i].0["type"] != "function_call" {
+                    return Err("argument delta for a non-call item".into());
+                }
+                items[i].2.push_str(data["delta"].as_str().ok_or("delta")?);
+            }
+            "response.output_text.done"
+            | "response.content_part.done"
+            | "response.reasoning_summary_text.done"
+            | "response.reasoning_summary_part.done"
+            | "response.function_call_arguments.done" => {
+                let i = item_at(&items, &data)?;
+                let full = data["text"].as_str().or(data["arguments"].as_str());
+                if let Some(full) = full {
+                    if full != items[i].2 {
+                        return Err(format!("{name} text differs from the deltas"));
+                    }
+                }
+            }
+            "response.output_item.done" => {
+                let i = data["output_index"].as_u64().ok_or("no output_index")? as usize;
+                let (added, done, acc) = items.get_mut(i).ok_or("done for an item not added")?;
+                if *done {
+                    return Err("item done twice".into());
+                }
+                *done = true;
+                let item = &data["item"];
+                if item["id"] != added["id"] || item["type"] != added["type"] {
+                    return Err("done item differs from the added one".into());
+                }
+                match item["type"].as_str() {
+                    Some("message") => {
+                        let t = item["content"][0]["text"].as_str().ok_or("message text")?;
+                        if t != acc {
+                            return Err("message text differs from the deltas".into());
+                        }
+                        seen.text.push_str(t);
+                    }
+                    Some("reasoning") => {
+                        let t = item["summary"][0]["text"].as_str().ok_or("summary text")?;
+                        if t != acc {
+                            return Err("summary differs from the deltas".into());
+                        }
+                        seen.thinking.push_str(t);
+                    }
+                    Some("function_call") => {
+                        let args = item["arguments"].as_str().ok_or("arguments")?;
+                        if args != acc {
+                            return Err("arguments differ from the deltas".into());
+                        }
+                        let call_id = item["call_id"].as_str().ok_or("call_id")?;
+                        let name = item["name"].as_str().ok_or("name")?;
+                        seen.tools.push((call_id.into(), name.into(), args.into()));
+                    }
+                    other => return Err(format!("unexpected item type {other:?}")),
+                }
+            }
+            "response.completed" | "response.incomplete" | "response.failed" => {
+                let r = &data["response"];
+                if !r["id"].is_string() {
+                    return Err("terminal event without response.id".into());
+                }
+                if name == "response.failed" {
+                    seen.error = true;
+                } else {
+                    if items.iter().any(|(_, done, _)| !done) {
+                        return Err("completed with items not done".into());
+                    }
+                    if r["output"].as_array().map(Vec::len) != Some(items.len()) {
+                        return Err("completed output differs from the items".into());
+                    }
+                }
+                terminal = Some(r.clone());
+            }
+            other => return Err(format!("unknown event {other}")),
+        }
+    }
+    let terminal = terminal.ok_or("stream ended without completed or failed")?;
+    Ok((seen, terminal))
+}
+
+fn nonempty_thinking(exp: &Expected) -> String {
+    exp.thinking.clone()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_chat_stream_gives_a_valid_anthropic_stream(g in gen_stream()) {
+        let (bytes, exp) = render(&g);
+        let out = run_stream(&mut messages::MessagesStream::new("msg_p", "m"), &bytes, g.step);
+        let seen = anthropic_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+        prop_assert!(!seen.error, "{}", out);
+        prop_assert_eq!(&seen.text, &exp.text);
+        prop_assert_eq!(&seen.thinking, &nonempty_thinking(&exp));
+        prop_assert_eq!(&seen.tools, &exp.tools);
+        let stop = match g.finish {
+            "length" => "max_tokens",
+            _ if !exp.tools.is_empty() => "tool_use",
+            "tool_calls" => "tool_use",
+            _ => "end_turn",
+        };
+        prop_assert_eq!(seen.stop.as_deref(), Some(stop));
+        if let Some((p, c, o)) = g.usage {
+            let u = seen.usage.unwrap();
+            prop_assert_eq!(&u["input_tokens"], &json!(p - c));
+            prop_assert_eq!(&u["cache_read_input_tokens"], &json!(c));
+            prop_assert_eq!(&u["output_tokens"], &json!(o));
+        }
+    }
+
+    #[test]
+    fn any_chat_stream_gives_a_valid_responses_stream(g in gen_stream()) {
+        let (bytes, exp) = render(&g);
+        let out = run_stream(&mut responses::ResponsesStream::new("resp_p", "m", Default::default()), &bytes, g.step);
+        let (seen, terminal) = responses_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+        prop_assert!(!seen.error, "{}", out);
+        prop_assert_eq!(&seen.text, &exp.text);
+        prop_assert_eq!(&seen.thinking, &exp.thinking);
+        prop_assert_eq!(&seen.tools, &exp.tools);
+        let status = if g.finish == "length" { "incomplete" } else { "completed" };
+        prop_assert_eq!(&terminal["status"], &json!(status));
+        if let Some((p, c, o)) = g.usage {
+            prop_assert_eq!(&terminal["usage"]["input_tokens"], &json!(p));
+            prop_assert_eq!(&terminal["usage"]["input_tokens_details"]["cached_tokens"], &json!(c));
+            prop_assert_eq!(&terminal["usage"]["output_tokens"], &json!(o));
+        }
+    }
+
+    /// A stream cut anywhere still ends with a terminal event both protocols accept.
+    #[test]
+    fn a_stream_cut_anywhere_still_closes_properly(g in gen_stream(), cut in any::<prop::sample::Index>()) {
+        let (bytes, _) = render(&g);
+        let bytes = &bytes[..cut.index(bytes.len() + 1)];
+        let out = run_stream(&mut messages::MessagesStream::new("msg_c", "m"), bytes, g.step);
+        anthropic_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+        let out = run_stream(&mut responses::ResponsesStream::new("resp_c", "m", Default::default()), bytes, g.step);
+        responses_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+    }
+}
