@@ -787,3 +787,57 @@ proptest! {
         responses_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Garbage from the upstream never panics and always ends in a terminal event.
+    #[test]
+    fn arbitrary_upstream_bytes_end_in_a_terminal_event(
+        bytes in prop::collection::vec(prop_oneof![
+            Just(b"data: ".to_vec()), Just(b"\n\n".to_vec()), Just(b"[DONE]".to_vec()),
+            Just(br#"{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":"x"}}]}}]}"#.to_vec()),
+            Just(br#"{"type":"message_delta","delta":{}}"#.to_vec()),
+            prop::collection::vec(any::<u8>(), 0..16),
+        ], 0..24),
+        step in 1usize..64,
+    ) {
+        let bytes = bytes.concat();
+        let out = run_stream(&mut messages::MessagesStream::new("msg_g", "m"), &bytes, step);
+        anthropic_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+        let out = run_stream(&mut responses::ResponsesStream::new("resp_g", "m", Default::default()), &bytes, step);
+        responses_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+        let out = run_stream(&mut chat::ChatStream::new("chatcmpl-g", "m", true), &bytes, step);
+        let last = events(&out).pop().map(|(_, v)| v).unwrap_or(Value::Null);
+        prop_assert!(last == json!("[DONE]") || last["error"]["message"].is_string(), "{}", out);
+    }
+}
+
+#[test]
+fn odd_requests_are_translated_without_panicking() {
+    let odd = [
+        json!(null),
+        json!("text"),
+        json!({"messages": "hello", "tools": {}, "system": 5, "tool_choice": "auto"}),
+        json!({"messages": [{"role": "user", "content": 5}, {"content": [{"type": "image"}]},
+                            {"role": "assistant", "content": [{"type": "tool_use"}]},
+                            {"role": "user", "content": [{"type": "tool_result"}]}],
+               "thinking": {"type": "enabled"}, "tools": [{"name": "x"}, 7]}),
+        json!({"input": [{"type": "function_call"}, {"type": "function_call_output"}, 3,
+                         {"role": "user", "content": [{"type": "input_image"}]}],
+               "tools": [{"type": "namespace"}, {"type": "function"}], "reasoning": {"effort": 3},
+               "text": {"format": {"type": "json_schema"}}}),
+        json!({"messages": [{"role": "tool"}, {"role": "assistant", "tool_calls": [{}]},
+                            {"role": "user", "content": [{"type": "image_url", "image_url": "data:x"}]}],
+               "tools": [{"function": {}}], "stop": 3, "max_tokens": "many"}),
+    ];
+    for req in &odd {
+        let _ = messages::request_to_chat(req);
+        let _ = responses::request_to_chat(req);
+        let _ = chat::request_to_messages(req);
+        assert!(count::count_messages_request(req) >= 1);
+        let _ = messages::response_from_chat(req, "m");
+        let _ = responses::response_from_chat(req, "resp_x", "m", &Default::default());
+        let _ = chat::response_from_messages(req, "m");
+    }
+}
