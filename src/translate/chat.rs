@@ -338,6 +338,8 @@ pub struct ChatStream {
     tools: usize,
     usage: [u64; 4],
     phase: Phase,
+    /// Closed by an error event.
+    failed: bool,
 }
 
 impl ChatStream {
@@ -354,6 +356,7 @@ impl ChatStream {
             tools: 0,
             usage: [0; 4],
             phase: Phase::Streaming,
+            failed: false,
         }
     }
 
@@ -502,6 +505,7 @@ impl ChatStream {
             out,
             &json!({"error": {"message": message, "type": "server_error", "param": null, "code": null}}),
         );
+        self.failed = true;
         self.phase = Phase::Closed;
     }
 }
@@ -539,5 +543,9 @@ impl StreamTranslator for ChatStream {
 
     fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    fn failed(&self) -> bool {
+        self.failed
     }
 }

@@ -19,6 +19,7 @@
 //!   `stream_options.include_usage` so usage arrives) are mapped; `top_k`, `metadata`
 //!   (`user_id`), `context_management`, `container`, `mcp_servers`, `service_tier` are dropped.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::StreamTranslator;
@@ -407,6 +408,26 @@ fn message_id(upstream: Option<&str>) -> String {
     }
 }
 
+/// `content_block_delta`, serialised without building a JSON tree (the per-chunk hot path).
+#[derive(Serialize)]
+struct BlockDelta<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: usize,
+    delta: Delta<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Delta<'a> {
+    #[serde(rename = "text_delta")]
+    Text { text: &'a str },
+    #[serde(rename = "thinking_delta")]
+    Thinking { thinking: &'a str },
+    #[serde(rename = "input_json_delta")]
+    InputJson { partial_json: &'a str },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Open {
     Text,
@@ -448,6 +469,8 @@ pub struct MessagesStream {
     finish: Option<String>,
     usage: Option<ChatUsage>,
     phase: Phase,
+    /// Closed by an error event.
+    failed: bool,
 }
 
 impl MessagesStream {
@@ -465,6 +488,7 @@ impl MessagesStream {
             finish: None,
             usage: None,
             phase: Phase::Streaming,
+            failed: false,
         }
     }
 
@@ -582,18 +606,19 @@ impl MessagesStream {
             self.open_block(kind, block, out);
         }
         let delta = match kind {
-            Open::Thinking => json!({"type": "thinking_delta", "thinking": text}),
-            _ => json!({"type": "text_delta", "text": text}),
+            Open::Thinking => Delta::Thinking { thinking: text },
+            _ => Delta::Text { text },
         };
         self.write_delta(delta, out);
     }
 
-    fn write_delta(&self, delta: Value, out: &mut Vec<u8>) {
-        write_event(
-            out,
-            "content_block_delta",
-            &json!({"type": "content_block_delta", "index": self.next_block - 1, "delta": delta}),
-        );
+    fn write_delta(&self, delta: Delta<'_>, out: &mut Vec<u8>) {
+        let event = BlockDelta {
+            kind: "content_block_delta",
+            index: self.next_block - 1,
+            delta,
+        };
+        write_event(out, "content_block_delta", &event);
     }
 
     fn tool_delta(&mut self, call: &ToolCallDelta, out: &mut Vec<u8>) {
@@ -633,10 +658,7 @@ impl MessagesStream {
         if tool.block.is_some() {
             if self.open == Some(Open::Tool(pos)) {
                 if !args.is_empty() {
-                    self.write_delta(
-                        json!({"type": "input_json_delta", "partial_json": args}),
-                        out,
-                    );
+                    self.write_delta(Delta::InputJson { partial_json: args }, out);
                 }
             } else if !args.is_empty() {
                 // Anthropic blocks cannot be reopened: an upstream interleaving the arguments of
@@ -667,7 +689,9 @@ impl MessagesStream {
         self.tools[pos].block = Some(index);
         if !pending.is_empty() {
             self.write_delta(
-                json!({"type": "input_json_delta", "partial_json": pending}),
+                Delta::InputJson {
+                    partial_json: &pending,
+                },
                 out,
             );
         }
@@ -714,6 +738,7 @@ impl MessagesStream {
             "error",
             &json!({"type": "error", "error": {"type": "api_error", "message": message}}),
         );
+        self.failed = true;
         self.phase = Phase::Closed;
     }
 }
@@ -754,5 +779,9 @@ impl StreamTranslator for MessagesStream {
 
     fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    fn failed(&self) -> bool {
+        self.failed
     }
 }

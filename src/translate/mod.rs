@@ -9,6 +9,7 @@
 //! | Messages  | Chat     | [`messages::request_to_chat`]  | [`messages::response_from_chat`]  | [`messages::MessagesStream`] |
 //! | Responses | Chat     | [`responses::request_to_chat`] | [`responses::response_from_chat`] | [`responses::ResponsesStream`] |
 //! | Chat      | Messages | [`chat::request_to_messages`]  | [`chat::response_from_messages`]  | [`chat::ChatStream`]    |
+//! | Responses | Messages | both request steps, in turn    | both response steps, in turn      | [`Chain`] of both streams |
 //!
 //! Every stream translator implements [`StreamTranslator`]: feed it upstream bytes as they
 //! arrive (split anywhere), and it appends complete client SSE events to an output buffer.
@@ -64,6 +65,8 @@ pub trait StreamTranslator: Send {
     fn keepalive(&mut self, out: &mut Vec<u8>);
     /// True once a terminal event (normal end or error) has been written.
     fn is_closed(&self) -> bool;
+    /// True once the stream was closed by an error event.
+    fn failed(&self) -> bool;
 }
 
 /// A fresh id with `prefix` (`msg_`, `resp_`, `chatcmpl-`, ...): 24 random alphanumerics.
@@ -90,4 +93,54 @@ pub fn now_secs() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// Two translators in a row (an upstream protocol to an intermediate one to the client's):
+/// Responses clients over Anthropic upstreams go Messages -> Chat -> Responses.
+pub struct Chain<A, B> {
+    first: A,
+    second: B,
+    buf: Vec<u8>,
+}
+
+impl<A: StreamTranslator, B: StreamTranslator> Chain<A, B> {
+    /// `first` reads the upstream, `second` writes the client stream.
+    pub fn new(first: A, second: B) -> Self {
+        Chain {
+            first,
+            second,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl<A: StreamTranslator, B: StreamTranslator> StreamTranslator for Chain<A, B> {
+    fn feed(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        self.first.feed(bytes, &mut self.buf);
+        self.second.feed(&self.buf, out);
+        self.buf.clear();
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        self.first.finish(&mut self.buf);
+        self.second.feed(&self.buf, out);
+        self.buf.clear();
+        self.second.finish(out);
+    }
+
+    fn on_error(&mut self, message: &str, out: &mut Vec<u8>) {
+        self.second.on_error(message, out);
+    }
+
+    fn keepalive(&mut self, out: &mut Vec<u8>) {
+        self.second.keepalive(out);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.second.is_closed()
+    }
+
+    fn failed(&self) -> bool {
+        self.second.failed()
+    }
 }

@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::sse::{SseParser, write_event};
@@ -482,6 +483,21 @@ pub fn response_from_chat(resp: &Value, id: &str, model: &str, tools: &ToolMap) 
     })
 }
 
+/// A text or summary delta, serialised without building a JSON tree (the per-chunk hot path).
+#[derive(Serialize)]
+struct TextDelta<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    sequence_number: u64,
+    item_id: &'a str,
+    output_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_index: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary_index: Option<u32>,
+    delta: &'a str,
+}
+
 #[derive(Debug)]
 enum Item {
     Message { id: String, text: String },
@@ -526,6 +542,8 @@ pub struct ResponsesStream {
     finish: Option<String>,
     usage: Option<ChatUsage>,
     phase: Phase,
+    /// Closed by an error event.
+    failed: bool,
 }
 
 impl ResponsesStream {
@@ -545,6 +563,7 @@ impl ResponsesStream {
             finish: None,
             usage: None,
             phase: Phase::Streaming,
+            failed: false,
         }
     }
 
@@ -707,28 +726,33 @@ impl ResponsesStream {
                 pos
             }
         };
-        let (item_id, name, extra) = match &mut self.items[pos].0 {
+        let (item_id, name) = match &mut self.items[pos].0 {
             Item::Message { id, text: acc } => {
                 acc.push_str(text);
-                (
-                    id.clone(),
-                    "response.output_text.delta",
-                    ("content_index", 0),
-                )
+                (id.as_str(), "response.output_text.delta")
             }
             Item::Reasoning { id, text: acc } => {
                 acc.push_str(text);
-                (
-                    id.clone(),
-                    "response.reasoning_summary_text.delta",
-                    ("summary_index", 0),
-                )
+                (id.as_str(), "response.reasoning_summary_text.delta")
             }
             Item::Call(_) => return,
         };
-        let mut body = json!({"item_id": item_id, "output_index": pos, "delta": text});
-        body[extra.0] = json!(extra.1);
-        self.emit(name, body, out);
+        let (content_index, summary_index) = if reasoning {
+            (None, Some(0))
+        } else {
+            (Some(0), None)
+        };
+        let event = TextDelta {
+            kind: name,
+            sequence_number: self.seq,
+            item_id,
+            output_index: pos,
+            content_index,
+            summary_index,
+            delta: text,
+        };
+        write_event(out, name, &event);
+        self.seq += 1;
     }
 
     fn close_text(&mut self, out: &mut Vec<u8>) {
@@ -979,6 +1003,7 @@ impl ResponsesStream {
         let mut r = self.response("failed", Vec::new());
         r["error"] = json!({"code": "server_error", "message": message});
         self.emit("response.failed", json!({"response": r}), out);
+        self.failed = true;
         self.phase = Phase::Closed;
     }
 }
@@ -1021,5 +1046,9 @@ impl StreamTranslator for ResponsesStream {
 
     fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    fn failed(&self) -> bool {
+        self.failed
     }
 }
