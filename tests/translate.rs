@@ -578,24 +578,22 @@ fn anthropic_machine(text: &str) -> Result<Seen, String> {
 /// A strict state machine of the Responses streaming events Codex consumes.
 fn responses_machine(text: &str) -> Result<(Seen, Value), String> {
     let mut seen = Seen::default();
-    let mut seq = 0u64;
     let mut created = false;
     let mut items: Vec<(Value, bool, String)> = Vec::new(); // (added item, done, accumulated)
     let mut terminal: Option<Value> = None;
-    for (name, data) in events(text) {
+    for (seq, (name, data)) in events(text).into_iter().enumerate() {
         if terminal.is_some() {
             return Err(format!("{name} after the terminal event"));
         }
         if data["type"] != name.as_str() {
             return Err(format!("event name {name} but type {}", data["type"]));
         }
-        if data["sequence_number"] != seq {
+        if data["sequence_number"] != seq as u64 {
             return Err(format!(
                 "sequence_number {} expected {seq}",
                 data["sequence_number"]
             ));
         }
-        seq += 1;
         if !created && name != "response.created" {
             return Err(format!("{name} before response.created"));
         }
@@ -659,10 +657,8 @@ fn responses_machine(text: &str) -> Result<(Seen, Value), String> {
             | "response.function_call_arguments.done" => {
                 let i = item_at(&items, &data)?;
                 let full = data["text"].as_str().or(data["arguments"].as_str());
-                if let Some(full) = full {
-                    if full != items[i].2 {
-                        return Err(format!("{name} text differs from the deltas"));
-                    }
+                if full.is_some_and(|full| full != items[i].2) {
+                    return Err(format!("{name} text differs from the deltas"));
                 }
             }
             "response.output_item.done" => {

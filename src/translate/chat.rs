@@ -183,13 +183,12 @@ fn push_user(messages: &mut Vec<Value>, blocks: Vec<Value>) {
     if blocks.is_empty() {
         return;
     }
-    if let Some(last) = messages.last_mut() {
-        if last.get("role").and_then(Value::as_str) == Some("user") {
-            if let Some(existing) = last.get_mut("content").and_then(Value::as_array_mut) {
-                existing.extend(blocks);
-                return;
-            }
-        }
+    if let Some(last) = messages.last_mut()
+        && last.get("role").and_then(Value::as_str) == Some("user")
+        && let Some(existing) = last.get_mut("content").and_then(Value::as_array_mut)
+    {
+        existing.extend(blocks);
+        return;
     }
     messages.push(json!({"role": "user", "content": blocks}));
 }

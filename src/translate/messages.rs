@@ -524,30 +524,30 @@ impl MessagesStream {
             if choice.index.unwrap_or(0) != 0 {
                 continue;
             }
-            if self.phase == Phase::Streaming {
-                if let Some(delta) = &choice.delta {
-                    if let Some(r) = delta.reasoning() {
-                        self.delta(Open::Thinking, r, out);
+            if self.phase == Phase::Streaming
+                && let Some(delta) = &choice.delta
+            {
+                if let Some(r) = delta.reasoning() {
+                    self.delta(Open::Thinking, r, out);
+                }
+                for text in [&delta.content, &delta.refusal].into_iter().flatten() {
+                    if !text.is_empty() {
+                        self.delta(Open::Text, text, out);
                     }
-                    for text in [&delta.content, &delta.refusal].into_iter().flatten() {
-                        if !text.is_empty() {
-                            self.delta(Open::Text, text, out);
-                        }
-                    }
-                    for call in delta.tool_calls.iter().flatten() {
-                        self.tool_delta(call, out);
-                        if self.phase == Phase::Closed {
-                            return;
-                        }
+                }
+                for call in delta.tool_calls.iter().flatten() {
+                    self.tool_delta(call, out);
+                    if self.phase == Phase::Closed {
+                        return;
                     }
                 }
             }
-            if let Some(finish) = &choice.finish_reason {
-                if self.phase == Phase::Streaming {
-                    self.finish = Some(finish.clone());
-                    self.close_blocks(out);
-                    self.phase = Phase::Finished;
-                }
+            if let Some(finish) = &choice.finish_reason
+                && self.phase == Phase::Streaming
+            {
+                self.finish = Some(finish.clone());
+                self.close_blocks(out);
+                self.phase = Phase::Finished;
             }
         }
         if let Some(usage) = chunk.usage {

@@ -632,27 +632,27 @@ impl ResponsesStream {
             if choice.index.unwrap_or(0) != 0 {
                 continue;
             }
-            if self.phase == Phase::Streaming {
-                if let Some(delta) = &choice.delta {
-                    if let Some(r) = delta.reasoning() {
-                        self.text_delta(true, r, out);
+            if self.phase == Phase::Streaming
+                && let Some(delta) = &choice.delta
+            {
+                if let Some(r) = delta.reasoning() {
+                    self.text_delta(true, r, out);
+                }
+                for text in [&delta.content, &delta.refusal].into_iter().flatten() {
+                    if !text.is_empty() {
+                        self.text_delta(false, text, out);
                     }
-                    for text in [&delta.content, &delta.refusal].into_iter().flatten() {
-                        if !text.is_empty() {
-                            self.text_delta(false, text, out);
-                        }
-                    }
-                    for call in delta.tool_calls.iter().flatten() {
-                        self.tool_delta(call, out);
-                    }
+                }
+                for call in delta.tool_calls.iter().flatten() {
+                    self.tool_delta(call, out);
                 }
             }
-            if let Some(finish) = &choice.finish_reason {
-                if self.phase == Phase::Streaming {
-                    self.finish = Some(finish.clone());
-                    self.close_items(out);
-                    self.phase = Phase::Finished;
-                }
+            if let Some(finish) = &choice.finish_reason
+                && self.phase == Phase::Streaming
+            {
+                self.finish = Some(finish.clone());
+                self.close_items(out);
+                self.phase = Phase::Finished;
             }
         }
         if let Some(usage) = chunk.usage {
@@ -857,7 +857,7 @@ impl ResponsesStream {
                 .id
                 .as_ref()
                 .is_none_or(|id| calls().any(|c| c.call_id.as_ref() == Some(id)));
-            match calls().last() {
+            match calls().next_back() {
                 Some(last) if known => last.chat_index,
                 _ => calls().count(),
             }

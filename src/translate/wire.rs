@@ -221,16 +221,16 @@ pub(crate) fn merge_system(messages: Vec<Value>) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::with_capacity(messages.len());
     for m in messages {
         let is_system = |v: &Value| v.get("role").and_then(Value::as_str) == Some("system");
-        if is_system(&m) {
-            if let Some(prev) = out.last_mut().filter(|p| is_system(p)) {
-                let joined = format!(
-                    "{}\n\n{}",
-                    prev.get("content").and_then(Value::as_str).unwrap_or(""),
-                    m.get("content").and_then(Value::as_str).unwrap_or("")
-                );
-                prev["content"] = Value::String(joined);
-                continue;
-            }
+        if is_system(&m)
+            && let Some(prev) = out.last_mut().filter(|p| is_system(p))
+        {
+            let joined = format!(
+                "{}\n\n{}",
+                prev.get("content").and_then(Value::as_str).unwrap_or(""),
+                m.get("content").and_then(Value::as_str).unwrap_or("")
+            );
+            prev["content"] = Value::String(joined);
+            continue;
         }
         out.push(m);
     }
