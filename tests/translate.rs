@@ -259,6 +259,34 @@ fn anthropic_streams_to_chat() {
 }
 
 #[test]
+fn anthropic_stream_to_responses_through_chat() {
+    // Responses clients over an Anthropic upstream: Messages -> Chat -> Responses.
+    let input = fixture("anthropic_streams/text_and_tool.sse");
+    let mut chain = fgc::translate::Chain::new(
+        chat::ChatStream::new("chatcmpl-c", "claude", true).with_created(0),
+        responses::ResponsesStream::new("resp_chain", "claude", Default::default())
+            .with_created_at(0),
+    );
+    let out = run_stream(&mut chain, &input, 5);
+    let (seen, terminal) = responses_machine(&out).unwrap();
+    assert_eq!(seen.text, "Checking the weather.");
+    assert_eq!(
+        seen.tools,
+        [(
+            "toolu_01A".to_string(),
+            "get_weather".to_string(),
+            r#"{"city": "Paris"}"#.to_string()
+        )]
+    );
+    assert_eq!(terminal["usage"]["input_tokens"], 2112);
+    assert_eq!(
+        terminal["usage"]["input_tokens_details"]["cached_tokens"],
+        2000
+    );
+    with_settings(|| insta::assert_snapshot!("translate_chain_anthropic_to_responses", out));
+}
+
+#[test]
 fn keepalive_before_the_first_chunk_opens_the_stream_properly() {
     let mut t = messages::MessagesStream::new("msg_k", "m");
     let mut out = Vec::new();
