@@ -8,4 +8,5 @@ mod generated;
 mod hostile;
 mod rename;
 mod serve;
+mod serve_translate;
 mod translate;

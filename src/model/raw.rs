@@ -268,6 +268,10 @@ open_block! {
         /// Seconds before a streaming request times out.
         stream_timeout: Sp<f64>,
         max_retries: Sp<u32>,
+        /// (fgc only) This OpenAI-compatible upstream also serves `/v1/responses`: `fgc serve`
+        /// passes Responses requests through instead of translating them to Chat Completions.
+        /// `fgc emit litellm` leaves it out.
+        responses_api: Sp<bool>,
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Deployment {
     /// For streaming requests: time to the response head, and the longest silence between
     /// chunks.
     pub stream_timeout: Duration,
+    /// `litellm_params.responses_api` (fgc only): an OpenAI-compatible upstream that also
+    /// serves `/v1/responses`, so Responses requests pass through untranslated.
+    pub responses_api: bool,
 }
 
 /// Balancing among an alias's deployments.
@@ -197,6 +200,7 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
             api_key,
             timeout,
             stream_timeout,
+            responses_api: p.responses_api.as_ref().is_some_and(|r| r.value),
         }));
     }
 

@@ -60,6 +60,10 @@ pub struct ErrorAnswer {
     pub body: Bytes,
 }
 
+/// The longest silence of an upstream before a translated stream sends a keep-alive (Anthropic
+/// `ping`); half the deployment's `stream_timeout` when that is shorter.
+pub const KEEPALIVE: Duration = Duration::from_secs(10);
+
 /// Headers of the client request that reach the upstream.
 const FORWARDED: [&str; 3] = ["anthropic-version", "anthropic-beta", "accept"];
 
@@ -248,6 +252,8 @@ pub struct PassStream {
     sleep: Pin<Box<Sleep>>,
     scanner: SseScanner,
     transform: Option<Box<dyn StreamTransform>>,
+    /// Keep-alive timer of a translated stream (a passthrough stream relays the upstream's own).
+    keepalive: Option<(Duration, Pin<Box<Sleep>>)>,
     client_api: ClientApi,
     record: Option<Record>,
     usage: UsageLog,
@@ -271,6 +277,10 @@ impl PassStream {
         allowed_fails: u32,
         transform: Option<Box<dyn StreamTransform>>,
     ) -> Self {
+        let keepalive = transform.as_ref().map(|_| {
+            let every = KEEPALIVE.min(idle / 2);
+            (every, Box::pin(tokio::time::sleep(every)))
+        });
         PassStream {
             inner,
             first,
@@ -278,6 +288,7 @@ impl PassStream {
             sleep: Box::pin(tokio::time::sleep(idle)),
             scanner: SseScanner::default(),
             transform,
+            keepalive,
             client_api,
             record: Some(record),
             usage,
@@ -340,6 +351,10 @@ impl Stream for PassStream {
                     }
                     let deadline = tokio::time::Instant::from_std(now + this.idle);
                     this.sleep.as_mut().reset(deadline);
+                    if let Some((every, ping)) = &mut this.keepalive {
+                        ping.as_mut()
+                            .reset(tokio::time::Instant::from_std(now + *every));
+                    }
                     this.scanner.feed(&chunk);
                     let out = match &mut this.transform {
                         None => chunk,
@@ -378,6 +393,19 @@ impl Stream for PassStream {
                             this.idle.as_secs_f64()
                         );
                         return Poll::Ready(Some(Ok(this.fail(&msg))));
+                    }
+                    if let (Some(t), Some((every, ping))) =
+                        (&mut this.transform, &mut this.keepalive)
+                        && ping.as_mut().poll(cx).is_ready()
+                    {
+                        ping.as_mut().reset(tokio::time::Instant::now() + *every);
+                        // Registers the waker for the next keep-alive.
+                        let _ = ping.as_mut().poll(cx);
+                        let mut v = Vec::new();
+                        t.keepalive(&mut v);
+                        if !v.is_empty() {
+                            return Poll::Ready(Some(Ok(Bytes::from(v))));
+                        }
                     }
                     return Poll::Pending;
                 }

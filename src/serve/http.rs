@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::auth;
 use super::body::JsonBody;
 use super::health::Circuit;
-use super::protocol::ClientApi;
+use super::protocol::{ClientApi, UpstreamApi};
 use super::router::{self, error};
 use super::state::AppState;
 use super::usage::Record;
@@ -225,6 +225,17 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
     };
     let stream = api != ClientApi::CountTokens && body.get_bool("stream") == Some(true);
     rec.stream = stream;
+    if api == ClientApi::CountTokens {
+        let anthropic = snap
+            .aliases
+            .get(&alias)
+            .is_some_and(|deps| deps.iter().any(|d| d.api == UpstreamApi::Anthropic));
+        if !anthropic {
+            return count_locally(&st, rec, body).await;
+        }
+    }
+    let counting = api == ClientApi::CountTokens;
+    let body_for_count = counting.then(|| body.clone());
     let r = router::Request {
         api,
         alias,
@@ -233,7 +244,34 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
         query: parts.uri.query().map(str::to_string),
         stream,
     };
-    router::serve(&st, snap, r, rec).await
+    let resp = router::serve(&st, snap, r, rec).await;
+    if let Some(body) = body_for_count {
+        // An Anthropic-compatible upstream without count_tokens: count here instead.
+        if matches!(resp.status().as_u16(), 404 | 405 | 501) {
+            let rec = Record::new(api_name(api), &name, false);
+            return count_locally(&st, rec, body).await;
+        }
+    }
+    resp
+}
+
+/// `count_tokens` answered by fgc: an estimate with a real BPE tokenizer
+/// ([`crate::translate::count`]), for aliases whose upstreams have no such endpoint.
+async fn count_locally(
+    st: &Arc<AppState>,
+    mut rec: Record,
+    body: serde_json::Map<String, Value>,
+) -> Response {
+    let body = Value::Object(body);
+    let n =
+        tokio::task::spawn_blocking(move || crate::translate::count::count_messages_request(&body))
+            .await
+            .unwrap_or(1);
+    rec.deployment = Some("local-count".into());
+    rec.tokens.input_tokens = Some(n);
+    rec.finish(200, "ok");
+    st.usage.write(&rec);
+    axum::Json(json!({"input_tokens": n})).into_response()
 }
 
 /// The body, or `None` once it grows past `limit` bytes.

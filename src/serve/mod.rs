@@ -8,6 +8,7 @@
 //! - [`health`]: the circuit breaker (injectable clock)
 //! - [`forward`]: the pooled upstream client and streaming passthrough
 //! - [`protocol`]: client vs upstream protocol, error shapes, the translation hook
+//! - [`translation`]: the protocol translators of [`crate::translate`] behind that hook
 //! - [`usage`]: usage records (JSON lines)
 //! - [`signals`]: SIGINT/SIGTERM drain, SIGHUP reload
 //! - [`mock`]: a mock upstream for tests and benchmarks
@@ -23,6 +24,7 @@ pub mod protocol;
 pub mod router;
 pub mod signals;
 pub mod state;
+pub mod translation;
 pub mod usage;
 
 use std::net::SocketAddr;

@@ -1,12 +1,18 @@
 //! The wire protocols: what a client speaks, what an upstream speaks, and the one place that
 //! decides how a request crosses between them ([`plan`]).
 //!
-//! This issue only passes through. Protocol translation (issue 6) plugs in here: it replaces
-//! [`plan`] so that a differing pair returns [`Plan::Translate`] with a [`Translation`].
+//! Same protocol: passthrough. Different protocols: a [`Translation`] from
+//! [`super::translation`] (Anthropic Messages and OpenAI Responses clients over Chat
+//! Completions upstreams, Chat Completions and Responses clients over Anthropic upstreams).
+//! `count_tokens` for an alias without an Anthropic upstream is answered locally (see
+//! [`super::http`]).
 
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde_json::{Value, json};
+
+use super::config::Deployment;
+use super::translation::{Kind, Translate};
 
 /// The API a client called.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,34 +87,38 @@ impl UpstreamApi {
 pub enum Plan {
     /// Same protocol: forward the body (model replaced) to `path` under the upstream base.
     Passthrough { path: &'static str },
-    /// Different protocols, with a translator (issue 6).
+    /// Different protocols, with a translator.
     Translate(Box<dyn Translation>),
-    /// This pairing cannot be served.
+    /// This pairing cannot be served (`count_tokens` on an OpenAI upstream: counted locally).
     Unsupported,
 }
 
-/// The path appended to an upstream's base URL for a passthrough request.
-fn passthrough_path(client: ClientApi, upstream: UpstreamApi) -> Option<&'static str> {
-    match (client, upstream) {
-        (ClientApi::Chat, UpstreamApi::OpenAi) => Some("/chat/completions"),
-        (ClientApi::Responses, UpstreamApi::OpenAi) => Some("/responses"),
-        (ClientApi::Messages, UpstreamApi::Anthropic) => Some("/messages"),
-        (ClientApi::CountTokens, UpstreamApi::Anthropic) => Some("/messages/count_tokens"),
-        _ => None,
+/// The decision point: how a `client` request is served by deployment `dep`. `client_model`
+/// is the model name the client asked for (translated answers echo it).
+pub fn plan(client: ClientApi, dep: &Deployment, client_model: &str) -> Plan {
+    use ClientApi as C;
+    use UpstreamApi as U;
+    let translate = |kind| Plan::Translate(Box::new(Translate::new(kind, client_model)));
+    match (client, dep.api) {
+        (C::Chat, U::OpenAi) => Plan::Passthrough {
+            path: "/chat/completions",
+        },
+        (C::Responses, U::OpenAi) if dep.responses_api => Plan::Passthrough { path: "/responses" },
+        (C::Responses, U::OpenAi) => translate(Kind::ResponsesOverChat),
+        (C::Messages, U::OpenAi) => translate(Kind::MessagesOverChat),
+        (C::CountTokens, U::OpenAi) => Plan::Unsupported,
+        (C::Messages, U::Anthropic) => Plan::Passthrough { path: "/messages" },
+        (C::CountTokens, U::Anthropic) => Plan::Passthrough {
+            path: "/messages/count_tokens",
+        },
+        (C::Chat, U::Anthropic) => translate(Kind::ChatOverMessages),
+        (C::Responses, U::Anthropic) => translate(Kind::ResponsesOverMessages),
     }
 }
 
-/// The decision point: how a `client` request is served by an `upstream` deployment.
-pub fn plan(client: ClientApi, upstream: UpstreamApi) -> Plan {
-    match passthrough_path(client, upstream) {
-        Some(path) => Plan::Passthrough { path },
-        None => Plan::Unsupported,
-    }
-}
-
-/// Whether `client` can be served by `upstream` at all.
+/// Whether `client` can be served by an `upstream` deployment at all.
 pub fn can_serve(client: ClientApi, upstream: UpstreamApi) -> bool {
-    !matches!(plan(client, upstream), Plan::Unsupported)
+    !(client == ClientApi::CountTokens && upstream == UpstreamApi::OpenAi)
 }
 
 /// A translation between a client protocol and an upstream protocol (implemented by issue 6).
@@ -131,6 +141,9 @@ pub trait StreamTransform: Send {
     fn finish(&mut self, out: &mut Vec<u8>);
     /// The upstream failed mid-stream: close the client stream with an error.
     fn fail(&mut self, message: &str, out: &mut Vec<u8>);
+    /// The upstream has been silent for a while: a keep-alive in the client's protocol
+    /// (Anthropic `ping`, an SSE comment otherwise).
+    fn keepalive(&mut self, out: &mut Vec<u8>);
 }
 
 /// The error type names each family uses for a status.
@@ -215,12 +228,14 @@ mod tests {
     }
 
     #[test]
-    fn only_same_protocol_passes_through() {
-        assert!(can_serve(ClientApi::Chat, UpstreamApi::OpenAi));
-        assert!(can_serve(ClientApi::Responses, UpstreamApi::OpenAi));
-        assert!(can_serve(ClientApi::Messages, UpstreamApi::Anthropic));
-        assert!(!can_serve(ClientApi::Messages, UpstreamApi::OpenAi));
-        assert!(!can_serve(ClientApi::Chat, UpstreamApi::Anthropic));
+    fn every_pair_is_served_except_count_tokens_on_openai() {
+        for client in [ClientApi::Chat, ClientApi::Responses, ClientApi::Messages] {
+            for upstream in [UpstreamApi::OpenAi, UpstreamApi::Anthropic] {
+                assert!(can_serve(client, upstream), "{client:?} {upstream:?}");
+            }
+        }
+        assert!(can_serve(ClientApi::CountTokens, UpstreamApi::Anthropic));
+        assert!(!can_serve(ClientApi::CountTokens, UpstreamApi::OpenAi));
     }
 
     #[test]

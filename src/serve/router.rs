@@ -138,7 +138,12 @@ pub async fn serve(
                 continue;
             };
             rec.attempts += 1;
-            let (path, translation) = match protocol::plan(req.api, dep.api) {
+            let client_model = req
+                .body
+                .get("model")
+                .and_then(Value::as_str)
+                .unwrap_or(&req.alias);
+            let (path, translation) = match protocol::plan(req.api, dep, client_model) {
                 Plan::Passthrough { path } => (path, None),
                 Plan::Translate(t) => (t.upstream_path(), Some(t)),
                 Plan::Unsupported => continue,
@@ -162,7 +167,11 @@ pub async fn serve(
                 &state.client,
                 dep,
                 path,
-                req.query.as_deref(),
+                if translation.is_some() {
+                    None
+                } else {
+                    req.query.as_deref()
+                },
                 bytes,
                 &req.headers,
                 req.stream,
@@ -174,7 +183,7 @@ pub async fn serve(
                     permit.success(snap.allowed_fails);
                     let cw = snap.fallbacks_for(&alias, true);
                     if context_switched || cw.is_empty() {
-                        return finish_error(&state.usage, rec, passthrough_error(answer));
+                        return finish_error(&state.usage, rec, passthrough_error(req.api, answer));
                     }
                     context_switched = true;
                     aliases = cw.to_vec();
@@ -186,7 +195,7 @@ pub async fn serve(
                 Err(Failure::Final(answer)) => {
                     permit.success(snap.allowed_fails);
                     note_deployment(&mut rec, &alias, dep);
-                    return finish_error(&state.usage, rec, passthrough_error(answer));
+                    return finish_error(&state.usage, rec, passthrough_error(req.api, answer));
                 }
                 Err(f @ Failure::Retryable { .. }) => {
                     if let Failure::Retryable { reason, .. } = &f {
@@ -333,8 +342,8 @@ fn exhausted(req: &Request, trail: Trail) -> Response {
     match trail.last {
         Some(Failure::Retryable {
             answer: Some(a), ..
-        }) => passthrough_error(a),
-        Some(Failure::ContextWindow(a)) => passthrough_error(a),
+        }) => passthrough_error(req.api, a),
+        Some(Failure::ContextWindow(a)) => passthrough_error(req.api, a),
         Some(Failure::Retryable {
             reason, timeout, ..
         }) => {
@@ -364,7 +373,22 @@ fn exhausted(req: &Request, trail: Trail) -> Response {
     }
 }
 
-fn passthrough_error(a: ErrorAnswer) -> Response {
+/// An upstream error answer for the client: as it came when it is already in the client's
+/// shape (passthrough), re-shaped by [`crate::translate::error`] when it is not (another
+/// protocol's error from a translated request, a plain-text error page).
+fn passthrough_error(api: ClientApi, a: ErrorAnswer) -> Response {
+    if !in_client_shape(api, &a.body) {
+        let client = match api {
+            ClientApi::Chat => crate::translate::Protocol::Chat,
+            ClientApi::Responses => crate::translate::Protocol::Responses,
+            ClientApi::Messages | ClientApi::CountTokens => crate::translate::Protocol::Messages,
+        };
+        let (status, body) =
+            crate::translate::error::from_upstream(client, a.status.as_u16(), &a.body);
+        let mut out = axum::Json(body).into_response();
+        *out.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        return out;
+    }
     let mut headers = HeaderMap::new();
     forward::copy_headers(&a.headers, &mut headers, false);
     if !headers.contains_key(header::CONTENT_TYPE) {
@@ -377,6 +401,16 @@ fn passthrough_error(a: ErrorAnswer) -> Response {
     *out.status_mut() = a.status;
     *out.headers_mut() = headers;
     out
+}
+
+/// Whether an error body already has the shape `api`'s clients parse.
+fn in_client_shape(api: ClientApi, body: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    let anthropic = v.get("type").and_then(Value::as_str) == Some("error");
+    let has_message = v.pointer("/error/message").is_some_and(Value::is_string);
+    has_message && anthropic == (api.family() == protocol::Family::Anthropic)
 }
 
 /// Write the record of a request that ends with `resp` (no stream).
