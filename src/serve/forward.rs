@@ -361,6 +361,11 @@ impl Stream for PassStream {
                         Some(t) => {
                             let mut v = Vec::new();
                             t.chunk(&chunk, &mut v);
+                            // The client has its final event and may hang up before the
+                            // upstream's trailer (`[DONE]`): record the outcome now.
+                            if let Some(outcome) = t.outcome() {
+                                this.close(outcome);
+                            }
                             Bytes::from(v)
                         }
                     };
@@ -380,7 +385,12 @@ impl Stream for PassStream {
                         t.finish(&mut v);
                         v
                     });
-                    this.close("ok");
+                    let outcome = this
+                        .transform
+                        .as_ref()
+                        .and_then(|t| t.outcome())
+                        .unwrap_or("ok");
+                    this.close(outcome);
                     match tail {
                         Some(v) if !v.is_empty() => return Poll::Ready(Some(Ok(Bytes::from(v)))),
                         _ => return Poll::Ready(None),

@@ -144,6 +144,9 @@ pub trait StreamTransform: Send {
     /// The upstream has been silent for a while: a keep-alive in the client's protocol
     /// (Anthropic `ping`, an SSE comment otherwise).
     fn keepalive(&mut self, out: &mut Vec<u8>);
+    /// `Some("ok")` once the client stream has had its final event, `Some("stream_error")`
+    /// once it ended with an error event; the client may hang up at that point.
+    fn outcome(&self) -> Option<&'static str>;
 }
 
 /// The error type names each family uses for a status.

@@ -181,4 +181,12 @@ impl StreamTransform for Adapter {
     fn keepalive(&mut self, out: &mut Vec<u8>) {
         self.0.keepalive(out);
     }
+
+    fn outcome(&self) -> Option<&'static str> {
+        match (self.0.is_closed(), self.0.failed()) {
+            (false, _) => None,
+            (true, false) => Some("ok"),
+            (true, true) => Some("stream_error"),
+        }
+    }
 }
