@@ -231,11 +231,11 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
             .get(&alias)
             .is_some_and(|deps| deps.iter().any(|d| d.api == UpstreamApi::Anthropic));
         if !anthropic {
-            return count_locally(&st, rec, body).await;
+            return count_locally(&st, rec, body.to_value()).await;
         }
     }
     let counting = api == ClientApi::CountTokens;
-    let body_for_count = counting.then(|| body.clone());
+    let body_for_count = counting.then(|| body.to_value());
     let r = router::Request {
         api,
         alias,
@@ -260,9 +260,8 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
 async fn count_locally(
     st: &Arc<AppState>,
     mut rec: Record,
-    body: serde_json::Map<String, Value>,
+    body: Value,
 ) -> Response {
-    let body = Value::Object(body);
     let n =
         tokio::task::spawn_blocking(move || crate::translate::count::count_messages_request(&body))
             .await

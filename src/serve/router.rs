@@ -138,12 +138,8 @@ pub async fn serve(
                 continue;
             };
             rec.attempts += 1;
-            let client_model = req
-                .body
-                .get("model")
-                .and_then(Value::as_str)
-                .unwrap_or(&req.alias);
-            let (path, translation) = match protocol::plan(req.api, dep, client_model) {
+            let client_model = req.body.get_str("model").unwrap_or_else(|| req.alias.clone());
+            let (path, translation) = match protocol::plan(req.api, dep, &client_model) {
                 Plan::Passthrough { path } => (path, None),
                 Plan::Translate(t) => (t.upstream_path(), Some(t)),
                 Plan::Unsupported => continue,
