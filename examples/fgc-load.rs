@@ -6,10 +6,13 @@
 //!     (a tick with all slots busy counts as `late`); latency percentiles in ms
 //! fgc-load max    URL --concurrency 16 --seconds 5 ...   closed loop, as fast as it goes
 //! fgc-load stream URL --rate 50 --seconds 5 ...          streaming; time to first byte
+//! fgc-load stream-total URL --rate 50 ...                  streaming; time to the last byte
 //! fgc-load startup --cmd "fgc serve -c X --port P" --url URL [--key K]
 //!     start the command, poll URL every 1 ms; time to the first 200
 //!
-//! URL is the chat completions endpoint, e.g. http://127.0.0.1:4000/v1/chat/completions.
+//! URL is the chat completions endpoint, e.g. http://127.0.0.1:4000/v1/chat/completions; the
+//! body (`model`, `max_tokens`, `messages`, `stream`) is also a valid Anthropic Messages request,
+//! so `/v1/messages` works too (the translated path of `fgc serve`).
 //! Output: one JSON line.
 
 use std::sync::{Arc, Mutex};
@@ -26,6 +29,8 @@ struct Opts {
     model: String,
     cmd: String,
     threads: usize,
+    /// Streaming: time to the last byte instead of the first.
+    to_end: bool,
 }
 
 fn main() {
@@ -42,6 +47,7 @@ fn main() {
         model: "bench".into(),
         cmd: String::new(),
         threads: 1,
+        to_end: false,
     };
     while let Some(a) = args.next() {
         let mut v = || {
@@ -73,6 +79,10 @@ fn main() {
             "rate" => run(&o, false, Some(o.rate)).await,
             "max" => run(&o, false, None).await,
             "stream" => run(&o, true, Some(o.rate)).await,
+            "stream-total" => {
+                o.to_end = true;
+                run(&o, true, Some(o.rate)).await
+            }
             "startup" => startup(&o).await,
             m => die(&format!("unknown mode {m}")),
         }
@@ -115,7 +125,7 @@ async fn one(
             return Err("empty stream".into());
         }
         while r.chunk().await.map_err(|e| e.to_string())?.is_some() {}
-        Ok(ttfb)
+        Ok(if o.to_end { t0.elapsed() } else { ttfb })
     } else {
         r.bytes().await.map_err(|e| e.to_string())?;
         Ok(t0.elapsed())
@@ -132,7 +142,7 @@ struct Tally {
 async fn run(o: &Opts, stream: bool, rate: Option<f64>) -> serde_json::Value {
     let c = client();
     let body = bytes::Bytes::from(
-        json!({"model": o.model, "stream": stream, "messages": [{"role": "user", "content": "Say hello in five words."}]})
+        json!({"model": o.model, "max_tokens": 64, "stream": stream, "messages": [{"role": "user", "content": "Say hello in five words."}]})
             .to_string(),
     );
     let tally = Arc::new(Mutex::new(Tally::default()));
@@ -219,6 +229,7 @@ fn clone_opts(o: &Opts) -> Opts {
         model: o.model.clone(),
         cmd: o.cmd.clone(),
         threads: o.threads,
+        to_end: o.to_end,
     }
 }
 
