@@ -186,6 +186,20 @@ fn refuses_a_config_with_errors() {
 }
 
 #[test]
+fn litellm_leaves_out_the_fgc_serve_responses_api_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("f.yaml"),
+        "litellm_base:\n  model_list:\n    - model_name: a\n      litellm_params: {model: openai/a, api_base: 'http://127.0.0.1:9/v1', responses_api: true}\nintegration: {default_model: a}\n",
+    )
+    .unwrap();
+    let out = emit(dir.path(), &["litellm", "-c", "f.yaml"], &[]);
+    let text = ok(&out);
+    assert!(text.contains("model: openai/a"), "{text}");
+    assert!(!text.contains("responses_api"), "{text}");
+}
+
+#[test]
 fn litellm_round_trip_and_secrets() {
     let dir = scratch("examples/flowgate.yaml");
     let d = dir.path();

@@ -6,6 +6,8 @@
 //!   written with `-o`, mode 0600, or stdout with `--show-secrets`), else it becomes
 //!   `os.environ/FGC_CREDENTIAL_<NAME>` and the header says which variable to export.
 //!
+//! `responses_api` (an fgc serve marker) is left out.
+//!
 //! Then the effective `litellm_settings` / `router_settings` (base overlaid by the profile)
 //! and `general_settings`, in that order. Keys fgc does not model pass through as written.
 
@@ -59,6 +61,11 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         let Value::Object(mut dep) = dep else {
             continue;
         };
+        // fgc serve's marker for upstreams that also serve /v1/responses; LiteLLM would pass an
+        // unknown key on to the upstream as a request parameter.
+        if let Some(Value::Object(p)) = dep.get_mut("litellm_params") {
+            p.shift_remove("responses_api");
+        }
         let params = dep.get("litellm_params").and_then(Value::as_object);
         let Some(cred_name) = params
             .and_then(|p| p.get("api_key_ref"))

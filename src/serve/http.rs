@@ -257,11 +257,7 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
 
 /// `count_tokens` answered by fgc: an estimate with a real BPE tokenizer
 /// ([`crate::translate::count`]), for aliases whose upstreams have no such endpoint.
-async fn count_locally(
-    st: &Arc<AppState>,
-    mut rec: Record,
-    body: Value,
-) -> Response {
+async fn count_locally(st: &Arc<AppState>, mut rec: Record, body: Value) -> Response {
     let n =
         tokio::task::spawn_blocking(move || crate::translate::count::count_messages_request(&body))
             .await

@@ -138,7 +138,10 @@ pub async fn serve(
                 continue;
             };
             rec.attempts += 1;
-            let client_model = req.body.get_str("model").unwrap_or_else(|| req.alias.clone());
+            let client_model = req
+                .body
+                .get_str("model")
+                .unwrap_or_else(|| req.alias.clone());
             let (path, translation) = match protocol::plan(req.api, dep, &client_model) {
                 Plan::Passthrough { path } => (path, None),
                 Plan::Translate(t) => (t.upstream_path(), Some(t)),
@@ -292,11 +295,10 @@ pub async fn serve(
             .map(|d| d.api.describe())
             .collect();
         let msg = format!(
-            "`{}` has only {} upstreams; translating {} requests to them is not available in this version of fgc serve (add a deployment that speaks {} or use a client that does)",
+            "`{}` has only {} upstreams, which cannot serve {} requests (add a deployment that can)",
             req.alias,
             kinds.first().copied().unwrap_or("no"),
             req.api.describe(),
-            req.api.describe()
         );
         return finish_error(
             &state.usage,
