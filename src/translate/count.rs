@@ -1,8 +1,8 @@
 //! Local `count_tokens` for upstreams that have no such endpoint.
 //!
 //! An **estimate**: the text of the request is tokenised with OpenAI's `o200k_base` BPE (bundled
-//! in `tiktoken-rs`, no network), which is not the tokenizer of every upstream model; counts are
-//! usually within about 10-20% of the model's own. Counted: the system prompt, every message's
+//! in `tiktoken-rs`, no network), which is not the tokenizer of every upstream model: models with
+//! other tokenizers count the same text differently. Counted: the system prompt, every message's
 //! text, tool calls (name and input JSON), tool results, thinking text, and the tool
 //! definitions (name, description, input schema JSON), plus a few tokens of framing per message
 //! and per tool as chat templates add. An image counts a flat 1,600 tokens (the size of a
