@@ -18,18 +18,12 @@
 
 use std::collections::HashMap;
 
-use super::Ctx;
+use super::{Ctx, FallbackListAt};
 use crate::diag::Diagnostic;
-use crate::model::checked::fallback_lists;
 use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    for scope in cx.model.scopes() {
-        if !cx.in_scope(&scope) {
-            continue;
-        }
-        let (ls, rs) = cx.model.settings(&scope);
-        for (block, kind, list) in fallback_lists(ls, rs) {
+    for FallbackListAt { scope, block, kind, list } in cx.fallback_lists() {
             let mut seen = HashMap::new();
             for map in &list.value {
                 for key in map.keys() {
@@ -48,5 +42,4 @@ pub fn check(cx: &mut Ctx) {
                 }
             }
         }
-    }
 }

@@ -15,18 +15,12 @@
 
 use std::collections::HashMap;
 
-use super::Ctx;
+use super::{Ctx, FallbackListAt};
 use crate::diag::Diagnostic;
-use crate::model::checked::fallback_lists;
 use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    for scope in cx.model.scopes() {
-        if !cx.in_scope(&scope) {
-            continue;
-        }
-        let (ls, rs) = cx.model.settings(&scope);
-        for (_, _, list) in fallback_lists(ls, rs) {
+    for FallbackListAt { list, .. } in cx.fallback_lists() {
             for map in &list.value {
                 for (key, targets) in map {
                     let mut seen = HashMap::new();
@@ -46,5 +40,4 @@ pub fn check(cx: &mut Ctx) {
                 }
             }
         }
-    }
 }

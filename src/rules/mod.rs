@@ -133,6 +133,14 @@ pub struct Ctx<'a> {
     secrets: Option<std::rc::Rc<Vec<(crate::secrets::SecretSite, crate::secrets::SecretState)>>>,
 }
 
+/// One fallback list (`fallbacks`, `context_window_fallbacks`, ...) and where it is.
+pub struct FallbackListAt<'a> {
+    pub scope: Scope,
+    pub block: crate::model::checked::Block,
+    pub kind: crate::model::checked::FallbackKind,
+    pub list: &'a crate::span::Sp<Vec<crate::model::raw::FallbackMap>>,
+}
+
 /// Did-you-mean lookups are cached per name and capped, so a config with thousands of bad
 /// references stays linear.
 const MAX_SUGGESTION_LOOKUPS: usize = 256;
@@ -148,6 +156,28 @@ impl<'a> Ctx<'a> {
             (Scope::Profile(p), Some(sel)) => p == sel,
             _ => true,
         }
+    }
+
+    /// Every fallback list in the scopes this check covers (the base and the selected
+    /// profiles), with where it is.
+    pub fn fallback_lists(&self) -> Vec<FallbackListAt<'a>> {
+        let model = self.model;
+        let mut out = Vec::new();
+        for scope in model.scopes() {
+            if !self.in_scope(&scope) {
+                continue;
+            }
+            let (ls, rs) = model.settings(&scope);
+            for (block, kind, list) in crate::model::checked::fallback_lists(ls, rs) {
+                out.push(FallbackListAt {
+                    scope: scope.clone(),
+                    block,
+                    kind,
+                    list,
+                });
+            }
+        }
+        out
     }
 
     /// The closest served name to `name`, if close enough to be a typo.

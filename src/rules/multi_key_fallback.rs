@@ -17,18 +17,12 @@
 //! Give each alias its own list entry:
 //! `fallbacks: [{router-main: [router-backup]}, {router-fast: [router-cheap]}]`.
 
-use super::Ctx;
+use super::{Ctx, FallbackListAt};
 use crate::diag::Diagnostic;
-use crate::model::checked::fallback_lists;
 use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    for scope in cx.model.scopes() {
-        if !cx.in_scope(&scope) {
-            continue;
-        }
-        let (ls, rs) = cx.model.settings(&scope);
-        for (block, kind, list) in fallback_lists(ls, rs) {
+    for FallbackListAt { block, kind, list, .. } in cx.fallback_lists() {
             for map in &list.value {
                 let mut keys = map.keys();
                 let Some(first) = keys.next() else {
@@ -52,5 +46,4 @@ pub fn check(cx: &mut Ctx) {
                 }
             }
         }
-    }
 }

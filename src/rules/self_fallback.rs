@@ -13,18 +13,12 @@
 //! ## How to fix
 //! Remove the alias from its own fallback list. Use `num_retries` to retry the same alias.
 
-use super::Ctx;
+use super::{Ctx, FallbackListAt};
 use crate::diag::Diagnostic;
-use crate::model::checked::fallback_lists;
 use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    for scope in cx.model.scopes() {
-        if !cx.in_scope(&scope) {
-            continue;
-        }
-        let (ls, rs) = cx.model.settings(&scope);
-        for (block, kind, list) in fallback_lists(ls, rs) {
+    for FallbackListAt { scope, block, kind, list } in cx.fallback_lists() {
             for map in &list.value {
                 for (key, targets) in map {
                     for t in targets.iter().filter(|t| t.value == key.value) {
@@ -40,5 +34,4 @@ pub fn check(cx: &mut Ctx) {
                 }
             }
         }
-    }
 }
