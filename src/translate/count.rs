@@ -1,6 +1,6 @@
 //! Local `count_tokens` for upstreams that have no such endpoint.
 //!
-//! An **estimate**: the text of the request is tokenised with OpenAI's `o200k_base` BPE (bundled
+//! An **estimate**: the text of the request is tokenised with OpenAI's `cl100k_base` BPE (bundled
 //! in `tiktoken-rs`, no network), which is not the tokenizer of every upstream model: models with
 //! other tokenizers count the same text differently. Counted: the system prompt, every message's
 //! text, tool calls (name and input JSON), tool results, thinking text, and the tool
@@ -20,7 +20,7 @@ const PER_MESSAGE: u64 = 3;
 const PER_TOOL: u64 = 8;
 
 fn bpe() -> &'static CoreBPE {
-    tiktoken_rs::o200k_base_singleton()
+    tiktoken_rs::cl100k_base_singleton()
 }
 
 /// Load the tokenizer now (about 100 ms on first use) so the first request does not pay it.
@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn counts_real_bpe_tokens() {
-        // "hello world" is two o200k tokens; a tokenizer stub would not know that.
+        // "hello world" is two cl100k tokens; a tokenizer stub would not know that.
         assert_eq!(tokens("hello world"), 2);
         assert_eq!(
             count_messages_request(
