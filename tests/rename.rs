@@ -203,12 +203,6 @@ fn refusals() {
         "litellm_base:\n  model_list:\n    - model_name: router\n        default\n      litellm_params: {model: openai/x}\n",
     )
     .unwrap();
-    let folded = tempfile::NamedTempFile::new().unwrap();
-    fs::write(
-        folded.path(),
-        "litellm_base:\n  model_list:\n    - model_name: router\n        default\n      litellm_params: {model: openai/x}\n",
-    )
-    .unwrap();
     // Relative to the repository root (where `run` runs): an absolute path would change where
     // the report wraps from one checkout to another.
     let g = "tests/fixtures/rename/block.yaml";
