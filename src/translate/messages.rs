@@ -25,8 +25,8 @@ use serde_json::{Map, Value, json};
 use super::StreamTranslator;
 use super::sse::{SseParser, write_event};
 use super::wire::{
-    ChatChunk, ChatUsage, ToolCallDelta, anthropic_stop_reason, arguments_object, copy,
-    merge_system, text_of,
+    ChatUsage, ChunkEvent, ToolCallDelta, anthropic_stop_reason, arguments_object, copy,
+    decode_chat_chunk, merge_system, text_of,
 };
 
 /// Translate an Anthropic Messages request body into a Chat Completions request body.
@@ -496,29 +496,17 @@ impl MessagesStream {
         if self.phase == Phase::Closed {
             return;
         }
-        if data.trim_ascii() == b"[DONE]" {
-            self.end(out);
-            return;
-        }
-        let chunk: ChatChunk = match serde_json::from_slice(data) {
-            Ok(c) => c,
-            Err(e) => {
-                self.fail(
-                    &format!("upstream sent an unreadable stream chunk: {e}"),
-                    out,
-                );
+        let chunk = match decode_chat_chunk(data) {
+            ChunkEvent::Done => {
+                self.end(out);
                 return;
             }
+            ChunkEvent::Failed(msg) => {
+                self.fail(&msg, out);
+                return;
+            }
+            ChunkEvent::Chunk(c) => c,
         };
-        if let Some(err) = &chunk.error {
-            let msg = err
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| err.to_string());
-            self.fail(&msg, out);
-            return;
-        }
         self.start(out);
         for choice in chunk.choices.iter().flatten() {
             if choice.index.unwrap_or(0) != 0 {

@@ -25,7 +25,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::sse::{SseParser, write_event};
-use super::wire::{ChatChunk, ChatUsage, ToolCallDelta, copy, merge_system, text_of};
+use super::wire::{
+    ChatUsage, ChunkEvent, ToolCallDelta, copy, decode_chat_chunk, merge_system, text_of,
+};
 use super::{StreamTranslator, item_id, now_secs};
 
 /// Where a chat function name came from in the Responses request.
@@ -604,29 +606,17 @@ impl ResponsesStream {
         if self.phase == Phase::Closed {
             return;
         }
-        if data.trim_ascii() == b"[DONE]" {
-            self.end(out);
-            return;
-        }
-        let chunk: ChatChunk = match serde_json::from_slice(data) {
-            Ok(c) => c,
-            Err(e) => {
-                self.fail(
-                    &format!("upstream sent an unreadable stream chunk: {e}"),
-                    out,
-                );
+        let chunk = match decode_chat_chunk(data) {
+            ChunkEvent::Done => {
+                self.end(out);
                 return;
             }
+            ChunkEvent::Failed(msg) => {
+                self.fail(&msg, out);
+                return;
+            }
+            ChunkEvent::Chunk(c) => c,
         };
-        if let Some(err) = &chunk.error {
-            let msg = err
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| err.to_string());
-            self.fail(&msg, out);
-            return;
-        }
         self.start(out);
         for choice in chunk.choices.iter().flatten() {
             if choice.index.unwrap_or(0) != 0 {

@@ -236,3 +236,34 @@ pub(crate) fn merge_system(messages: Vec<Value>) -> Vec<Value> {
     }
     out
 }
+
+/// One `data:` payload of a Chat Completions stream, decoded.
+pub(crate) enum ChunkEvent {
+    /// `[DONE]`.
+    Done,
+    Chunk(ChatChunk),
+    /// Unreadable JSON or an `{"error": ...}` chunk: the message to end the client stream with.
+    Failed(String),
+}
+
+/// Decode a Chat Completions stream payload; shared by the translators that read chat streams.
+pub(crate) fn decode_chat_chunk(data: &[u8]) -> ChunkEvent {
+    if data.trim_ascii() == b"[DONE]" {
+        return ChunkEvent::Done;
+    }
+    let chunk: ChatChunk = match serde_json::from_slice(data) {
+        Ok(c) => c,
+        Err(e) => {
+            return ChunkEvent::Failed(format!("upstream sent an unreadable stream chunk: {e}"));
+        }
+    };
+    if let Some(err) = &chunk.error {
+        let msg = err
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| err.to_string());
+        return ChunkEvent::Failed(msg);
+    }
+    ChunkEvent::Chunk(chunk)
+}
