@@ -1,25 +1,11 @@
-//! Command-line interface: argument parsing and exit codes. Each subcommand lives in
-//! `commands/`.
+//! Command-line interface: argument parsing. Each subcommand lives in `commands/`, which
+//! also maps results to exit codes.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::commands;
-
-/// Exit codes, the same for every command.
-pub mod exit {
-    /// Success (warnings allowed).
-    pub const OK: u8 = 0;
-    /// The input is wrong; diagnostics were printed.
-    pub const INPUT: u8 = 1;
-    /// Usage or I/O error.
-    pub const USAGE: u8 = 2;
-}
-
-/// The default configuration file, relative to the working directory.
-pub const DEFAULT_CONFIG: &str = "config/flowgate.yaml";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,14 +32,6 @@ pub enum Command {
     Rename(commands::rename::Args),
     /// Run the built-in forwarding gateway on the checked configuration.
     Serve(commands::serve::Args),
-}
-
-/// The `--config` option shared by commands that read one file.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ConfigArg {
-    /// The flowgate.yaml to read.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
 }
 
 pub fn main() -> ExitCode {

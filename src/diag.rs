@@ -1,6 +1,5 @@
 //! Diagnostics: what fgc reports, independent of how it is rendered.
 
-use crate::rules::Code;
 use crate::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -16,6 +15,116 @@ impl Severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         }
+    }
+}
+
+/// Declares [`Code`] from the table below. Each row names the rule file that implements and
+/// documents the code (`src/rules/<file>.rs`, declared in `rules/mod.rs`) and how the code is
+/// found: `rule` (its `check` runs over the model in `fgc check`), `load` (reported while
+/// loading the file) or `emit` (reported by `fgc emit`). The list of rules that run, `fgc
+/// explain` and docs/rules.md all come from this one table.
+macro_rules! codes {
+    ($( $module:ident => $variant:ident, $code:literal, $severity:ident, $found:ident, $summary:literal; )*) => {
+        /// A stable diagnostic code. Codes never change once released; see `snapshots/` for
+        /// the list under test.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// The severity the code has unless a command raises it.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$severity, )* }
+            }
+
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Code> {
+                match name { $( $code => Some(Code::$variant), )* _ => None }
+            }
+
+            /// The rule file's name (`src/rules/<name>.rs`).
+            pub fn file(self) -> &'static str {
+                match self { $( Code::$variant => stringify!($module), )* }
+            }
+
+            /// The source of the rule file; its `//!` comment is the documentation.
+            fn source(self) -> &'static str {
+                match self { $( Code::$variant => include_str!(concat!("rules/", stringify!($module), ".rs")), )* }
+            }
+
+            /// The rule's check over the model, for codes `fgc check` finds with a rule.
+            pub(crate) fn check(self) -> Option<crate::rules::Check> {
+                match self { $( Code::$variant => codes!(@check $found $module), )* }
+            }
+        }
+    };
+    (@check rule $module:ident) => { Some(crate::rules::$module::check as crate::rules::Check) };
+    (@check load $module:ident) => { None };
+    (@check emit $module:ident) => { None };
+}
+
+codes! {
+    file_too_large => FileTooLarge, "file-too-large", Error, load, "the file is larger than fgc reads";
+    invalid_utf8 => InvalidUtf8, "invalid-utf8", Error, load, "the file is not UTF-8 text";
+    yaml_syntax => YamlSyntax, "yaml-syntax", Error, load, "the file is not valid YAML";
+    duplicate_key => DuplicateKey, "duplicate-key", Error, load, "a key appears twice in one mapping";
+    unknown_key => UnknownKey, "unknown-key", Error, load, "a key fgc does not know in one of its own sections";
+    missing_key => MissingKey, "missing-key", Error, load, "a required key is missing";
+    invalid_type => InvalidType, "invalid-type", Error, load, "a value has the wrong type";
+    invalid_value => InvalidValue, "invalid-value", Error, load, "a value is outside what the schema allows";
+    undefined_alias => UndefinedAlias, "undefined-alias", Error, rule, "an alias is referenced but not defined";
+    self_fallback => SelfFallback, "self-fallback", Error, rule, "an alias falls back to itself";
+    fallback_cycle => FallbackCycle, "fallback-cycle", Error, rule, "fallback chains form a cycle";
+    duplicate_fallback_key => DuplicateFallbackKey, "duplicate-fallback-key", Error, rule, "one alias has two entries in one fallback list";
+    duplicate_fallback_target => DuplicateFallbackTarget, "duplicate-fallback-target", Warning, rule, "a fallback list names the same target twice";
+    multi_key_fallback => MultiKeyFallback, "multi-key-fallback", Error, rule, "a fallback entry has several keys; LiteLLM reads only the first";
+    undefined_credential => UndefinedCredential, "undefined-credential", Error, rule, "`api_key_ref` names no credential";
+    conflicting_api_key => ConflictingApiKey, "conflicting-api-key", Error, rule, "`api_key` and `api_key_ref` are both set";
+    invalid_credential => InvalidCredential, "invalid-credential", Error, rule, "a credential needs exactly one of `file` or `env`";
+    unused_credential => UnusedCredential, "unused-credential", Warning, rule, "a credential no deployment uses";
+    missing_secret => MissingSecret, "missing-secret", Warning, rule, "a secret file or environment variable is absent";
+    empty_secret => EmptySecret, "empty-secret", Error, rule, "a secret file or environment variable is empty";
+    secret_file_permissions => SecretFilePermissions, "secret-file-permissions", Error, rule, "a secret file is readable by group or others";
+    literal_secret => LiteralSecret, "literal-secret", Warning, rule, "a literal secret is written in the config";
+    env_reference_syntax => EnvReferenceSyntax, "env-reference-syntax", Error, rule, "an environment reference LiteLLM will not expand";
+    missing_provider_prefix => MissingProviderPrefix, "missing-provider-prefix", Warning, rule, "an upstream model has no provider prefix";
+    claude_base_url => ClaudeBaseUrl, "claude-base-url", Error, rule, "the Claude Code base URL ends in `/v1`";
+    codex_base_url => CodexBaseUrl, "codex-base-url", Error, rule, "the Codex base URL does not end in `/v1`";
+    codex_wire_api => CodexWireApi, "codex-wire-api", Error, rule, "Codex `wire_api` is not `responses`";
+    codex_reserved_provider => CodexReservedProvider, "codex-reserved-provider", Error, rule, "the Codex provider id is reserved by Codex";
+    gateway_base_url => GatewayBaseUrl, "gateway-base-url", Error, rule, "the gateway base URL is not an http(s) root URL";
+    port_conflict => PortConflict, "port-conflict", Error, rule, "two services listen on the same address";
+    legacy_oauth => LegacyOauth, "legacy-oauth", Warning, rule, "the legacy `oauth` section is used";
+    conflicting_auth => ConflictingAuth, "conflicting-auth", Error, rule, "both `oauth` and `auth.providers` are set";
+    misplaced_setting => MisplacedSetting, "misplaced-setting", Error, rule, "a setting in a block where LiteLLM ignores it";
+    unknown_routing_strategy => UnknownRoutingStrategy, "unknown-routing-strategy", Error, rule, "`routing_strategy` is not one LiteLLM knows";
+    unknown_profile => UnknownProfile, "unknown-profile", Error, rule, "a profile is named that does not exist";
+    master_key => MasterKey, "master-key", Error, rule, "the gateway key is one LiteLLM refuses";
+    missing_master_key => MissingMasterKey, "missing-master-key", Warning, rule, "no gateway key is set";
+    group_alias_shadows => GroupAliasShadows, "group-alias-shadows", Warning, rule, "a `model_group_alias` name hides an alias";
+    missing_default_model => MissingDefaultModel, "missing-default-model", Error, emit, "a client target is emitted without `integration.default_model`";
+}
+
+impl Code {
+    /// What it does / Why it matters / Example / How to fix, from the rule's file.
+    pub fn doc(self) -> String {
+        let mut out = String::new();
+        for line in self.source().lines() {
+            let Some(rest) = line.strip_prefix("//!") else {
+                break;
+            };
+            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            out.push('\n');
+        }
+        out.trim_end().to_string() + "\n"
     }
 }
 
@@ -121,6 +230,41 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every rule's documentation has the four headings, in order.
+    #[test]
+    fn every_rule_doc_has_its_headings() {
+        for c in Code::ALL {
+            let doc = c.doc();
+            let mut at = 0;
+            for h in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## How to fix",
+            ] {
+                let found = doc[at..].find(h);
+                assert!(found.is_some(), "{}: no `{h}` after byte {at}", c.as_str());
+                at += found.unwrap() + h.len();
+            }
+        }
+    }
+
+    /// The table names every rule file, and every rule file is in the table.
+    #[test]
+    fn every_rule_file_is_in_the_table() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/rules");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|f| f.strip_suffix(".rs").map(str::to_owned))
+            .filter(|f| !matches!(f.as_str(), "mod" | "schema_errors"))
+            .collect();
+        files.sort();
+        let mut named: Vec<String> = Code::ALL.iter().map(|c| c.file().to_owned()).collect();
+        named.sort();
+        assert_eq!(files, named);
+    }
 
     #[test]
     fn did_you_mean_finds_typos_only() {

@@ -75,7 +75,7 @@ fn every_code_has_a_fixture_or_a_test() {
         // Reported by `fgc emit` only (tests/emit.rs).
         "missing-default-model",
     ];
-    for code in fgc::rules::Code::ALL {
+    for code in fgc::diag::Code::ALL {
         let name = code.as_str();
         assert!(
             text.contains(&format!("\n{name}\n")) || elsewhere.contains(&name),

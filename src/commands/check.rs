@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::check::check_path;
-use crate::cli::{DEFAULT_CONFIG, exit};
+use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::render::{self, Format, Summary};
 use crate::rules::{CheckOptions, Secrets};
 

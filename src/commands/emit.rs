@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::check_loaded;
-use crate::cli::{DEFAULT_CONFIG, exit};
+use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::diag::Diagnostic;
 use crate::emit::{self, Emitted, Input, claude_code, codex, litellm, output};
 use crate::load::{Loaded, load};

@@ -1,8 +1,8 @@
 //! `fgc explain CODE`: the documentation of a diagnostic code, from its rule file.
 
-use crate::cli::exit;
+use crate::commands::exit;
+use crate::diag::Code;
 use crate::diag::did_you_mean;
-use crate::rules::{self, Code};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,7 +37,7 @@ pub fn run(args: Args) -> u8 {
                 c.severity().as_str(),
                 c.summary()
             );
-            print!("{}", rules::doc(c));
+            print!("{}", c.doc());
             exit::OK
         }
         None => {
@@ -74,7 +74,7 @@ pub fn markdown() -> String {
             c.summary()
         ));
         out.push_str(
-            &rules::doc(*c)
+            &c.doc()
                 .replace("\n## ", "\n### ")
                 .replacen("## ", "### ", 1),
         );

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{DEFAULT_CONFIG, exit};
+use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::rename::{self, FileKind, Request};
 use crate::render;
 
@@ -91,5 +91,8 @@ fn refuse(e: &rename::RenameError) -> u8 {
         text.push_str(&format!("error: {e}\n"));
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
-    e.exit_code()
+    match e.kind() {
+        rename::ErrorKind::Io => exit::USAGE,
+        rename::ErrorKind::Input => exit::INPUT,
+    }
 }

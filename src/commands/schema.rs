@@ -1,6 +1,6 @@
 //! `fgc schema`: print the JSON Schema of flowgate.yaml.
 
-use crate::cli::exit;
+use crate::commands::exit;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{DEFAULT_CONFIG, exit};
+use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::serve::{self, Options, StartError, state::LoadError, usage};
 
 #[derive(Debug, clap::Args)]

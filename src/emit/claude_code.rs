@@ -11,8 +11,8 @@
 use serde_json::{Map, Value};
 
 use super::{Emitted, Input, alias_or_default, gateway_root, integration};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::secrets;
 use crate::span::Span;
 

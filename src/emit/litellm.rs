@@ -14,9 +14,9 @@
 use serde_json::{Map, Value};
 
 use super::{Emitted, Input};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::settings::effective_block;
-use crate::rules::Code;
 use crate::secrets::{self, SecretSource, SecretState};
 
 /// The environment variable a file credential is read from in an unresolved config.

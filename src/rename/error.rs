@@ -129,12 +129,20 @@ pub enum RenameError {
     },
 }
 
+/// What kind of failure a refusal is: a problem with the input, or with reading and writing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The files or the names given are wrong; diagnostics say why.
+    Input,
+    /// A file could not be read or written.
+    Io,
+}
+
 impl RenameError {
-    /// Usage and I/O errors exit 2; every other refusal is a problem with the input (exit 1).
-    pub fn exit_code(&self) -> u8 {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            RenameError::Read { .. } | RenameError::Write { .. } => crate::cli::exit::USAGE,
-            _ => crate::cli::exit::INPUT,
+            RenameError::Read { .. } | RenameError::Write { .. } => ErrorKind::Io,
+            _ => ErrorKind::Input,
         }
     }
 }

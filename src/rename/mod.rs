@@ -20,7 +20,7 @@ pub mod yaml_scalar;
 
 use std::path::{Path, PathBuf};
 
-pub use error::RenameError;
+pub use error::{ErrorKind, RenameError};
 
 use crate::check::check_path;
 use crate::source::{LoadError, SourceFile};

@@ -18,11 +18,17 @@
 //! Use the gateway root: `http://127.0.0.1:4000`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    let Some(url) = cx.model.raw.integration.as_ref().and_then(|i| i.claude_code.as_ref()).and_then(|c| c.base_url.as_ref())
+    let Some(url) = cx
+        .model
+        .raw
+        .integration
+        .as_ref()
+        .and_then(|i| i.claude_code.as_ref())
+        .and_then(|c| c.base_url.as_ref())
     else {
         return;
     };
@@ -30,9 +36,15 @@ pub fn check(cx: &mut Ctx) {
     if let Some(root) = trimmed.strip_suffix("/v1") {
         let span = super::gateway_base_url::suffix_span(cx.source, url.span, "/v1");
         cx.report(
-            Diagnostic::new(Code::ClaudeBaseUrl, format!("Claude Code base URL `{url}` ends in /v1"))
-                .primary(span, "Claude Code adds /v1/messages itself: this becomes /v1/v1/messages (404)")
-                .help(format!("use the gateway root: {root}")),
+            Diagnostic::new(
+                Code::ClaudeBaseUrl,
+                format!("Claude Code base URL `{url}` ends in /v1"),
+            )
+            .primary(
+                span,
+                "Claude Code adds /v1/messages itself: this becomes /v1/v1/messages (404)",
+            )
+            .help(format!("use the gateway root: {root}")),
         );
     }
 }

@@ -17,20 +17,32 @@
 //! the gateway root.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    let Some(url) = cx.model.raw.integration.as_ref().and_then(|i| i.codex.as_ref()).and_then(|c| c.base_url.as_ref())
+    let Some(url) = cx
+        .model
+        .raw
+        .integration
+        .as_ref()
+        .and_then(|i| i.codex.as_ref())
+        .and_then(|c| c.base_url.as_ref())
     else {
         return;
     };
     let trimmed = url.as_str().trim_end_matches('/');
     if !trimmed.ends_with("/v1") {
         cx.report(
-            Diagnostic::new(Code::CodexBaseUrl, format!("Codex base URL `{url}` does not end in /v1"))
-                .primary(url.span, "Codex posts {base_url}/responses: this path is a 404")
-                .help(format!("use {trimmed}/v1")),
+            Diagnostic::new(
+                Code::CodexBaseUrl,
+                format!("Codex base URL `{url}` does not end in /v1"),
+            )
+            .primary(
+                url.span,
+                "Codex posts {base_url}/responses: this path is a 404",
+            )
+            .help(format!("use {trimmed}/v1")),
         );
     }
 }

@@ -16,19 +16,28 @@
 //! (LiteLLM or `fgc serve`) translates to chat-completions upstreams.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    let Some(w) = cx.model.raw.integration.as_ref().and_then(|i| i.codex.as_ref()).and_then(|c| c.wire_api.as_ref())
+    let Some(w) = cx
+        .model
+        .raw
+        .integration
+        .as_ref()
+        .and_then(|i| i.codex.as_ref())
+        .and_then(|c| c.wire_api.as_ref())
     else {
         return;
     };
     if w.as_str() != "responses" {
         cx.report(
-            Diagnostic::new(Code::CodexWireApi, format!("Codex wire_api `{w}` is not supported"))
-                .primary(w.span, "Codex only speaks the Responses API")
-                .help("use `wire_api: responses`; the gateway translates to chat upstreams"),
+            Diagnostic::new(
+                Code::CodexWireApi,
+                format!("Codex wire_api `{w}` is not supported"),
+            )
+            .primary(w.span, "Codex only speaks the Responses API")
+            .help("use `wire_api: responses`; the gateway translates to chat upstreams"),
         );
     }
 }

@@ -17,8 +17,8 @@
 //! Keep one: `api_key_ref` for a credential file, `api_key: os.environ/VAR` for a variable.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
     for dep in cx.model.deployments() {

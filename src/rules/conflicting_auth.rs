@@ -15,18 +15,26 @@
 //! Move what is still needed from `oauth` into `auth.providers`, then delete `oauth`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    let has_providers = cx.model.raw.auth.as_ref().is_some_and(|a| a.providers.is_some());
+    let has_providers = cx
+        .model
+        .raw
+        .auth
+        .as_ref()
+        .is_some_and(|a| a.providers.is_some());
     if cx.model.raw.oauth.is_some() && has_providers {
         let (o, p) = (cx.key_span("/oauth"), cx.key_span("/auth/providers"));
         cx.report(
-            Diagnostic::new(Code::ConflictingAuth, "both the legacy `oauth` section and `auth.providers` are set")
-                .primary(o, "legacy section")
-                .secondary(p, "current section")
-                .help("move what is still needed into auth.providers and delete oauth"),
+            Diagnostic::new(
+                Code::ConflictingAuth,
+                "both the legacy `oauth` section and `auth.providers` are set",
+            )
+            .primary(o, "legacy section")
+            .secondary(p, "current section")
+            .help("move what is still needed into auth.providers and delete oauth"),
         );
     }
 }

@@ -19,27 +19,38 @@
 use std::collections::HashMap;
 
 use super::{Ctx, FallbackListAt};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    for FallbackListAt { scope, block, kind, list } in cx.fallback_lists() {
-            let mut seen = HashMap::new();
-            for map in &list.value {
-                for key in map.keys() {
-                    if let Some(first) = seen.insert(key.as_str(), key.span) {
-                        seen.insert(key.as_str(), first);
-                        cx.report(
-                            Diagnostic::new(
-                                Code::DuplicateFallbackKey,
-                                format!("`{key}` has two entries in {}.{} ({})", block.key(), kind.key(), scope.describe()),
-                            )
-                            .primary(key.span, "LiteLLM never reads this entry")
-                            .secondary(first, "this entry is the one used")
-                            .help("merge the targets into the first entry, in the order to try them"),
-                        );
-                    }
+    for FallbackListAt {
+        scope,
+        block,
+        kind,
+        list,
+    } in cx.fallback_lists()
+    {
+        let mut seen = HashMap::new();
+        for map in &list.value {
+            for key in map.keys() {
+                if let Some(first) = seen.insert(key.as_str(), key.span) {
+                    seen.insert(key.as_str(), first);
+                    cx.report(
+                        Diagnostic::new(
+                            Code::DuplicateFallbackKey,
+                            format!(
+                                "`{key}` has two entries in {}.{} ({})",
+                                block.key(),
+                                kind.key(),
+                                scope.describe()
+                            ),
+                        )
+                        .primary(key.span, "LiteLLM never reads this entry")
+                        .secondary(first, "this entry is the one used")
+                        .help("merge the targets into the first entry, in the order to try them"),
+                    );
                 }
             }
         }
+    }
 }

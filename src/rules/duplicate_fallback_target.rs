@@ -16,28 +16,31 @@
 use std::collections::HashMap;
 
 use super::{Ctx, FallbackListAt};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
     for FallbackListAt { list, .. } in cx.fallback_lists() {
-            for map in &list.value {
-                for (key, targets) in map {
-                    let mut seen = HashMap::new();
-                    for t in targets {
-                        match seen.get(t.as_str()) {
-                            Some(first) => cx.report(
-                                Diagnostic::new(Code::DuplicateFallbackTarget, format!("`{key}` lists `{t}` twice as a fallback"))
-                                    .primary(t.span, "named again here")
-                                    .secondary(*first, "first named here")
-                                    .help("remove the repeat"),
-                            ),
-                            None => {
-                                seen.insert(t.as_str(), t.span);
-                            }
+        for map in &list.value {
+            for (key, targets) in map {
+                let mut seen = HashMap::new();
+                for t in targets {
+                    match seen.get(t.as_str()) {
+                        Some(first) => cx.report(
+                            Diagnostic::new(
+                                Code::DuplicateFallbackTarget,
+                                format!("`{key}` lists `{t}` twice as a fallback"),
+                            )
+                            .primary(t.span, "named again here")
+                            .secondary(*first, "first named here")
+                            .help("remove the repeat"),
+                        ),
+                        None => {
+                            seen.insert(t.as_str(), t.span);
                         }
                     }
                 }
             }
         }
+    }
 }

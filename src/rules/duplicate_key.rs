@@ -15,8 +15,8 @@
 //! ## How to fix
 //! Merge the two entries into one, or delete the one you do not mean.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::yaml::DuplicateKey;
 
 pub fn diagnostic(d: &DuplicateKey) -> Diagnostic {

@@ -12,8 +12,8 @@
 //! Write the key into the file (`printf '%s\n' "$KEY" > PATH`) or set the variable.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::secrets::SecretState;
 
 pub fn check(cx: &mut Ctx) {
@@ -23,9 +23,12 @@ pub fn check(cx: &mut Ctx) {
         if *state == SecretState::Empty && !reported.contains(&&site.source) {
             reported.push(&site.source);
             cx.report(
-                Diagnostic::new(Code::EmptySecret, format!("the {} for {} is empty", site.source.describe(), site.what))
-                    .primary(site.span, "named here")
-                    .help("write the secret into it"),
+                Diagnostic::new(
+                    Code::EmptySecret,
+                    format!("the {} for {} is empty", site.source.describe(), site.what),
+                )
+                .primary(site.span, "named here")
+                .help("write the secret into it"),
             );
         }
     }

@@ -19,8 +19,8 @@
 
 use super::Ctx;
 use super::invalid_credential::is_env_name;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::secrets::ENV_PREFIX;
 use crate::span::Sp;
 
@@ -31,18 +31,29 @@ pub fn check(cx: &mut Ctx) {
         values.extend(dep.litellm_params.api_key.iter());
         values.extend(dep.litellm_params.api_base.iter());
     }
-    if let Some(k) =
-        model.raw.litellm_base.as_ref().and_then(|b| b.general_settings.as_ref()).and_then(|g| g.master_key.as_ref())
+    if let Some(k) = model
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+        .and_then(|g| g.master_key.as_ref())
     {
         values.push(k);
     }
     for v in values {
         if let Some(var) = misspelt_reference(v.as_str()) {
-            let fix = if var.is_empty() { format!("{ENV_PREFIX}VAR") } else { format!("{ENV_PREFIX}{var}") };
+            let fix = if var.is_empty() {
+                format!("{ENV_PREFIX}VAR")
+            } else {
+                format!("{ENV_PREFIX}{var}")
+            };
             cx.report(
-                Diagnostic::new(Code::EnvReferenceSyntax, format!("`{v}` is not expanded by LiteLLM"))
-                    .primary(v.span, "sent upstream literally")
-                    .help(format!("write `{fix}`")),
+                Diagnostic::new(
+                    Code::EnvReferenceSyntax,
+                    format!("`{v}` is not expanded by LiteLLM"),
+                )
+                .primary(v.span, "sent upstream literally")
+                .help(format!("write `{fix}`")),
             );
         }
     }
@@ -52,10 +63,24 @@ pub fn check(cx: &mut Ctx) {
 fn misspelt_reference(v: &str) -> Option<String> {
     let v = v.trim();
     if let Some(var) = v.strip_prefix(ENV_PREFIX) {
-        return (!is_env_name(var)).then(|| var.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_').to_string());
+        return (!is_env_name(var)).then(|| {
+            var.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .to_string()
+        });
     }
-    let strip = |s: &str| s.trim_matches(|c| matches!(c, '{' | '}' | '[' | ']' | '\'' | '"' | '(' | ')')).to_string();
-    for prefix in ["${", "$", "os.environ.", "os.environ[", "os.getenv(", "env:", "env."] {
+    let strip = |s: &str| {
+        s.trim_matches(|c| matches!(c, '{' | '}' | '[' | ']' | '\'' | '"' | '(' | ')'))
+            .to_string()
+    };
+    for prefix in [
+        "${",
+        "$",
+        "os.environ.",
+        "os.environ[",
+        "os.getenv(",
+        "env:",
+        "env.",
+    ] {
         if let Some(rest) = v.strip_prefix(prefix) {
             let name = strip(rest);
             if is_env_name(&name) {

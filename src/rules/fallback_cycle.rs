@@ -20,9 +20,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::checked::{FallbackKind, Scope, fallback_lists};
-use crate::rules::Code;
 use crate::span::Span;
 
 /// Edges labelled in one report; longer cycles are named in full in the message only.
@@ -40,7 +40,12 @@ pub fn check(cx: &mut Ctx) {
     let scopes: Vec<Scope> = if model.profiles.is_empty() {
         vec![Scope::Base]
     } else {
-        model.profiles.keys().map(|p| Scope::Profile(p.clone())).filter(|s| cx.in_scope(s)).collect()
+        model
+            .profiles
+            .keys()
+            .map(|p| Scope::Profile(p.clone()))
+            .filter(|s| cx.in_scope(s))
+            .collect()
     };
     let mut reported: HashSet<Vec<Span>> = HashSet::new();
     for scope in scopes {
@@ -61,7 +66,10 @@ pub fn check(cx: &mut Ctx) {
                     for (key, targets) in map {
                         let edges = graph.entry(key.as_str()).or_default();
                         for t in targets.iter().filter(|t| t.value != key.value) {
-                            edges.push(Edge { to: t.as_str(), span: t.span });
+                            edges.push(Edge {
+                                to: t.as_str(),
+                                span: t.span,
+                            });
                         }
                     }
                 }
@@ -79,14 +87,31 @@ pub fn check(cx: &mut Ctx) {
                 chain.push(path[0]);
                 let mut d = Diagnostic::new(
                     Code::FallbackCycle,
-                    format!("{} form a cycle: {} (in {})", kind.key(), chain.join(" -> "), scope.describe()),
+                    format!(
+                        "{} form a cycle: {} (in {})",
+                        kind.key(),
+                        chain.join(" -> "),
+                        scope.describe()
+                    ),
                 );
                 // Label the cycle's edges, the closing one always; a long cycle is shortened so
                 // the report stays readable (and cheap to render).
                 let shown = cycle.len().min(MAX_LABELS);
-                for (i, e) in cycle.iter().enumerate().filter(|(i, _)| *i + 1 < shown || *i + 1 == cycle.len()) {
-                    let text = if i + 1 == cycle.len() { "and back to the start" } else { "falls back to this" };
-                    d = if i == 0 { d.primary(e.span, text) } else { d.secondary(e.span, text) };
+                for (i, e) in cycle
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i + 1 < shown || *i + 1 == cycle.len())
+                {
+                    let text = if i + 1 == cycle.len() {
+                        "and back to the start"
+                    } else {
+                        "falls back to this"
+                    };
+                    d = if i == 0 {
+                        d.primary(e.span, text)
+                    } else {
+                        d.secondary(e.span, text)
+                    };
                 }
                 d = d.help("make the last alias of the chain one without fallbacks of its own");
                 cx.report(d);

@@ -15,14 +15,16 @@
 //! ## How to fix
 //! Point fgc at the configuration file itself.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::source::MAX_FILE_BYTES;
 
 pub fn diagnostic(name: &str, bytes: u64) -> Diagnostic {
     Diagnostic::new(
         Code::FileTooLarge,
-        format!("{name} is {bytes} bytes; fgc reads configuration files up to {MAX_FILE_BYTES} bytes"),
+        format!(
+            "{name} is {bytes} bytes; fgc reads configuration files up to {MAX_FILE_BYTES} bytes"
+        ),
     )
     .help("check that this is the flowgate.yaml you meant")
 }

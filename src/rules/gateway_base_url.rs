@@ -18,13 +18,15 @@
 //! Write the root with its scheme: `http://127.0.0.1:4000`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::source::SourceFile;
 use crate::span::{Sp, Span};
 
 pub fn check(cx: &mut Ctx) {
-    let Some(int) = cx.model.raw.integration.as_ref() else { return };
+    let Some(int) = cx.model.raw.integration.as_ref() else {
+        return;
+    };
     let mut urls: Vec<(&Sp<String>, &str)> = Vec::new();
     if let Some(u) = &int.base_url {
         urls.push((u, "integration.base_url"));
@@ -32,9 +34,15 @@ pub fn check(cx: &mut Ctx) {
         if let Some(root) = trimmed.strip_suffix("/v1") {
             let span = suffix_span(cx.source, u.span, "/v1");
             cx.report(
-                Diagnostic::new(Code::GatewayBaseUrl, format!("gateway root `{u}` ends in /v1"))
-                    .primary(span, "integration.base_url is the root; fgc adds /v1 for Codex")
-                    .help(format!("use {root}")),
+                Diagnostic::new(
+                    Code::GatewayBaseUrl,
+                    format!("gateway root `{u}` ends in /v1"),
+                )
+                .primary(
+                    span,
+                    "integration.base_url is the root; fgc adds /v1 for Codex",
+                )
+                .help(format!("use {root}")),
             );
         }
     }
@@ -48,9 +56,12 @@ pub fn check(cx: &mut Ctx) {
         let v = u.as_str();
         if !(v.starts_with("http://") || v.starts_with("https://")) || v.len() <= "https://".len() {
             cx.report(
-                Diagnostic::new(Code::GatewayBaseUrl, format!("{what} `{u}` is not an http(s) URL"))
-                    .primary(u.span, "needs a scheme and a host")
-                    .help("write it as http://HOST:PORT"),
+                Diagnostic::new(
+                    Code::GatewayBaseUrl,
+                    format!("{what} `{u}` is not an http(s) URL"),
+                )
+                .primary(u.span, "needs a scheme and a host")
+                .help("write it as http://HOST:PORT"),
             );
         }
     }

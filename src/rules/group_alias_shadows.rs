@@ -18,9 +18,9 @@
 //! Rename one of the two, or remove the group alias.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::checked::RefSite;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
@@ -31,9 +31,16 @@ pub fn check(cx: &mut Ctx) {
         if let Some(alias) = model.aliases.get(&r.name) {
             let mut d = Diagnostic::new(
                 Code::GroupAliasShadows,
-                format!("model_group_alias `{}` hides the alias of the same name ({})", r.name, r.scope.describe()),
+                format!(
+                    "model_group_alias `{}` hides the alias of the same name ({})",
+                    r.name,
+                    r.scope.describe()
+                ),
             )
-            .primary(r.span, "requests for this name go to the group alias target");
+            .primary(
+                r.span,
+                "requests for this name go to the group alias target",
+            );
             if let Some(def) = alias.defs.first() {
                 d = d.secondary(*def, "these deployments are never used");
             }

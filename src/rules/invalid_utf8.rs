@@ -11,12 +11,15 @@
 //! ## How to fix
 //! Re-save the file as UTF-8 (`iconv -f latin1 -t utf-8`). A UTF-8 byte order mark is accepted.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::span::Span;
 
 pub fn diagnostic(offset: usize) -> Diagnostic {
-    Diagnostic::new(Code::InvalidUtf8, format!("the file is not valid UTF-8 (first bad byte at offset {offset})"))
-        .primary(Span::new(offset, offset + 1), "not UTF-8")
-        .help("save the file as UTF-8")
+    Diagnostic::new(
+        Code::InvalidUtf8,
+        format!("the file is not valid UTF-8 (first bad byte at offset {offset})"),
+    )
+    .primary(Span::new(offset, offset + 1), "not UTF-8")
+    .help("save the file as UTF-8")
 }

@@ -15,17 +15,25 @@
 //! Move each provider under `auth.providers`: `auth: {providers: {codex: {...}}}`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    let both = cx.model.raw.auth.as_ref().is_some_and(|a| a.providers.is_some());
+    let both = cx
+        .model
+        .raw
+        .auth
+        .as_ref()
+        .is_some_and(|a| a.providers.is_some());
     if cx.model.raw.oauth.is_some() && !both {
         let span = cx.key_span("/oauth");
         cx.report(
-            Diagnostic::new(Code::LegacyOauth, "the top-level `oauth` section is deprecated")
-                .primary(span, "legacy schema")
-                .help("move each provider to auth.providers.NAME"),
+            Diagnostic::new(
+                Code::LegacyOauth,
+                "the top-level `oauth` section is deprecated",
+            )
+            .primary(span, "legacy schema")
+            .help("move each provider to auth.providers.NAME"),
         );
     }
 }

@@ -20,8 +20,8 @@
 //! rotate the key that was committed.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::secrets::ENV_PREFIX;
 use crate::span::Sp;
 
@@ -33,16 +33,26 @@ pub fn check(cx: &mut Ctx) {
             found.push((k, format!("the api_key of `{}`", dep.model_name)));
         }
     }
-    let mk = model.raw.litellm_base.as_ref().and_then(|b| b.general_settings.as_ref()).and_then(|g| g.master_key.as_ref());
+    let mk = model
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+        .and_then(|g| g.master_key.as_ref());
     if let Some(k) = mk {
         found.push((k, "general_settings.master_key".into()));
     }
     for (value, what) in found {
         if looks_like_secret(value.as_str()) {
             cx.report(
-                Diagnostic::new(Code::LiteralSecret, format!("{what} is a literal secret in a committed file"))
-                    .primary(value.span, "this looks like a real key")
-                    .help("use os.environ/VAR or api_key_ref with a credential file, and rotate this key"),
+                Diagnostic::new(
+                    Code::LiteralSecret,
+                    format!("{what} is a literal secret in a committed file"),
+                )
+                .primary(value.span, "this looks like a real key")
+                .help(
+                    "use os.environ/VAR or api_key_ref with a credential file, and rotate this key",
+                ),
             );
         }
     }
@@ -53,7 +63,17 @@ pub(crate) fn looks_like_secret(v: &str) -> bool {
     if v.starts_with(ENV_PREFIX) || v.contains(char::is_whitespace) {
         return false;
     }
-    const PREFIXES: [&str; 9] = ["sk-", "sk_", "ghp_", "gho_", "github_pat_", "AIza", "xoxb-", "hf_", "AKIA"];
+    const PREFIXES: [&str; 9] = [
+        "sk-",
+        "sk_",
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "AIza",
+        "xoxb-",
+        "hf_",
+        "AKIA",
+    ];
     let prefixed = PREFIXES.iter().any(|p| v.starts_with(p));
     let body: String = v.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let has_digit = body.chars().any(|c| c.is_ascii_digit());

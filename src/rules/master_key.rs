@@ -18,12 +18,19 @@
 //! variable and write `master_key: os.environ/LITELLM_MASTER_KEY`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::secrets::{SecretSource, SecretState, env_reference, inspect};
 
 /// Keys from documentation and examples that must never guard a gateway.
-pub const KNOWN_EXAMPLE_KEYS: [&str; 6] = ["sk-1234", "sk-12345", "sk-123456", "sk-xxx", "sk-my-master-key", "sk-master-key"];
+pub const KNOWN_EXAMPLE_KEYS: [&str; 6] = [
+    "sk-1234",
+    "sk-12345",
+    "sk-123456",
+    "sk-xxx",
+    "sk-my-master-key",
+    "sk-master-key",
+];
 
 /// Why LiteLLM would refuse `key`, if it would.
 pub fn refusal(key: &str) -> Option<&'static str> {
@@ -38,8 +45,13 @@ pub fn refusal(key: &str) -> Option<&'static str> {
 }
 
 pub fn check(cx: &mut Ctx) {
-    let Some(k) =
-        cx.model.raw.litellm_base.as_ref().and_then(|b| b.general_settings.as_ref()).and_then(|g| g.master_key.as_ref())
+    let Some(k) = cx
+        .model
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+        .and_then(|g| g.master_key.as_ref())
     else {
         return;
     };

@@ -18,10 +18,10 @@
 //! Move the key to the block the message names (here `general_settings`).
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::checked::Scope;
 use crate::model::raw::{Extra, LitellmSettings, RouterSettings};
-use crate::rules::Code;
 
 /// Keys LiteLLM reads from exactly one block, and that block.
 const HOME: &[(&str, &str)] = &[
@@ -41,8 +41,14 @@ const HOME: &[(&str, &str)] = &[
     ("timeout", "router_settings"),
     ("request_timeout", "litellm_settings"),
     ("fallbacks", "litellm_settings or router_settings"),
-    ("context_window_fallbacks", "litellm_settings or router_settings"),
-    ("content_policy_fallbacks", "litellm_settings or router_settings"),
+    (
+        "context_window_fallbacks",
+        "litellm_settings or router_settings",
+    ),
+    (
+        "content_policy_fallbacks",
+        "litellm_settings or router_settings",
+    ),
     ("default_fallbacks", "litellm_settings or router_settings"),
     ("num_retries", "litellm_settings or router_settings"),
     ("allowed_fails", "litellm_settings or router_settings"),
@@ -56,15 +62,24 @@ const HOME: &[(&str, &str)] = &[
 
 fn check_block(cx: &mut Ctx, extra: &Extra, block: &str, scope: &Scope) {
     for key in extra.keys() {
-        let Some((_, home)) = HOME.iter().find(|(k, _)| *k == key.as_str()) else { continue };
+        let Some((_, home)) = HOME.iter().find(|(k, _)| *k == key.as_str()) else {
+            continue;
+        };
         if home.split(" or ").any(|h| h == block) {
             continue;
         }
-        let danger = if key.as_str() == "master_key" { ": the proxy runs without authentication" } else { "" };
+        let danger = if key.as_str() == "master_key" {
+            ": the proxy runs without authentication"
+        } else {
+            ""
+        };
         cx.report(
             Diagnostic::new(
                 Code::MisplacedSetting,
-                format!("`{key}` under {block} ({}) is ignored by LiteLLM{danger}", scope.describe()),
+                format!(
+                    "`{key}` under {block} ({}) is ignored by LiteLLM{danger}",
+                    scope.describe()
+                ),
             )
             .primary(key.span, format!("LiteLLM reads this from {home}"))
             .help(format!("move `{key}` to {home}")),
@@ -76,15 +91,41 @@ fn check_block(cx: &mut Ctx, extra: &Extra, block: &str, scope: &Scope) {
 /// does not set the key, so a value in both leaves the `litellm_settings` one unused.
 fn shadowed(cx: &mut Ctx, ls: &LitellmSettings, rs: &RouterSettings, scope: &Scope) {
     let pairs: [(&str, Option<crate::span::Span>, bool); 6] = [
-        ("fallbacks", ls.fallbacks.as_ref().map(|v| v.span), rs.fallbacks.is_some()),
-        ("context_window_fallbacks", ls.context_window_fallbacks.as_ref().map(|v| v.span), rs.context_window_fallbacks.is_some()),
-        ("content_policy_fallbacks", ls.content_policy_fallbacks.as_ref().map(|v| v.span), rs.content_policy_fallbacks.is_some()),
-        ("default_fallbacks", ls.default_fallbacks.as_ref().map(|v| v.span), rs.default_fallbacks.is_some()),
-        ("num_retries", ls.num_retries.as_ref().map(|v| v.span), rs.num_retries.is_some()),
-        ("allowed_fails", ls.allowed_fails.as_ref().map(|v| v.span), rs.allowed_fails.is_some()),
+        (
+            "fallbacks",
+            ls.fallbacks.as_ref().map(|v| v.span),
+            rs.fallbacks.is_some(),
+        ),
+        (
+            "context_window_fallbacks",
+            ls.context_window_fallbacks.as_ref().map(|v| v.span),
+            rs.context_window_fallbacks.is_some(),
+        ),
+        (
+            "content_policy_fallbacks",
+            ls.content_policy_fallbacks.as_ref().map(|v| v.span),
+            rs.content_policy_fallbacks.is_some(),
+        ),
+        (
+            "default_fallbacks",
+            ls.default_fallbacks.as_ref().map(|v| v.span),
+            rs.default_fallbacks.is_some(),
+        ),
+        (
+            "num_retries",
+            ls.num_retries.as_ref().map(|v| v.span),
+            rs.num_retries.is_some(),
+        ),
+        (
+            "allowed_fails",
+            ls.allowed_fails.as_ref().map(|v| v.span),
+            rs.allowed_fails.is_some(),
+        ),
     ];
     for (key, lspan, in_router) in pairs {
-        let (Some(span), true) = (lspan, in_router) else { continue };
+        let (Some(span), true) = (lspan, in_router) else {
+            continue;
+        };
         cx.report(
             Diagnostic::new(
                 Code::MisplacedSetting,
@@ -113,10 +154,20 @@ pub fn check(cx: &mut Ctx) {
             check_block(cx, &rs.extra, "router_settings", &scope);
         }
     }
-    if let Some(gs) = model.raw.litellm_base.as_ref().and_then(|b| b.general_settings.as_ref()) {
+    if let Some(gs) = model
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+    {
         check_block(cx, &gs.extra, "general_settings", &Scope::Base);
     }
     for dep in model.deployments() {
-        check_block(cx, &dep.litellm_params.extra, "litellm_params", &Scope::Base);
+        check_block(
+            cx,
+            &dep.litellm_params.extra,
+            "litellm_params",
+            &Scope::Base,
+        );
     }
 }

@@ -25,13 +25,18 @@
 //! Set `integration.default_model` to the alias clients should use (and `fast_model` for
 //! Claude Code's haiku slot), or set the client's own model keys.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::span::Span;
 
 /// `client` needs the settings in `missing`; `span` is the `integration` key if present;
 /// `names` are some aliases to suggest.
-pub fn diagnostic(client: &str, missing: &[String], span: Option<Span>, names: &[&str]) -> Diagnostic {
+pub fn diagnostic(
+    client: &str,
+    missing: &[String],
+    span: Option<Span>,
+    names: &[&str],
+) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::MissingDefaultModel,
         format!(
@@ -43,9 +48,13 @@ pub fn diagnostic(client: &str, missing: &[String], span: Option<Span>, names: &
         d = d.primary(span, "no default_model in this section");
     }
     let help = if names.is_empty() {
-        "define an alias in litellm_base.model_list, then set integration.default_model to it".to_string()
+        "define an alias in litellm_base.model_list, then set integration.default_model to it"
+            .to_string()
     } else {
-        format!("set integration.default_model to the alias clients should use (for example: {})", names.join(", "))
+        format!(
+            "set integration.default_model to the alias clients should use (for example: {})",
+            names.join(", ")
+        )
     };
     d.help(help)
 }

@@ -19,18 +19,29 @@
 //! starts with `sk-`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
     let base = cx.model.raw.litellm_base.as_ref();
-    if base.is_none() || base.and_then(|b| b.general_settings.as_ref()).and_then(|g| g.master_key.as_ref()).is_some() {
+    if base.is_none()
+        || base
+            .and_then(|b| b.general_settings.as_ref())
+            .and_then(|g| g.master_key.as_ref())
+            .is_some()
+    {
         return;
     }
     let span = cx.key_span("/litellm_base");
     cx.report(
-        Diagnostic::new(Code::MissingMasterKey, "no gateway key: general_settings.master_key is not set")
-            .primary(span, "LiteLLM 1.106 refuses to start without one unless LITELLM_MASTER_KEY is set")
-            .help("add general_settings: {master_key: os.environ/LITELLM_MASTER_KEY}"),
+        Diagnostic::new(
+            Code::MissingMasterKey,
+            "no gateway key: general_settings.master_key is not set",
+        )
+        .primary(
+            span,
+            "LiteLLM 1.106 refuses to start without one unless LITELLM_MASTER_KEY is set",
+        )
+        .help("add general_settings: {master_key: os.environ/LITELLM_MASTER_KEY}"),
     );
 }

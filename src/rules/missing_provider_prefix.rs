@@ -20,18 +20,30 @@
 //! `anthropic/...` for Anthropic's Messages API.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
     for dep in cx.model.deployments() {
-        let Some(m) = &dep.litellm_params.model else { continue };
+        let Some(m) = &dep.litellm_params.model else {
+            continue;
+        };
         if !m.as_str().contains('/') {
-            let hint = if dep.litellm_params.api_base.is_some() { "openai/" } else { "PROVIDER/" };
+            let hint = if dep.litellm_params.api_base.is_some() {
+                "openai/"
+            } else {
+                "PROVIDER/"
+            };
             cx.report(
-                Diagnostic::new(Code::MissingProviderPrefix, format!("upstream model `{m}` of `{}` has no provider prefix", dep.model_name))
-                    .primary(m.span, "LiteLLM has to guess the provider")
-                    .help(format!("write `{hint}{m}`")),
+                Diagnostic::new(
+                    Code::MissingProviderPrefix,
+                    format!(
+                        "upstream model `{m}` of `{}` has no provider prefix",
+                        dep.model_name
+                    ),
+                )
+                .primary(m.span, "LiteLLM has to guess the provider")
+                .help(format!("write `{hint}{m}`")),
             );
         }
     }

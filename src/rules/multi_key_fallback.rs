@@ -18,23 +18,29 @@
 //! `fallbacks: [{router-main: [router-backup]}, {router-fast: [router-cheap]}]`.
 
 use super::{Ctx, FallbackListAt};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    for FallbackListAt { block, kind, list, .. } in cx.fallback_lists() {
-            for map in &list.value {
-                let mut keys = map.keys();
-                let Some(first) = keys.next() else {
-                    cx.report(
-                        Diagnostic::new(Code::MultiKeyFallback, format!("an entry of {}.{} is empty", block.key(), kind.key()))
-                            .primary(list.span, "in this list")
-                            .help("remove the empty entry or write {alias: [fallback, ...]}"),
-                    );
-                    continue;
-                };
-                for extra in keys {
-                    cx.report(
+    for FallbackListAt {
+        block, kind, list, ..
+    } in cx.fallback_lists()
+    {
+        for map in &list.value {
+            let mut keys = map.keys();
+            let Some(first) = keys.next() else {
+                cx.report(
+                    Diagnostic::new(
+                        Code::MultiKeyFallback,
+                        format!("an entry of {}.{} is empty", block.key(), kind.key()),
+                    )
+                    .primary(list.span, "in this list")
+                    .help("remove the empty entry or write {alias: [fallback, ...]}"),
+                );
+                continue;
+            };
+            for extra in keys {
+                cx.report(
                         Diagnostic::new(
                             Code::MultiKeyFallback,
                             format!("`{extra}` shares a fallback entry with `{first}`; LiteLLM reads only the first key"),
@@ -43,7 +49,7 @@ pub fn check(cx: &mut Ctx) {
                         .secondary(first.span, "the only key LiteLLM reads in this entry")
                         .help(format!("give `{extra}` its own list entry: - {{{extra}: [...]}}")),
                     );
-                }
             }
         }
+    }
 }

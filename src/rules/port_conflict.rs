@@ -19,8 +19,8 @@
 //! CLIProxyAPIPlus), and update the `api_base` of deployments that point at it.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::span::Span;
 
 fn normal_host(h: &str) -> &str {
@@ -37,7 +37,9 @@ fn overlaps(a: &str, b: &str) -> bool {
 }
 
 pub fn check(cx: &mut Ctx) {
-    let Some(services) = &cx.model.raw.services else { return };
+    let Some(services) = &cx.model.raw.services else {
+        return;
+    };
     let mut seen: Vec<(&str, &str, u16, Span)> = Vec::new();
     for (name, svc) in services {
         if svc.enabled == Some(false) {
@@ -45,13 +47,18 @@ pub fn check(cx: &mut Ctx) {
         }
         let Some(port) = &svc.port else { continue };
         let host = normal_host(svc.host.as_ref().map_or("127.0.0.1", |h| h.as_str()));
-        if let Some((other, ohost, _, ospan)) =
-            seen.iter().find(|(_, h, p, _)| *p == port.value && overlaps(h, host)).copied()
+        if let Some((other, ohost, _, ospan)) = seen
+            .iter()
+            .find(|(_, h, p, _)| *p == port.value && overlaps(h, host))
+            .copied()
         {
             cx.report(
                 Diagnostic::new(
                     Code::PortConflict,
-                    format!("services `{other}` and `{name}` both listen on port {} ({ohost} / {host})", port.value),
+                    format!(
+                        "services `{other}` and `{name}` both listen on port {} ({ohost} / {host})",
+                        port.value
+                    ),
                 )
                 .primary(port.span, format!("`{name}` cannot bind this port"))
                 .secondary(ospan, format!("`{other}` listens here"))

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::rules::Code;
 use crate::schema;
 use crate::yaml::de::DeError;
 use crate::yaml::{Node, NodeKind};

@@ -15,19 +15,24 @@
 //! `chmod 600 PATH` (the help names the file).
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::secrets::{SecretSource, SecretState};
 
 pub fn check(cx: &mut Ctx) {
     let found = cx.secrets();
     for (site, state) in found.iter() {
-        let SecretSource::File(path) = &site.source else { continue };
+        let SecretSource::File(path) = &site.source else {
+            continue;
+        };
         if let SecretState::TooOpen { mode, .. } = state {
             cx.report(
                 Diagnostic::new(
                     Code::SecretFilePermissions,
-                    format!("secret file {} has mode {mode:04o}: readable beyond its owner", path.display()),
+                    format!(
+                        "secret file {} has mode {mode:04o}: readable beyond its owner",
+                        path.display()
+                    ),
                 )
                 .primary(site.span, format!("{} is kept here", site.what))
                 .help(format!("chmod 600 {}", path.display())),

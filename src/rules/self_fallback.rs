@@ -14,24 +14,35 @@
 //! Remove the alias from its own fallback list. Use `num_retries` to retry the same alias.
 
 use super::{Ctx, FallbackListAt};
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    for FallbackListAt { scope, block, kind, list } in cx.fallback_lists() {
-            for map in &list.value {
-                for (key, targets) in map {
-                    for t in targets.iter().filter(|t| t.value == key.value) {
-                        let d = Diagnostic::new(
-                            Code::SelfFallback,
-                            format!("`{key}` falls back to itself ({}.{} in {})", block.key(), kind.key(), scope.describe()),
-                        )
-                        .primary(t.span, "the alias that just failed")
-                        .secondary(key.span, "fallbacks for this alias")
-                        .help("remove it from the list; use num_retries to retry the same alias");
-                        cx.report(d);
-                    }
+    for FallbackListAt {
+        scope,
+        block,
+        kind,
+        list,
+    } in cx.fallback_lists()
+    {
+        for map in &list.value {
+            for (key, targets) in map {
+                for t in targets.iter().filter(|t| t.value == key.value) {
+                    let d = Diagnostic::new(
+                        Code::SelfFallback,
+                        format!(
+                            "`{key}` falls back to itself ({}.{} in {})",
+                            block.key(),
+                            kind.key(),
+                            scope.describe()
+                        ),
+                    )
+                    .primary(t.span, "the alias that just failed")
+                    .secondary(key.span, "fallbacks for this alias")
+                    .help("remove it from the list; use num_retries to retry the same alias");
+                    cx.report(d);
                 }
             }
         }
+    }
 }

@@ -25,9 +25,9 @@
 //! `fgc rename OLD NEW`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::checked::RefSite;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
@@ -45,7 +45,12 @@ pub fn check(cx: &mut Ctx) {
         }
         let mut d = Diagnostic::new(
             Code::UndefinedAlias,
-            format!("`{}` is not a defined alias ({} in {})", r.name, r.site.describe(), r.scope.describe()),
+            format!(
+                "`{}` is not a defined alias ({} in {})",
+                r.name,
+                r.site.describe(),
+                r.scope.describe()
+            ),
         )
         .primary(r.span, "no model_list entry has this model_name");
         match cx.suggest_alias(&r.name) {

@@ -21,24 +21,33 @@
 //! `credentials.upstream`.
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
     for dep in model.deployments() {
-        let Some(r) = &dep.litellm_params.api_key_ref else { continue };
+        let Some(r) = &dep.litellm_params.api_key_ref else {
+            continue;
+        };
         if model.credentials.contains_key(r.as_str()) {
             continue;
         }
-        let mut d = Diagnostic::new(Code::UndefinedCredential, format!("`api_key_ref: {r}` names no credential"))
-            .primary(r.span, "not in credentials.upstream");
+        let mut d = Diagnostic::new(
+            Code::UndefinedCredential,
+            format!("`api_key_ref: {r}` names no credential"),
+        )
+        .primary(r.span, "not in credentials.upstream");
         match did_you_mean(r.as_str(), model.credentials.keys().map(String::as_str)) {
             Some(s) => {
-                d = d.secondary(model.credentials[s], format!("`{s}` is defined here")).help(format!("did you mean `{s}`?"));
+                d = d
+                    .secondary(model.credentials[s], format!("`{s}` is defined here"))
+                    .help(format!("did you mean `{s}`?"));
             }
             None => {
-                d = d.help(format!("add it: credentials: {{upstream: {{{r}: {{file: PATH}}}}}}"));
+                d = d.help(format!(
+                    "add it: credentials: {{upstream: {{{r}: {{file: PATH}}}}}}"
+                ));
             }
         }
         cx.report(d);

@@ -17,8 +17,8 @@
 //! Use one of the strategies listed (the help suggests the closest).
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, did_you_mean};
-use crate::rules::Code;
 
 /// The strategies LiteLLM 1.106's router accepts (`Router.routing_strategy_init`).
 pub const STRATEGIES: [&str; 8] = [
@@ -38,7 +38,9 @@ pub fn check(cx: &mut Ctx) {
             continue;
         }
         let (_, rs) = cx.model.settings(&scope);
-        let Some(s) = rs.and_then(|r| r.routing_strategy.as_ref()) else { continue };
+        let Some(s) = rs.and_then(|r| r.routing_strategy.as_ref()) else {
+            continue;
+        };
         if STRATEGIES.contains(&s.as_str()) {
             continue;
         }
@@ -47,9 +49,12 @@ pub fn check(cx: &mut Ctx) {
             None => format!("use one of: {}", STRATEGIES.join(", ")),
         };
         cx.report(
-            Diagnostic::new(Code::UnknownRoutingStrategy, format!("unknown routing_strategy `{s}` ({})", scope.describe()))
-                .primary(s.span, "LiteLLM refuses this at start-up")
-                .help(help),
+            Diagnostic::new(
+                Code::UnknownRoutingStrategy,
+                format!("unknown routing_strategy `{s}` ({})", scope.describe()),
+            )
+            .primary(s.span, "LiteLLM refuses this at start-up")
+            .help(help),
         );
     }
 }

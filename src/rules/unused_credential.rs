@@ -18,18 +18,30 @@
 use std::collections::HashSet;
 
 use super::Ctx;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 
 pub fn check(cx: &mut Ctx) {
-    let used: HashSet<&str> =
-        cx.model.deployments().iter().filter_map(|d| d.litellm_params.api_key_ref.as_ref().map(|r| r.as_str())).collect();
-    let unused: Vec<_> = cx.model.credentials.iter().filter(|(n, _)| !used.contains(n.as_str())).collect();
+    let used: HashSet<&str> = cx
+        .model
+        .deployments()
+        .iter()
+        .filter_map(|d| d.litellm_params.api_key_ref.as_ref().map(|r| r.as_str()))
+        .collect();
+    let unused: Vec<_> = cx
+        .model
+        .credentials
+        .iter()
+        .filter(|(n, _)| !used.contains(n.as_str()))
+        .collect();
     for (name, span) in unused {
         cx.report(
-            Diagnostic::new(Code::UnusedCredential, format!("credential `{name}` is not used by any deployment"))
-                .primary(*span, "never referenced by api_key_ref")
-                .help("reference it with api_key_ref, or remove it"),
+            Diagnostic::new(
+                Code::UnusedCredential,
+                format!("credential `{name}` is not used by any deployment"),
+            )
+            .primary(*span, "never referenced by api_key_ref")
+            .help("reference it with api_key_ref, or remove it"),
         );
     }
 }

@@ -16,10 +16,11 @@
 //! Fix the syntax at the marked place. JSON is valid YAML: the flow style of the FlowGate docs
 //! (`{"litellm_base": {...}}`) is accepted as is.
 
+use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::rules::Code;
 use crate::yaml::ParseError;
 
 pub fn diagnostic(e: &ParseError) -> Diagnostic {
-    Diagnostic::new(Code::YamlSyntax, format!("invalid YAML: {}", e.message)).primary(e.span, "here")
+    Diagnostic::new(Code::YamlSyntax, format!("invalid YAML: {}", e.message))
+        .primary(e.span, "here")
 }
