@@ -4,10 +4,6 @@
 //!                                            --> JSON --jsonschema--> structural errors
 //!                                            --serde--> raw `Config` --> `Model` (symbol tables)
 
-use std::sync::OnceLock;
-
-use serde_json::Value;
-
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::model::raw::Config;
@@ -23,8 +19,6 @@ pub struct Loaded {
     pub node: Option<Node>,
     pub model: Option<Model>,
     pub diagnostics: Vec<Diagnostic>,
-    /// The document as JSON, built on first use (see [`Loaded::doc`]).
-    pub(crate) doc: OnceLock<Value>,
 }
 
 impl Loaded {
@@ -39,18 +33,7 @@ impl Loaded {
             node,
             model,
             diagnostics,
-            doc: OnceLock::new(),
         }
-    }
-
-    /// The document as JSON (for emitters: the blocks LiteLLM reads, unknown keys included).
-    /// Null when the file did not parse; an empty mapping for an empty file.
-    pub fn doc(&self) -> &Value {
-        self.doc.get_or_init(|| match &self.node {
-            Some(n) if !matches!(n.kind, yaml::NodeKind::Null) => n.to_json(),
-            Some(_) => Value::Object(Default::default()),
-            None => Value::Null,
-        })
     }
 
     pub fn has_errors(&self) -> bool {
@@ -86,7 +69,9 @@ pub fn load(source: SourceFile) -> Loaded {
     };
     let mut model = None;
     match typed {
-        Ok(config) if diagnostics.is_empty() => model = Some(Model::build(config)),
+        Ok(config) if diagnostics.is_empty() => {
+            model = Some(Model::build(config, source.dir(), &node))
+        }
         Ok(_) => {}
         Err(e) => {
             let found = rules::schema_errors::diagnostics(&node, &node.to_json());

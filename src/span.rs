@@ -94,6 +94,13 @@ impl<T: fmt::Display> fmt::Display for Sp<T> {
     }
 }
 
+/// Serializes as the value alone (spans are about the source, not the value).
+impl<T: serde::Serialize> serde::Serialize for Sp<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
 impl<T: JsonSchema> JsonSchema for Sp<T> {
     fn inline_schema() -> bool {
         true

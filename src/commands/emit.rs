@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::check::check_loaded;
 use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::diag::Diagnostic;
-use crate::emit::{self, Emitted, Input, claude_code, codex, litellm, output};
+use crate::emit::{Emitted, Input, claude_code, codex, litellm, output};
 use crate::load::{Loaded, load};
 use crate::render;
 use crate::rules::{CheckOptions, Secrets};
@@ -239,15 +239,10 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
     };
     let loaded = load(source);
     let profile = match &loaded.model {
-        Some(m) => match emit::select_profile(m, c.profile.as_deref()) {
+        Some(m) => match m.select_profile(c.profile.as_deref()) {
             // An unknown `default_profile` is reported by the checks as such, not as --profile.
-            Ok(p)
-                if c.profile.is_none()
-                    && p.as_ref().is_some_and(|p| !m.profiles.contains_key(p)) =>
-            {
-                None
-            }
-            Ok(p) => p,
+            Ok(p) if c.profile.is_none() && p.is_some_and(|p| !m.profiles.contains_key(p)) => None,
+            Ok(p) => p.map(str::to_string),
             Err(msg) => {
                 eprintln!("error: {}: {msg}", loaded.source.name);
                 return exit::USAGE;
@@ -276,22 +271,10 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
         // Warnings only here: one line each (`fgc check` shows them in full).
         eprint!("{}", render::short(&loaded.source, &loaded.diagnostics));
     }
-    let integration_span = loaded.node.as_ref().and_then(|n| {
-        let (node, key) = n.pointer("/integration");
-        key.map(|k| k.span).or(Some(node.span)).filter(|_| {
-            loaded
-                .model
-                .as_ref()
-                .is_some_and(|m| m.raw.integration.is_some())
-        })
-    });
+    let model = loaded.model.as_ref().expect("checked above");
     let input = Input {
-        model: loaded.model.as_ref().expect("checked above"),
-        loaded: &loaded,
+        view: model.view(profile.as_deref()),
         source_name: &loaded.source.name,
-        config_dir: loaded.source.dir(),
-        profile: profile.as_deref(),
-        integration_span,
         source: &loaded.source,
     };
     f(&input)

@@ -73,7 +73,9 @@ pub fn run(args: Args) -> u8 {
                 eprintln!("error: {summary}");
                 return exit::INPUT;
             }
-            Err(StartError::Load(LoadError::Read(e))) | Err(StartError::Usage(e)) => {
+            Err(StartError::Load(LoadError::Read(e)))
+            | Err(StartError::Load(LoadError::Usage(e)))
+            | Err(StartError::Usage(e)) => {
                 eprintln!("error: {e}");
                 return exit::USAGE;
             }

@@ -10,9 +10,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{Emitted, Input, alias_or_default, gateway_root, integration};
+use super::{Emitted, Input, alias_or_default, integration};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
+use crate::model::view::GatewayKey;
 use crate::secrets;
 use crate::span::Span;
 
@@ -61,7 +62,7 @@ pub struct ClaudeValues {
 }
 
 pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
-    let model = input.model;
+    let model = input.model();
     let int = integration(model);
     let c = int.and_then(|i| i.claude_code.as_ref());
     let mut missing = Vec::new();
@@ -92,21 +93,21 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
     };
     let base_url = match c.and_then(|c| c.base_url.as_ref()) {
         Some(u) => u.as_str().trim_end_matches('/').to_string(),
-        None => gateway_root(model),
+        None => input.view.gateway.root.clone(),
     };
-    let master = model
-        .raw
-        .litellm_base
-        .as_ref()
-        .and_then(|b| b.general_settings.as_ref())
-        .and_then(|g| g.master_key.as_ref())
-        .filter(|k| secrets::env_reference(k.as_str()).is_some_and(|v| !v.is_empty()));
-    let token = match c.and_then(|c| c.auth_token.as_ref()).or(master) {
+    // The gateway token: `auth_token`, else the gateway key when it comes from the
+    // environment (a literal master key is not copied into client files).
+    let token = match c.and_then(|c| c.auth_token.as_ref()) {
         Some(t) => match secrets::env_reference(t.as_str()) {
             Some(var) => Token::Env(var.to_string(), Some(t.span)),
             None => Token::Literal(t.value.clone()),
         },
-        None => Token::Placeholder,
+        None => match &input.view.gateway.key {
+            GatewayKey::Env { var, span } if !var.is_empty() => {
+                Token::Env(var.clone(), Some(*span))
+            }
+            _ => Token::Placeholder,
+        },
     };
     Ok(ClaudeValues {
         base_url,

@@ -7,7 +7,7 @@
 
 use toml_edit::{DocumentMut, Item, Table, TableLike, Value, value};
 
-use super::{Emitted, Input, alias_or_default, gateway_root, integration};
+use super::{Emitted, Input, alias_or_default, integration};
 use crate::diag::Diagnostic;
 
 /// The keys fgc owns in a Codex config.
@@ -27,11 +27,11 @@ pub const DEFAULT_ENV_KEY: &str = "OPENAI_API_KEY";
 
 /// The values Codex is given, derived from `integration`.
 pub fn values(input: &Input) -> Result<CodexValues, Diagnostic> {
-    let int = integration(input.model);
+    let int = integration(input.model());
     let c = int.and_then(|i| i.codex.as_ref());
     let mut missing = Vec::new();
     let model = alias_or_default(
-        input.model,
+        input.model(),
         c.and_then(|c| c.model.as_ref()),
         "`model`",
         &mut missing,
@@ -46,7 +46,7 @@ pub fn values(input: &Input) -> Result<CodexValues, Diagnostic> {
     };
     let base_url = match c.and_then(|c| c.base_url.as_ref()) {
         Some(u) => u.as_str().trim_end_matches('/').to_string(),
-        None => format!("{}/v1", gateway_root(input.model)),
+        None => format!("{}/v1", input.view.gateway.root),
     };
     Ok(CodexValues {
         model,

@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 use super::{Emitted, Input};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::model::settings::effective_block;
+use crate::model::checked::Block;
+use crate::model::view::KeySource;
 use crate::secrets::{self, SecretSource, SecretState};
 
 /// The environment variable a file credential is read from in an unresolved config.
@@ -40,51 +41,25 @@ struct Unresolved {
 }
 
 pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
-    let model = input.model;
+    let view = &input.view;
     let mut secrets_out: Vec<String> = Vec::new();
     let mut unresolved: Vec<Unresolved> = Vec::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let creds = model
-        .raw
-        .credentials
-        .as_ref()
-        .and_then(|c| c.upstream.as_ref());
 
-    let list = input
-        .doc()
-        .pointer("/litellm_base/model_list")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut model_list = Vec::with_capacity(list.len());
-    for (i, dep) in list.into_iter().enumerate() {
-        let Value::Object(mut dep) = dep else {
-            continue;
-        };
-        // fgc serve's marker for upstreams that also serve /v1/responses; LiteLLM would pass an
-        // unknown key on to the upstream as a request parameter.
-        if let Some(Value::Object(p)) = dep.get_mut("litellm_params") {
-            p.shift_remove("responses_api");
-        }
-        let params = dep.get("litellm_params").and_then(Value::as_object);
-        let Some(cred_name) = params
-            .and_then(|p| p.get("api_key_ref"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-        else {
-            model_list.push(Value::Object(dep));
-            continue;
-        };
-        let ref_span = model
-            .deployments()
-            .get(i)
-            .and_then(|d| d.litellm_params.api_key_ref.as_ref())
-            .map(|r| r.span);
-        let cred = creds.and_then(|c| c.iter().find(|(k, _)| k.as_str() == cred_name));
-        let key = match cred.map(|(_, c)| (&c.file, &c.env)) {
-            Some((None, Some(env))) => Some(format!("{}{}", secrets::ENV_PREFIX, env.as_str())),
-            Some((Some(file), None)) => {
-                let path = secrets::credential_path(&input.config_dir, file.as_str());
+    let mut model_list = Vec::with_capacity(view.deployments.len());
+    for d in &view.deployments {
+        // `api_key_ref` becomes the `api_key` LiteLLM reads, from where the view says the key
+        // comes from.
+        let key = match (&d.raw.litellm_params.api_key_ref, &d.key) {
+            (None, _) => None,
+            (Some(_), KeySource::Env { var, .. }) => Some(format!("{}{var}", secrets::ENV_PREFIX)),
+            (
+                Some(r),
+                KeySource::File {
+                    credential, path, ..
+                },
+            ) => {
+                let file_span = file_span(input, credential).unwrap_or(r.span);
                 if resolve {
                     match secrets::inspect(&SecretSource::File(path.clone())) {
                         SecretState::Present(v) => {
@@ -96,19 +71,24 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
                         state => {
                             if !diags
                                 .iter()
-                                .any(|d: &Diagnostic| d.span() == Some(file.span))
+                                .any(|x: &Diagnostic| x.span() == Some(file_span))
                             {
-                                diags
-                                    .push(unusable(&cred_name, &path, &state, file.span, ref_span));
+                                diags.push(unusable(
+                                    credential,
+                                    path,
+                                    &state,
+                                    file_span,
+                                    Some(r.span),
+                                ));
                             }
                             None
                         }
                     }
                 } else {
-                    let var = credential_env_var(&cred_name);
-                    if !unresolved.iter().any(|u| u.name == cred_name) {
+                    let var = credential_env_var(credential);
+                    if !unresolved.iter().any(|u| &u.name == credential) {
                         unresolved.push(Unresolved {
-                            name: cred_name.clone(),
+                            name: credential.clone(),
                             var: var.clone(),
                             path: path.display().to_string(),
                         });
@@ -117,21 +97,34 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
                 }
             }
             // An undefined or malformed credential is an error `fgc check` already reports.
-            _ => None,
+            (Some(_), _) => None,
         };
-        if let Some(Value::Object(p)) = dep.get_mut("litellm_params") {
-            let old = std::mem::take(p);
-            for (k, v) in old {
-                if k == "api_key_ref" {
+        let mut params = Map::new();
+        for (k, v) in d.raw.litellm_params.entries() {
+            match k.as_str() {
+                "api_key_ref" => {
                     if let Some(key) = &key {
-                        p.insert("api_key".into(), Value::String(key.clone()));
+                        params.insert("api_key".into(), Value::String(key.clone()));
                     }
-                } else {
-                    p.insert(k, v);
+                }
+                // fgc serve's marker for upstreams that also serve /v1/responses; LiteLLM would
+                // pass an unknown key on to the upstream as a request parameter.
+                "responses_api" => {}
+                _ => {
+                    params.insert(k.value.clone(), v);
                 }
             }
         }
-        model_list.push(Value::Object(dep));
+        let mut entry = Map::new();
+        entry.insert("model_name".into(), Value::String(d.alias.to_string()));
+        entry.insert("litellm_params".into(), Value::Object(params));
+        if let Some(info) = &d.raw.model_info {
+            entry.insert(
+                "model_info".into(),
+                Value::Object(info.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            );
+        }
+        model_list.push(Value::Object(entry));
     }
     if !diags.is_empty() {
         return Err(diags);
@@ -139,11 +132,30 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
 
     let mut root = Map::new();
     root.insert("model_list".into(), Value::Array(model_list));
-    for block in ["litellm_settings", "router_settings", "general_settings"] {
-        let b = effective_block(input.doc(), block, input.profile);
+    for (name, block) in [
+        ("litellm_settings", Block::Litellm),
+        ("router_settings", Block::Router),
+    ] {
+        let b: Map<String, Value> = view.block_entries(block).into_iter().collect();
         if !b.is_empty() {
-            root.insert(block.into(), Value::Object(b));
+            root.insert(name.into(), Value::Object(b));
         }
+    }
+    let general: Map<String, Value> = input
+        .model()
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+        .map(|g| {
+            g.entries()
+                .into_iter()
+                .map(|(k, v)| (k.value.clone(), v))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !general.is_empty() {
+        root.insert("general_settings".into(), Value::Object(general));
     }
 
     let mut text = String::new();
@@ -171,6 +183,23 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         secrets: secrets_out,
         hidden: Vec::new(),
     })
+}
+
+/// The span of a credential's `file:` value, for diagnostics.
+fn file_span(input: &Input, credential: &str) -> Option<crate::span::Span> {
+    input
+        .model()
+        .raw
+        .credentials
+        .as_ref()?
+        .upstream
+        .as_ref()?
+        .iter()
+        .find(|(k, _)| k.value == credential)?
+        .1
+        .file
+        .as_ref()
+        .map(|f| f.span)
 }
 
 fn unusable(

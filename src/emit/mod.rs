@@ -34,32 +34,24 @@ impl Emitted {
     }
 }
 
-/// The settings a command emits: the model, which profile, and where the model came from.
+/// What a command emits from: the selected profile's view, and where the file came from.
 pub struct Input<'a> {
-    pub model: &'a Model,
-    /// The loaded file; its JSON form (LiteLLM keys fgc does not model included) is built on
-    /// first use, which only the LiteLLM target needs.
-    pub loaded: &'a crate::load::Loaded,
+    /// The profile's view: every emitter reads the config through it.
+    pub view: crate::model::view::View<'a>,
     /// The config file as the user named it (for the header comment).
     pub source_name: &'a str,
-    /// The folder credential files are relative to.
-    pub config_dir: std::path::PathBuf,
-    pub profile: Option<&'a str>,
-    /// The span of the `integration` key, for diagnostics about client settings.
-    pub integration_span: Option<crate::span::Span>,
     /// The source, for rendering diagnostics found while emitting.
     pub source: &'a crate::source::SourceFile,
 }
 
 impl Input<'_> {
-    /// The whole flowgate.yaml as JSON.
-    pub fn doc(&self) -> &serde_json::Value {
-        self.loaded.doc()
+    pub fn model(&self) -> &Model {
+        self.view.model
     }
 
     /// The header comment lines (without comment markers) of a file written whole.
     pub fn header_lines(&self, target: &str) -> Vec<String> {
-        let profile = match self.profile {
+        let profile = match self.view.profile {
             Some(p) => format!("profile `{p}`"),
             None => "base settings, no profile".to_string(),
         };
@@ -68,51 +60,6 @@ impl Input<'_> {
             format!("Do not edit: change the source and run `fgc emit {target}` again."),
         ]
     }
-}
-
-/// Which profile to emit: `--profile`, else `default_profile`, else the only profile, else
-/// none when there are no profiles. Several profiles and no choice is an error listing them.
-pub fn select_profile(model: &Model, requested: Option<&str>) -> Result<Option<String>, String> {
-    if let Some(p) = requested {
-        return Ok(Some(p.to_string()));
-    }
-    if let Some(p) = model.default_profile() {
-        return Ok(Some(p.to_string()));
-    }
-    let names = model.profile_names();
-    if names.is_empty() {
-        Ok(None)
-    } else {
-        Err(format!(
-            "the file defines several profiles ({}) and no `default_profile`: choose one with --profile NAME",
-            names.join(", ")
-        ))
-    }
-}
-
-/// The gateway root clients talk to, without `/v1`: `integration.base_url`, else the
-/// `services.litellm` address (a wildcard host becomes 127.0.0.1), else
-/// `http://127.0.0.1:4000`.
-pub fn gateway_root(model: &Model) -> String {
-    if let Some(u) = integration(model).and_then(|i| i.base_url.as_ref()) {
-        return u.as_str().trim_end_matches('/').to_string();
-    }
-    let svc = model
-        .raw
-        .services
-        .as_ref()
-        .and_then(|s| s.iter().find(|(k, _)| k.as_str() == "litellm"))
-        .map(|(_, v)| v);
-    let host = svc
-        .and_then(|s| s.host.as_ref())
-        .map_or("127.0.0.1", |h| h.as_str());
-    let host = match host {
-        "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1".to_string(),
-        h if h.contains(':') && !h.starts_with('[') => format!("[{h}]"),
-        h => h.to_string(),
-    };
-    let port = svc.and_then(|s| s.port.as_ref()).map_or(4000, |p| p.value);
-    format!("http://{host}:{port}")
 }
 
 pub(crate) fn integration(model: &Model) -> Option<&Integration> {
@@ -141,6 +88,7 @@ pub(crate) fn alias_or_default(
 
 /// The `missing-default-model` diagnostic for the client settings in `missing`.
 pub(crate) fn missing_default_model(input: &Input, client: &str, missing: &[String]) -> Diagnostic {
-    let names: Vec<&str> = input.model.served_names().take(5).collect();
-    crate::rules::missing_default_model::diagnostic(client, missing, input.integration_span, &names)
+    let names: Vec<&str> = input.model().served_names().take(5).collect();
+    let span = input.model().section_span("integration");
+    crate::rules::missing_default_model::diagnostic(client, missing, span, &names)
 }

@@ -143,11 +143,30 @@ pub struct Model {
     pub credentials: IndexMap<String, Span>,
     pub profiles: IndexMap<String, Span>,
     pub refs: Vec<AliasRef>,
+    /// The folder credential files are relative to (the config file's).
+    pub config_dir: std::path::PathBuf,
+    /// The spans of section keys (`litellm_base`, `auth.providers`, ...), for diagnostics
+    /// about a section as a whole.
+    pub section_keys: IndexMap<String, Span>,
 }
 
 impl Model {
-    pub fn build(raw: Config) -> Self {
+    pub fn build(raw: Config, config_dir: std::path::PathBuf, root: &crate::yaml::Node) -> Self {
+        let mut section_keys = IndexMap::new();
+        if let crate::yaml::NodeKind::Map(entries) = &root.kind {
+            for (k, v) in entries {
+                let name = k.key_text();
+                if let crate::yaml::NodeKind::Map(inner) = &v.kind {
+                    for (ik, _) in inner {
+                        section_keys.insert(format!("{name}.{}", ik.key_text()), ik.span);
+                    }
+                }
+                section_keys.insert(name, k.span);
+            }
+        }
         let mut m = Model {
+            config_dir,
+            section_keys,
             aliases: IndexMap::new(),
             group_aliases: IndexMap::new(),
             credentials: IndexMap::new(),
@@ -258,6 +277,11 @@ impl Model {
             return self.profiles.keys().next().map(String::as_str);
         }
         None
+    }
+
+    /// The span of a section key (`litellm_base`, `auth.providers`), if written.
+    pub fn section_span(&self, path: &str) -> Option<Span> {
+        self.section_keys.get(path).copied()
     }
 
     /// The profile names, in file order.

@@ -2,6 +2,7 @@
 
 pub mod checked;
 pub mod raw;
-pub mod settings;
+pub mod upstream;
+pub mod view;
 
 pub use checked::{AliasRef, Model, RefSite, Scope};

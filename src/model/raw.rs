@@ -7,8 +7,8 @@
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::span::Sp;
@@ -155,7 +155,7 @@ pub struct Auth {
 }
 
 /// The target of a `model_group_alias` entry: an alias, or `{model: alias, hidden: bool}`.
-#[derive(Debug, JsonSchema)]
+#[derive(Debug, JsonSchema, Serialize)]
 #[serde(untagged)]
 pub enum GroupAliasTarget {
     Alias(String),
@@ -196,7 +196,8 @@ impl<'de> Deserialize<'de> for GroupAliasTarget {
     }
 }
 
-/// Defines an open LiteLLM block: known keys typed, other keys kept in `extra`.
+/// Defines an open LiteLLM block: known keys typed, other keys kept in `extra`, and every key
+/// as written, in order (`keys`), so a block can be rendered back in the user's order.
 macro_rules! open_block {
     (
         $(#[$meta:meta])*
@@ -211,11 +212,36 @@ macro_rules! open_block {
             /// Other LiteLLM keys, passed through as written.
             #[serde(flatten)]
             pub extra: Extra,
+            /// Every key as written (typed and not), in file order, with its span.
+            #[serde(skip)]
+            #[schemars(skip)]
+            pub keys: Vec<Sp<String>>,
         }
 
         impl $name {
             /// The keys fgc models in this block.
             pub const KNOWN: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Every key with its value as JSON, in file order: what the block says, for the
+            /// emitters that render it back.
+            pub fn entries(&self) -> Vec<(&Sp<String>, Value)> {
+                let mut out = Vec::with_capacity(self.keys.len());
+                for key in &self.keys {
+                    let value = match key.value.as_str() {
+                        $( stringify!($field) => self.$field.as_ref().map(to_json), )*
+                        _ => self.extra.get(key).cloned(),
+                    };
+                    if let Some(v) = value {
+                        out.push((key, v));
+                    }
+                }
+                out
+            }
+
+            /// The span of `key` as written in this block.
+            pub fn key_span(&self, key: &str) -> Option<crate::span::Span> {
+                self.keys.iter().find(|k| k.value == key).map(|k| k.span)
+            }
         }
 
         impl<'de> Deserialize<'de> for $name {
@@ -232,6 +258,7 @@ macro_rules! open_block {
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                         let mut out = $name::default();
                         while let Some(key) = map.next_key::<Sp<String>>()? {
+                            out.keys.push(key.clone());
                             match key.value.as_str() {
                                 $( stringify!($field) => out.$field = map.next_value()?, )*
                                 _ => {
@@ -247,6 +274,18 @@ macro_rules! open_block {
             }
         }
     };
+}
+
+/// A typed value back as JSON (for rendering; typed values always serialize). A whole
+/// number read into a float field (`timeout: 600`) is written back as the integer it was.
+fn to_json<T: Serialize>(v: &T) -> Value {
+    match serde_json::to_value(v).unwrap_or(Value::Null) {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        other => other,
+    }
 }
 
 open_block! {
@@ -288,6 +327,8 @@ open_block! {
         request_timeout: Sp<f64>,
         allowed_fails: Sp<u32>,
         drop_params: Sp<bool>,
+        /// Fallback model groups tried for one request.
+        max_fallbacks: Sp<u32>,
     }
 }
 
@@ -307,8 +348,72 @@ open_block! {
         timeout: Sp<f64>,
         allowed_fails: Sp<u32>,
         cooldown_time: Sp<f64>,
+        /// Seconds to wait at least before a retry.
+        retry_after: Sp<f64>,
+        /// Retries per error class, replacing `num_retries` for that class.
+        retry_policy: Sp<RetryPolicy>,
+        /// Failures per error class a deployment may have before it cools down.
+        allowed_fails_policy: Sp<AllowedFailsPolicy>,
+        /// Fallback model groups tried for one request.
+        max_fallbacks: Sp<u32>,
     }
 }
+
+/// `router_settings.retry_policy`: retries per error class (LiteLLM's `RetryPolicy`).
+#[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct RetryPolicy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub BadRequestErrorRetries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub AuthenticationErrorRetries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub TimeoutErrorRetries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub RateLimitErrorRetries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ContentPolicyViolationErrorRetries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub InternalServerErrorRetries: Option<u32>,
+}
+
+/// `router_settings.allowed_fails_policy`: failures per error class before a cooldown
+/// (LiteLLM's `AllowedFailsPolicy`).
+#[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct AllowedFailsPolicy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub BadRequestErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub AuthenticationErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub TimeoutErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub RateLimitErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ContentPolicyViolationErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub InternalServerErrorAllowedFails: Option<u32>,
+}
+
+/// The fallback list of each kind, for the blocks that hold them.
+macro_rules! fallback_lists {
+    ($($t:ty),*) => {$(
+        impl $t {
+            pub fn fallback_list(&self, kind: crate::model::checked::FallbackKind) -> Option<&Sp<Vec<FallbackMap>>> {
+                use crate::model::checked::FallbackKind as K;
+                match kind {
+                    K::Fallbacks => self.fallbacks.as_ref(),
+                    K::ContextWindow => self.context_window_fallbacks.as_ref(),
+                    K::ContentPolicy => self.content_policy_fallbacks.as_ref(),
+                }
+            }
+        }
+    )*};
+}
+fallback_lists!(LitellmSettings, RouterSettings);
 
 open_block! {
     /// Proxy-wide settings.

@@ -2,21 +2,16 @@
 //! A reload builds a new snapshot and swaps it in whole; requests in flight keep theirs.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use serde_json::Value;
 
-use super::protocol::UpstreamApi;
 use crate::load::Loaded;
-use crate::model::raw::GroupAliasTarget;
-use crate::model::settings::effective_block;
+use crate::model::checked::FallbackKind;
+use crate::model::upstream::UpstreamApi;
+use crate::model::view::{GatewayKey, KeySource, RoutingStrategy};
 use crate::secrets::{self, SecretSource, SecretState};
-
-/// The Anthropic API root used when an `anthropic/` deployment has no `api_base`.
-pub const ANTHROPIC_DEFAULT_BASE: &str = "https://api.anthropic.com";
 /// Defaults when the settings do not say (`allowed_fails`, `cooldown_time`: seed 004).
 pub const DEFAULT_ALLOWED_FAILS: u32 = 3;
 pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(300);
@@ -135,189 +130,121 @@ impl Snapshot {
     }
 }
 
-/// Build the snapshot for `profile` from a checked file without errors. Fails with a message
-/// when a value the checker cannot see is unusable (a credential that cannot be read).
+/// Build the snapshot for `profile` from a checked file without errors, reading only the
+/// profile's view ([`crate::model::view`]). Fails with a message when a value the checker
+/// cannot see is unusable (a credential that cannot be read).
 pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String> {
     let model = loaded
         .model
         .as_ref()
         .ok_or_else(|| "the configuration has no valid structure".to_string())?;
-    let dir = loaded
-        .source
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let doc = loaded.doc();
-    let ls = effective_block(doc, "litellm_settings", profile);
-    let rs = effective_block(doc, "router_settings", profile);
-    let gs = effective_block(doc, "general_settings", profile);
-    // router_settings wins over litellm_settings where both name a key, as in LiteLLM's Router.
-    let setting = |key: &str| rs.get(key).or_else(|| ls.get(key)).cloned();
-    let secs = |v: Option<Value>| {
-        v.and_then(|v| v.as_f64())
-            .filter(|s| *s > 0.0)
-            .map(Duration::from_secs_f64)
-    };
-    let request_timeout = secs(setting("timeout").or_else(|| ls.get("request_timeout").cloned()));
+    let view = model.view(profile);
+    let s = &view.settings;
+    let secs = |v: f64| (v > 0.0).then(|| Duration::from_secs_f64(v));
+    let request_timeout = secs(s.timeout_secs()).unwrap_or(DEFAULT_TIMEOUT);
 
     let mut aliases: IndexMap<String, Vec<Arc<Deployment>>> = IndexMap::new();
-    for dep in model.deployments() {
-        let alias = dep.model_name.value.clone();
-        let p = &dep.litellm_params;
-        let model_s = p
-            .model
-            .as_ref()
-            .map(|m| m.value.as_str())
-            .unwrap_or_default();
-        let (api, upstream) = UpstreamApi::split(model_s).ok_or_else(|| {
-            format!(
-                "`{alias}`: fgc serve speaks only `openai/` and `anthropic/` upstreams, not `{model_s}`"
-            )
-        })?;
-        let base = match (api, p.api_base.as_ref()) {
-            (_, Some(b)) => b.value.trim_end_matches('/').to_string(),
-            (UpstreamApi::Anthropic, None) => ANTHROPIC_DEFAULT_BASE.to_string(),
-            (UpstreamApi::OpenAi, None) => "https://api.openai.com/v1".to_string(),
+    for d in &view.deployments {
+        let alias = d.alias.to_string();
+        let (Some(api), Some(upstream)) = (d.api, d.upstream_model) else {
+            let written = d.model.map(|m| m.as_str()).unwrap_or_default();
+            return Err(format!(
+                "`{alias}`: fgc serve speaks only `openai/` and `anthropic/` upstreams, not `{written}`"
+            ));
         };
-        let base = match api {
-            UpstreamApi::Anthropic if !base.ends_with("/v1") => format!("{base}/v1"),
-            _ => base,
-        };
-        let api_key = deployment_key(model, &dir, &alias, p)?;
-        let timeout = secs(p.timeout.as_ref().map(|t| t.value.into()))
-            .or(request_timeout)
-            .unwrap_or(DEFAULT_TIMEOUT);
-        let stream_timeout =
-            secs(p.stream_timeout.as_ref().map(|t| t.value.into())).unwrap_or(timeout);
-        let list = aliases.entry(alias.clone()).or_default();
-        list.push(Arc::new(Deployment {
-            id: format!("{alias}#{}", list.len()),
-            alias,
-            api,
-            upstream_model: upstream.to_string(),
-            base,
-            api_key,
-            timeout,
-            stream_timeout,
-            responses_api: p.responses_api.as_ref().is_some_and(|r| r.value),
-        }));
+        let api_key = deployment_key(&d.key, &alias)?;
+        let timeout = d.timeout.and_then(secs).unwrap_or(request_timeout);
+        let stream_timeout = d.stream_timeout.and_then(secs).unwrap_or(timeout);
+        aliases
+            .entry(alias.clone())
+            .or_default()
+            .push(Arc::new(Deployment {
+                id: d.id.clone(),
+                alias,
+                api,
+                upstream_model: upstream.to_string(),
+                base: d.base_url().unwrap_or_default(),
+                api_key,
+                timeout,
+                stream_timeout,
+                responses_api: d.responses_api,
+            }));
     }
 
     let mut group_aliases = HashMap::new();
     let mut hidden = Vec::new();
-    for scope in [crate::model::Scope::Base]
-        .into_iter()
-        .chain(profile.map(|p| crate::model::Scope::Profile(p.to_string())))
-    {
-        let (_, rs) = model.settings(&scope);
-        for (name, target) in rs
-            .and_then(|r| r.model_group_alias.as_ref())
-            .into_iter()
-            .flatten()
-        {
-            let (to, hide) = match &target.value {
-                GroupAliasTarget::Alias(a) => (a.clone(), false),
-                GroupAliasTarget::Detailed { model, hidden } => (model.value.clone(), *hidden),
-            };
-            if hide {
-                hidden.push(name.value.clone());
-            }
-            group_aliases.insert(name.value.clone(), to);
+    for g in &view.group_aliases {
+        if g.hidden {
+            hidden.push(g.name.value.clone());
         }
+        group_aliases.insert(g.name.value.clone(), g.target.to_string());
     }
 
-    let mut fallbacks = HashMap::new();
-    let mut context_window_fallbacks = HashMap::new();
-    for block in [&ls, &rs] {
-        merge_fallbacks(&mut fallbacks, block.get("fallbacks"));
-        merge_fallbacks(
-            &mut context_window_fallbacks,
-            block.get("context_window_fallbacks"),
-        );
-    }
-    let default_fallbacks = setting("default_fallbacks")
-        .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
+    let map = |kind: FallbackKind| -> HashMap<String, Vec<String>> {
+        let mut out = HashMap::new();
+        for e in &view.fallbacks.graph(kind).entries {
+            out.entry(e.key.value.clone())
+                .or_insert_with(|| e.targets.iter().map(|t| t.value.clone()).collect());
+        }
+        out
+    };
+    let default_fallbacks = view
+        .fallbacks
+        .default
+        .as_ref()
+        .map(|d| d.value.iter().map(|t| t.value.clone()).collect())
         .unwrap_or_default();
-    let strategy = match setting("routing_strategy").as_ref().and_then(Value::as_str) {
-        Some("least-busy") => Strategy::LeastBusy,
+    let strategy = match s.routing_strategy() {
+        RoutingStrategy::LeastBusy => Strategy::LeastBusy,
         _ => Strategy::SimpleShuffle,
     };
-    let master_key = match gs.get("master_key").and_then(Value::as_str) {
-        None => None,
-        Some(k) => Some(secret_value(k, "general_settings.master_key")?),
+    let master_key = match &view.gateway.key {
+        GatewayKey::None => None,
+        GatewayKey::Literal { value, .. } => Some(value.clone()),
+        GatewayKey::Env { var, .. } => Some(env_secret(var, "general_settings.master_key")?),
     };
     Ok(Snapshot {
-        profile: profile.map(str::to_string),
+        profile: view.profile.map(str::to_string),
         aliases,
         group_aliases,
         hidden,
-        fallbacks,
-        context_window_fallbacks,
+        fallbacks: map(FallbackKind::Fallbacks),
+        context_window_fallbacks: map(FallbackKind::ContextWindow),
         default_fallbacks,
-        num_retries: setting("num_retries").and_then(|v| v.as_u64()).unwrap_or(0) as u32,
-        allowed_fails: setting("allowed_fails")
-            .and_then(|v| v.as_u64())
-            .map_or(DEFAULT_ALLOWED_FAILS, |n| n.max(1) as u32),
-        cooldown: secs(setting("cooldown_time")).unwrap_or(DEFAULT_COOLDOWN),
+        num_retries: s.num_retries(),
+        allowed_fails: s.allowed_fails().max(1),
+        cooldown: secs(s.cooldown_secs()).unwrap_or(DEFAULT_COOLDOWN),
         strategy,
         master_key,
     })
 }
 
-fn merge_fallbacks(into: &mut HashMap<String, Vec<String>>, list: Option<&Value>) {
-    let Some(Value::Array(items)) = list else {
-        return;
-    };
-    for item in items {
-        let Some(map) = item.as_object() else {
-            continue;
-        };
-        for (k, v) in map {
-            let targets: Vec<String> = v
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect();
-            into.entry(k.clone()).or_insert(targets);
+/// The value of environment variable `var`, which must be set.
+fn env_secret(var: &str, what: &str) -> Result<String, String> {
+    match secrets::inspect(&SecretSource::Env(var.to_string())) {
+        SecretState::Present(s) => Ok(s),
+        _ => Err(format!("{what}: environment variable `{var}` is not set")),
+    }
+}
+
+/// The upstream key of a deployment, read from where the view says it comes from.
+fn deployment_key(key: &KeySource, alias: &str) -> Result<Option<String>, String> {
+    match key {
+        KeySource::None => Ok(None),
+        KeySource::Literal { value, .. } => Ok(Some(value.clone())),
+        KeySource::Env { var, .. } => {
+            env_secret(var, &format!("the api_key of `{alias}`")).map(Some)
         }
-    }
-}
-
-/// `os.environ/VAR` resolved, or the literal value.
-fn secret_value(v: &str, what: &str) -> Result<String, String> {
-    match secrets::env_reference(v) {
-        Some(var) => match secrets::inspect(&SecretSource::Env(var.to_string())) {
-            SecretState::Present(s) => Ok(s),
-            _ => Err(format!("{what}: environment variable `{var}` is not set")),
+        KeySource::File {
+            credential, path, ..
+        } => match secrets::inspect(&SecretSource::File(path.clone())) {
+            SecretState::Present(s) | SecretState::TooOpen { value: Some(s), .. } => Ok(Some(s)),
+            other => Err(format!(
+                "credential `{credential}` of `{alias}` is not usable: {other:?}"
+            )),
         },
-        None => Ok(v.to_string()),
-    }
-}
-
-fn deployment_key(
-    model: &crate::model::Model,
-    dir: &Path,
-    alias: &str,
-    p: &crate::model::raw::LitellmParams,
-) -> Result<Option<String>, String> {
-    if let Some(k) = &p.api_key {
-        return secret_value(k.as_str(), &format!("the api_key of `{alias}`")).map(Some);
-    }
-    let Some(r) = &p.api_key_ref else {
-        return Ok(None);
-    };
-    match secrets::resolve_credential(model, dir, r.as_str()) {
-        Some(SecretState::Present(s)) => Ok(Some(s)),
-        Some(SecretState::TooOpen { value: Some(s), .. }) => Ok(Some(s)),
-        Some(other) => Err(format!(
-            "credential `{}` of `{alias}` is not usable: {other:?}",
-            r.as_str()
-        )),
-        None => Err(format!(
-            "credential `{}` of `{alias}` is not defined",
-            r.as_str()
+        KeySource::Invalid { credential, .. } => Err(format!(
+            "credential `{credential}` of `{alias}` is not defined"
         )),
     }
 }

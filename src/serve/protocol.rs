@@ -53,35 +53,7 @@ pub enum Family {
     Anthropic,
 }
 
-/// What an upstream speaks, from the `litellm_params.model` prefix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UpstreamApi {
-    /// `openai/`: an OpenAI-compatible server (`/chat/completions`, `/responses`).
-    OpenAi,
-    /// `anthropic/`: the Anthropic Messages API.
-    Anthropic,
-}
-
-impl UpstreamApi {
-    /// The upstream kind and the model name without its prefix, or `None` for a provider
-    /// fgc serve does not speak.
-    pub fn split(model: &str) -> Option<(UpstreamApi, &str)> {
-        let (prefix, rest) = model.split_once('/')?;
-        let api = match prefix {
-            "openai" | "openai_compatible" | "custom_openai" | "hosted_vllm" => UpstreamApi::OpenAi,
-            "anthropic" => UpstreamApi::Anthropic,
-            _ => return None,
-        };
-        Some((api, rest))
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            UpstreamApi::OpenAi => "OpenAI-compatible",
-            UpstreamApi::Anthropic => "Anthropic Messages",
-        }
-    }
-}
+pub use crate::model::upstream::UpstreamApi;
 
 /// How a request reaches one deployment.
 pub enum Plan {

@@ -44,7 +44,7 @@ pub async fn reload(state: &Arc<AppState>) {
             eprint!("{rendered}");
             tracing::error!("SIGHUP: {summary}; keeping the previous configuration");
         }
-        Err(LoadError::Read(e)) => {
+        Err(LoadError::Read(e) | LoadError::Usage(e)) => {
             tracing::error!("SIGHUP: {e}; keeping the previous configuration");
         }
     }

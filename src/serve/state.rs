@@ -17,6 +17,9 @@ pub enum LoadError {
     /// The file could not be read (exit 2).
     #[error("{0}")]
     Read(String),
+    /// The command line does not say enough (several profiles, no `--profile`) (exit 2).
+    #[error("{0}")]
+    Usage(String),
     /// The checker found errors; `rendered` is the report (exit 1).
     #[error("{summary}")]
     Invalid { rendered: String, summary: String },
@@ -55,21 +58,12 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, LoadError> {
         .model
         .as_ref()
         .ok_or_else(|| LoadError::Read("no model".into()))?;
-    let profile = profile
-        .map(str::to_string)
-        .or_else(|| model.default_profile().map(str::to_string));
-    let service = model
-        .raw
-        .services
-        .as_ref()
-        .and_then(|s| s.iter().find(|(k, _)| k.value == "litellm").map(|(_, v)| v))
-        .map_or((None, None), |s| {
-            (
-                s.host.as_ref().map(|h| h.value.clone()),
-                s.port.as_ref().map(|p| p.value),
-            )
-        });
-    let snapshot = config::build(&loaded, profile.as_deref()).map_err(|e| LoadError::Invalid {
+    let profile = model
+        .select_profile(profile)
+        .map_err(|e| LoadError::Usage(e.to_string()))?;
+    let gateway = model.view(profile).gateway;
+    let service = (Some(gateway.host), Some(gateway.port));
+    let snapshot = config::build(&loaded, profile).map_err(|e| LoadError::Invalid {
         rendered: format!("error: {e}\n"),
         summary: format!("{}: {e}", path.display()),
     })?;

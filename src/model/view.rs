@@ -1,0 +1,760 @@
+//! One typed view of a profile: the configuration as LiteLLM runs it, which `fgc serve` runs
+//! the same way and the emitters write out.
+//!
+//! Every fact about a profile is decided here, once: which profile a command uses, which block
+//! a setting is read from when both name it, what the profile's overlay replaces, the fallback
+//! graphs, each deployment's protocol, URL, credential and timeouts, and the gateway's address
+//! and key. Rules, emitters and the server read this view; none of them reads settings by
+//! string key or walks the YAML tree.
+//!
+//! Keys fgc does not type are kept in order by the raw model (`extra`, `keys`) and rendered
+//! back by the LiteLLM emitter through [`View::block_entries`]; nothing reads them.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::checked::{Block, FallbackKind, Model, Scope};
+use super::raw::{self, GroupAliasTarget, LitellmSettings, RouterSettings};
+use super::upstream::UpstreamApi;
+use crate::secrets::{self, SecretSource};
+use crate::span::{Sp, Span};
+
+/// Where an effective setting was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub scope: Scope,
+    pub block: Block,
+    /// The key as written.
+    pub key: Span,
+}
+
+/// An effective setting and where it came from.
+#[derive(Clone, Debug)]
+pub struct Setting<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+impl<T> Setting<T> {
+    pub fn get(&self) -> &T {
+        &self.value
+    }
+}
+
+/// The LiteLLM defaults `fgc serve` applies when a setting is not written
+/// (docs/serve.md lists them with their LiteLLM sources).
+pub mod defaults {
+    /// Retries per model group after the first attempt (`num_retries`).
+    pub const NUM_RETRIES: u32 = 2;
+    /// Failed calls a deployment may have in a minute before it cools down (`allowed_fails`).
+    pub const ALLOWED_FAILS: u32 = 3;
+    /// Seconds a deployment cools down (`cooldown_time`).
+    pub const COOLDOWN_SECS: f64 = 5.0;
+    /// Seconds a request may take (`timeout` / `request_timeout`).
+    pub const TIMEOUT_SECS: f64 = 600.0;
+    /// Fallback model groups tried for one request (`max_fallbacks`).
+    pub const MAX_FALLBACKS: u32 = 5;
+}
+
+/// The balancing strategy among an alias's deployments (`routing_strategy`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoutingStrategy {
+    SimpleShuffle,
+    LeastBusy,
+    /// A strategy LiteLLM has and `fgc serve` runs as `simple-shuffle` (documented).
+    Other(String),
+}
+
+impl RoutingStrategy {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "simple-shuffle" => RoutingStrategy::SimpleShuffle,
+            "least-busy" => RoutingStrategy::LeastBusy,
+            other => RoutingStrategy::Other(other.to_string()),
+        }
+    }
+}
+
+/// A profile's effective router and proxy settings, typed.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub num_retries: Option<Setting<u32>>,
+    pub retry_after: Option<Setting<f64>>,
+    pub timeout: Option<Setting<f64>>,
+    pub allowed_fails: Option<Setting<u32>>,
+    pub cooldown_time: Option<Setting<f64>>,
+    pub routing_strategy: Option<Setting<RoutingStrategy>>,
+    pub retry_policy: Option<Setting<raw::RetryPolicy>>,
+    pub allowed_fails_policy: Option<Setting<raw::AllowedFailsPolicy>>,
+    pub max_fallbacks: Option<Setting<u32>>,
+    pub drop_params: Option<Setting<bool>>,
+}
+
+impl Settings {
+    pub fn num_retries(&self) -> u32 {
+        self.num_retries
+            .as_ref()
+            .map_or(defaults::NUM_RETRIES, |s| s.value)
+    }
+    pub fn allowed_fails(&self) -> u32 {
+        self.allowed_fails
+            .as_ref()
+            .map_or(defaults::ALLOWED_FAILS, |s| s.value)
+    }
+    pub fn cooldown_secs(&self) -> f64 {
+        self.cooldown_time
+            .as_ref()
+            .map_or(defaults::COOLDOWN_SECS, |s| s.value)
+    }
+    pub fn timeout_secs(&self) -> f64 {
+        self.timeout
+            .as_ref()
+            .map_or(defaults::TIMEOUT_SECS, |s| s.value)
+    }
+    pub fn retry_after_secs(&self) -> f64 {
+        self.retry_after.as_ref().map_or(0.0, |s| s.value)
+    }
+    pub fn max_fallbacks(&self) -> u32 {
+        self.max_fallbacks
+            .as_ref()
+            .map_or(defaults::MAX_FALLBACKS, |s| s.value)
+    }
+    pub fn routing_strategy(&self) -> RoutingStrategy {
+        self.routing_strategy
+            .as_ref()
+            .map_or(RoutingStrategy::SimpleShuffle, |s| s.value.clone())
+    }
+}
+
+/// One entry of a fallback list: `{key: [targets]}`.
+#[derive(Clone, Debug)]
+pub struct FallbackEntry<'m> {
+    pub key: &'m Sp<String>,
+    pub targets: &'m [Sp<String>],
+}
+
+/// The effective list of one fallback kind: the list LiteLLM reads, and where it is written.
+#[derive(Clone, Debug, Default)]
+pub struct FallbackGraph<'m> {
+    pub origin: Option<Origin>,
+    pub entries: Vec<FallbackEntry<'m>>,
+}
+
+impl<'m> FallbackGraph<'m> {
+    /// The targets LiteLLM uses for `alias`: the first entry whose key is `alias`.
+    pub fn targets(&self, alias: &str) -> Option<&'m [Sp<String>]> {
+        self.entries
+            .iter()
+            .find(|e| e.key.value == alias)
+            .map(|e| e.targets)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A profile's fallbacks, by kind.
+#[derive(Clone, Debug, Default)]
+pub struct Fallbacks<'m> {
+    pub general: FallbackGraph<'m>,
+    pub context_window: FallbackGraph<'m>,
+    pub content_policy: FallbackGraph<'m>,
+    /// `default_fallbacks`: tried for an alias with no entry of its own.
+    pub default: Option<Setting<&'m [Sp<String>]>>,
+}
+
+impl<'m> Fallbacks<'m> {
+    pub fn graph(&self, kind: FallbackKind) -> &FallbackGraph<'m> {
+        match kind {
+            FallbackKind::Fallbacks => &self.general,
+            FallbackKind::ContextWindow => &self.context_window,
+            FallbackKind::ContentPolicy => &self.content_policy,
+        }
+    }
+
+    /// The aliases tried after `alias` fails with an error of `kind`, in order: its entry,
+    /// else (general failures only) `default_fallbacks`.
+    pub fn for_alias(&self, alias: &str, kind: FallbackKind) -> Vec<&'m str> {
+        if let Some(t) = self.graph(kind).targets(alias) {
+            return t.iter().map(|s| s.value.as_str()).collect();
+        }
+        match (kind, &self.default) {
+            (FallbackKind::Fallbacks, Some(d)) => d.value.iter().map(|s| s.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Where a deployment's upstream key comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// No key is configured.
+    None,
+    /// `api_key: os.environ/VAR`, or a credential with `env: VAR`.
+    Env { var: String, span: Span },
+    /// A credential with `file:` (the path resolved against the config's folder).
+    File {
+        credential: String,
+        path: std::path::PathBuf,
+        span: Span,
+    },
+    /// A literal `api_key` written in the file.
+    Literal { value: String, span: Span },
+    /// `api_key_ref` names a credential that is not usable (undefined, or neither or both of
+    /// `file` and `env`): `fgc check` reports it.
+    Invalid { credential: String, span: Span },
+}
+
+impl KeySource {
+    /// Where to read the secret, for sources that are read.
+    pub fn secret_source(&self) -> Option<SecretSource> {
+        match self {
+            KeySource::Env { var, .. } => Some(SecretSource::Env(var.clone())),
+            KeySource::File { path, .. } => Some(SecretSource::File(path.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// One deployment of an alias, resolved.
+#[derive(Clone, Debug)]
+pub struct DeploymentView<'m> {
+    /// Index into `model_list`.
+    pub index: usize,
+    /// Stable id for health, logs and usage: `alias#n` (n counts the alias's deployments).
+    pub id: String,
+    pub alias: &'m str,
+    pub raw: &'m raw::Deployment,
+    /// `litellm_params.model` as written.
+    pub model: Option<&'m Sp<String>>,
+    /// The protocol `fgc serve` speaks to it, when it speaks it.
+    pub api: Option<UpstreamApi>,
+    /// The model name sent upstream (without the provider prefix).
+    pub upstream_model: Option<&'m str>,
+    pub api_base: Option<&'m Sp<String>>,
+    pub key: KeySource,
+    /// Seconds, per deployment (`litellm_params.timeout`).
+    pub timeout: Option<f64>,
+    /// Seconds for streaming requests (`litellm_params.stream_timeout`).
+    pub stream_timeout: Option<f64>,
+    /// `litellm_params.responses_api` (fgc only).
+    pub responses_api: bool,
+}
+
+impl DeploymentView<'_> {
+    /// The base URL `fgc serve` sends to (no trailing slash), when fgc serve speaks the
+    /// deployment's protocol.
+    pub fn base_url(&self) -> Option<String> {
+        self.api
+            .map(|a| a.base_url(self.api_base.map(|b| b.value.as_str())))
+    }
+}
+
+/// An extra name for an alias (`router_settings.model_group_alias`).
+#[derive(Clone, Debug)]
+pub struct GroupAlias<'m> {
+    pub name: &'m Sp<String>,
+    pub target: &'m str,
+    /// Served but not listed by `/v1/models`.
+    pub hidden: bool,
+}
+
+/// Where the gateway key comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GatewayKey {
+    /// No key: the gateway is open (fgc serve then binds to loopback only).
+    None,
+    /// `general_settings.master_key: os.environ/VAR`.
+    Env { var: String, span: Span },
+    /// A literal `general_settings.master_key`.
+    Literal { value: String, span: Span },
+}
+
+/// The gateway: where it listens, the root clients use, and its key.
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    /// `services.litellm.host` (default 127.0.0.1).
+    pub host: String,
+    /// `services.litellm.port` (default 4000).
+    pub port: u16,
+    /// The root clients talk to, without `/v1`: `integration.base_url`, else the listen
+    /// address (a wildcard host becomes 127.0.0.1).
+    pub root: String,
+    pub key: GatewayKey,
+}
+
+/// Why a command could not choose a profile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error(
+        "the file defines several profiles ({}) and no `default_profile`: choose one with --profile NAME",
+        .0.join(", ")
+    )]
+    Ambiguous(Vec<String>),
+}
+
+/// The effective configuration of one profile (or of the base settings, for a file without
+/// profiles).
+#[derive(Debug)]
+pub struct View<'m> {
+    pub model: &'m Model,
+    /// `None`: the base settings alone.
+    pub profile: Option<&'m str>,
+    pub settings: Settings,
+    pub fallbacks: Fallbacks<'m>,
+    pub deployments: Vec<DeploymentView<'m>>,
+    pub group_aliases: Vec<GroupAlias<'m>>,
+    pub gateway: Gateway,
+}
+
+impl Model {
+    /// The profile a command runs when given `requested` (`--profile`): that one, else
+    /// `default_profile`, else the only profile, else the base settings when there are no
+    /// profiles. Several profiles and no choice is an error listing them. Every command
+    /// chooses this way; `fgc check` without `--profile` checks every profile instead.
+    pub fn select_profile<'a>(
+        &'a self,
+        requested: Option<&'a str>,
+    ) -> Result<Option<&'a str>, ProfileError> {
+        if let Some(p) = requested {
+            return Ok(Some(p));
+        }
+        if let Some(p) = self.default_profile() {
+            return Ok(Some(p));
+        }
+        let names = self.profile_names();
+        if names.is_empty() {
+            Ok(None)
+        } else {
+            Err(ProfileError::Ambiguous(
+                names.into_iter().map(str::to_string).collect(),
+            ))
+        }
+    }
+
+    /// The view of `profile` (`None`: the base settings). A profile name that does not exist
+    /// gives the base settings; commands check names first (`unknown-profile`).
+    pub fn view(&self, profile: Option<&str>) -> View<'_> {
+        let profile = profile.and_then(|p| self.profiles.get_key_value(p).map(|(k, _)| k.as_str()));
+        let layers = Layers::new(self, profile);
+        View {
+            model: self,
+            profile,
+            settings: layers.settings(),
+            fallbacks: layers.fallbacks(),
+            deployments: deployments(self),
+            group_aliases: layers.group_aliases(),
+            gateway: gateway(self),
+        }
+    }
+
+    /// The views `fgc check` covers: each profile (only `selected` when given), or the base
+    /// settings when the file has no profiles.
+    pub fn views(&self, selected: Option<&str>) -> Vec<View<'_>> {
+        if self.profiles.is_empty() {
+            return vec![self.view(None)];
+        }
+        self.profiles
+            .keys()
+            .filter(|p| selected.is_none_or(|s| s == p.as_str()))
+            .map(|p| self.view(Some(p)))
+            .collect()
+    }
+}
+
+/// The settings blocks in effect for a profile, highest precedence first within a block kind:
+/// the profile's block over the base's, key by key.
+struct Layers<'m> {
+    base: (Option<&'m LitellmSettings>, Option<&'m RouterSettings>),
+    profile: Option<(
+        Scope,
+        Option<&'m LitellmSettings>,
+        Option<&'m RouterSettings>,
+    )>,
+}
+
+/// A key found in one block, with where.
+struct Found<'m, V> {
+    value: &'m V,
+    origin: Origin,
+}
+
+impl<'m> Layers<'m> {
+    fn new(model: &'m Model, profile: Option<&str>) -> Self {
+        let base = model.settings(&Scope::Base);
+        let profile = profile.map(|p| {
+            let scope = Scope::Profile(p.to_string());
+            let (l, r) = model.settings(&scope);
+            (scope, l, r)
+        });
+        Layers { base, profile }
+    }
+
+    /// `key` in `block`: the profile's value when it sets the key, else the base's.
+    fn find<V: 'm>(
+        &self,
+        block: Block,
+        key: &str,
+        get_l: impl Fn(&'m LitellmSettings) -> Option<&'m V>,
+        get_r: impl Fn(&'m RouterSettings) -> Option<&'m V>,
+    ) -> Option<Found<'m, V>> {
+        let layer =
+            |scope: Scope, l: Option<&'m LitellmSettings>, r: Option<&'m RouterSettings>| {
+                let (value, key_span) = match block {
+                    Block::Litellm => l.and_then(|l| get_l(l).map(|v| (v, l.key_span(key)))),
+                    Block::Router => r.and_then(|r| get_r(r).map(|v| (v, r.key_span(key)))),
+                }?;
+                Some(Found {
+                    value,
+                    origin: Origin {
+                        scope,
+                        block,
+                        key: key_span.unwrap_or_default(),
+                    },
+                })
+            };
+        self.profile
+            .as_ref()
+            .and_then(|(s, l, r)| layer(s.clone(), *l, *r))
+            .or_else(|| layer(Scope::Base, self.base.0, self.base.1))
+    }
+
+    /// A setting both blocks accept: the Router reads `router_settings` first and falls back
+    /// to the `litellm` module setting (`litellm_settings`).
+    fn either<T: Clone + 'm>(
+        &self,
+        key: &str,
+        get_l: impl Fn(&'m LitellmSettings) -> Option<&'m Sp<T>>,
+        get_r: impl Fn(&'m RouterSettings) -> Option<&'m Sp<T>>,
+    ) -> Option<Setting<T>> {
+        self.find(Block::Router, key, &get_l, &get_r)
+            .or_else(|| self.find(Block::Litellm, key, &get_l, &get_r))
+            .map(|f| Setting {
+                value: f.value.value.clone(),
+                origin: f.origin,
+            })
+    }
+
+    fn router_only<T: Clone + 'm>(
+        &self,
+        key: &str,
+        get_r: impl Fn(&'m RouterSettings) -> Option<&'m Sp<T>>,
+    ) -> Option<Setting<T>> {
+        self.find(Block::Router, key, |_: &'m LitellmSettings| None, get_r)
+            .map(|f| Setting {
+                value: f.value.value.clone(),
+                origin: f.origin,
+            })
+    }
+
+    fn litellm_only<T: Clone + 'm>(
+        &self,
+        key: &str,
+        get_l: impl Fn(&'m LitellmSettings) -> Option<&'m Sp<T>>,
+    ) -> Option<Setting<T>> {
+        self.find(Block::Litellm, key, get_l, |_: &'m RouterSettings| None)
+            .map(|f| Setting {
+                value: f.value.value.clone(),
+                origin: f.origin,
+            })
+    }
+
+    fn settings(&self) -> Settings {
+        let timeout = self
+            .router_only("timeout", |r| r.timeout.as_ref())
+            .or_else(|| self.litellm_only("request_timeout", |l| l.request_timeout.as_ref()));
+        Settings {
+            num_retries: self.either(
+                "num_retries",
+                |l| l.num_retries.as_ref(),
+                |r| r.num_retries.as_ref(),
+            ),
+            retry_after: self.router_only("retry_after", |r| r.retry_after.as_ref()),
+            timeout,
+            allowed_fails: self.either(
+                "allowed_fails",
+                |l| l.allowed_fails.as_ref(),
+                |r| r.allowed_fails.as_ref(),
+            ),
+            cooldown_time: self.router_only("cooldown_time", |r| r.cooldown_time.as_ref()),
+            routing_strategy: self
+                .router_only("routing_strategy", |r| r.routing_strategy.as_ref())
+                .map(|s| Setting {
+                    value: RoutingStrategy::parse(&s.value),
+                    origin: s.origin,
+                }),
+            retry_policy: self.router_only("retry_policy", |r| r.retry_policy.as_ref()),
+            allowed_fails_policy: self
+                .router_only("allowed_fails_policy", |r| r.allowed_fails_policy.as_ref()),
+            max_fallbacks: self.either(
+                "max_fallbacks",
+                |l| l.max_fallbacks.as_ref(),
+                |r| r.max_fallbacks.as_ref(),
+            ),
+            drop_params: self.litellm_only("drop_params", |l| l.drop_params.as_ref()),
+        }
+    }
+
+    fn graph(&self, kind: FallbackKind) -> FallbackGraph<'m> {
+        let key = kind.key();
+        let found = self
+            .find(
+                Block::Router,
+                key,
+                |l| l.fallback_list(kind),
+                |r| r.fallback_list(kind),
+            )
+            .or_else(|| {
+                self.find(
+                    Block::Litellm,
+                    key,
+                    |l| l.fallback_list(kind),
+                    |r| r.fallback_list(kind),
+                )
+            });
+        let Some(found) = found else {
+            return FallbackGraph::default();
+        };
+        let mut entries = Vec::new();
+        for map in &found.value.value {
+            // LiteLLM reads the first key of each entry (`multi-key-fallback` reports others).
+            if let Some((key, targets)) = map.iter().next() {
+                entries.push(FallbackEntry {
+                    key,
+                    targets: targets.as_slice(),
+                });
+            }
+        }
+        FallbackGraph {
+            origin: Some(found.origin),
+            entries,
+        }
+    }
+
+    fn fallbacks(&self) -> Fallbacks<'m> {
+        let default = self
+            .find(
+                Block::Router,
+                "default_fallbacks",
+                |l| l.default_fallbacks.as_ref(),
+                |r| r.default_fallbacks.as_ref(),
+            )
+            .or_else(|| {
+                self.find(
+                    Block::Litellm,
+                    "default_fallbacks",
+                    |l| l.default_fallbacks.as_ref(),
+                    |r| r.default_fallbacks.as_ref(),
+                )
+            })
+            .map(|f| Setting {
+                value: f.value.value.as_slice(),
+                origin: f.origin,
+            });
+        Fallbacks {
+            general: self.graph(FallbackKind::Fallbacks),
+            context_window: self.graph(FallbackKind::ContextWindow),
+            content_policy: self.graph(FallbackKind::ContentPolicy),
+            default,
+        }
+    }
+
+    /// `model_group_alias` of the base and the profile, the profile's names replacing the
+    /// base's when it sets the key.
+    fn group_aliases(&self) -> Vec<GroupAlias<'m>> {
+        let Some(found) = self.find(
+            Block::Router,
+            "model_group_alias",
+            |_: &'m LitellmSettings| None,
+            |r| r.model_group_alias.as_ref(),
+        ) else {
+            return Vec::new();
+        };
+        found
+            .value
+            .iter()
+            .map(|(name, target)| {
+                let (target, hidden) = match &target.value {
+                    GroupAliasTarget::Alias(a) => (a.as_str(), false),
+                    GroupAliasTarget::Detailed { model, hidden } => (model.as_str(), *hidden),
+                };
+                GroupAlias {
+                    name,
+                    target,
+                    hidden,
+                }
+            })
+            .collect()
+    }
+}
+
+fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
+    let dir = model.config_dir.clone();
+    let mut counts: IndexMap<&str, usize> = IndexMap::new();
+    model
+        .deployments()
+        .iter()
+        .enumerate()
+        .map(|(index, dep)| {
+            let alias = dep.model_name.as_str();
+            let n = counts.entry(alias).or_default();
+            let id = format!("{alias}#{n}");
+            *n += 1;
+            let p = &dep.litellm_params;
+            let split = p
+                .model
+                .as_ref()
+                .and_then(|m| UpstreamApi::split(m.as_str()));
+            DeploymentView {
+                index,
+                id,
+                alias,
+                raw: dep,
+                model: p.model.as_ref(),
+                api: split.map(|(a, _)| a),
+                upstream_model: split.map(|(_, m)| m),
+                api_base: p.api_base.as_ref(),
+                key: key_source(model, &dir, p),
+                timeout: p.timeout.as_ref().map(|t| t.value),
+                stream_timeout: p.stream_timeout.as_ref().map(|t| t.value),
+                responses_api: p.responses_api.as_ref().is_some_and(|r| r.value),
+            }
+        })
+        .collect()
+}
+
+fn key_source(model: &Model, dir: &std::path::Path, p: &raw::LitellmParams) -> KeySource {
+    if let Some(k) = &p.api_key {
+        return match secrets::env_reference(k.as_str()) {
+            Some(var) => KeySource::Env {
+                var: var.to_string(),
+                span: k.span,
+            },
+            None => KeySource::Literal {
+                value: k.value.clone(),
+                span: k.span,
+            },
+        };
+    }
+    let Some(r) = &p.api_key_ref else {
+        return KeySource::None;
+    };
+    let cred = model
+        .raw
+        .credentials
+        .as_ref()
+        .and_then(|c| c.upstream.as_ref())
+        .and_then(|c| c.iter().find(|(k, _)| k.value == r.value))
+        .map(|(_, c)| c);
+    match cred.map(|c| (&c.file, &c.env)) {
+        Some((Some(f), None)) => KeySource::File {
+            credential: r.value.clone(),
+            path: secrets::credential_path(dir, f.as_str()),
+            span: r.span,
+        },
+        Some((None, Some(e))) => KeySource::Env {
+            var: e.value.clone(),
+            span: r.span,
+        },
+        _ => KeySource::Invalid {
+            credential: r.value.clone(),
+            span: r.span,
+        },
+    }
+}
+
+fn gateway(model: &Model) -> Gateway {
+    let svc = model
+        .raw
+        .services
+        .as_ref()
+        .and_then(|s| s.iter().find(|(k, _)| k.as_str() == "litellm"))
+        .map(|(_, v)| v);
+    let host = svc
+        .and_then(|s| s.host.as_ref())
+        .map_or("127.0.0.1", |h| h.as_str())
+        .to_string();
+    let port = svc.and_then(|s| s.port.as_ref()).map_or(4000, |p| p.value);
+    let root = match model
+        .raw
+        .integration
+        .as_ref()
+        .and_then(|i| i.base_url.as_ref())
+    {
+        Some(u) => u.as_str().trim_end_matches('/').to_string(),
+        None => {
+            let h = match host.as_str() {
+                "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1".to_string(),
+                h if h.contains(':') && !h.starts_with('[') => format!("[{h}]"),
+                h => h.to_string(),
+            };
+            format!("http://{h}:{port}")
+        }
+    };
+    let key = match model
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+        .and_then(|g| g.master_key.as_ref())
+    {
+        None => GatewayKey::None,
+        Some(k) => match secrets::env_reference(k.as_str()) {
+            Some(var) => GatewayKey::Env {
+                var: var.to_string(),
+                span: k.span,
+            },
+            None => GatewayKey::Literal {
+                value: k.value.clone(),
+                span: k.span,
+            },
+        },
+    };
+    Gateway {
+        host,
+        port,
+        root,
+        key,
+    }
+}
+
+impl<'m> View<'m> {
+    /// The deployments of `alias`, in file order.
+    pub fn deployments_of<'a>(
+        &'a self,
+        alias: &'a str,
+    ) -> impl Iterator<Item = &'a DeploymentView<'m>> + 'a {
+        self.deployments.iter().filter(move |d| d.alias == alias)
+    }
+
+    /// A settings block of this profile as LiteLLM reads it, every key in order with its value
+    /// (`block` is `litellm_settings` or `router_settings`): the base block with the profile's
+    /// keys laid over it (a key the profile sets replaces the base value whole, in place;
+    /// new keys follow). For the LiteLLM emitter.
+    pub fn block_entries(&self, block: Block) -> Vec<(String, Value)> {
+        let (bl, br) = self.model.settings(&Scope::Base);
+        let (pl, pr) = match self.profile {
+            Some(p) => self.model.settings(&Scope::Profile(p.to_string())),
+            None => (None, None),
+        };
+        fn entries<'a>(
+            block: Block,
+            l: Option<&'a LitellmSettings>,
+            r: Option<&'a RouterSettings>,
+        ) -> Vec<(&'a Sp<String>, Value)> {
+            match block {
+                Block::Litellm => l.map(|l| l.entries()).unwrap_or_default(),
+                Block::Router => r.map(|r| r.entries()).unwrap_or_default(),
+            }
+        }
+        let mut out: IndexMap<String, Value> = entries(block, bl, br)
+            .into_iter()
+            .map(|(k, v)| (k.value.clone(), v))
+            .collect();
+        for (k, v) in entries(block, pl, pr) {
+            out.insert(k.value.clone(), v);
+        }
+        out.into_iter().collect()
+    }
+}
