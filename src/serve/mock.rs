@@ -3,9 +3,12 @@
 //! injectable latency, error answers, connection resets, resets mid-stream and hangs.
 //!
 //! Routes (any prefix before them is accepted, so `api_base` may or may not end in `/v1`):
-//! `/chat/completions`, `/responses`, `/messages`, `/messages/count_tokens`.
+//! `/chat/completions`, `/responses`, `/messages`, `/messages/count_tokens`. Faults can be
+//! scripted per first path segment (give each deployment its own, `http://mock/a/v1`), and
+//! the mock program is driven over HTTP: `POST /_mock/script`, `GET /_mock/hits`,
+//! `POST /_mock/reset` (see `scripts/litellm-diff.py`).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,7 +19,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -37,6 +40,37 @@ pub enum Fault {
     ResetAfter(usize),
     /// Never answer.
     Hang,
+    /// Answer with this status, an error body and `Retry-After: secs` (and `retry-after-ms`).
+    Throttle { status: u16, retry_after_secs: f64 },
+}
+
+impl Fault {
+    /// Parse a fault as the control endpoint takes it: `ok`, `500` (any status),
+    /// `429:1.5` (status with Retry-After seconds), `context`, `reset`, `reset-after:N`,
+    /// `hang`.
+    pub fn parse(s: &str) -> Option<Fault> {
+        Some(match s {
+            "ok" => Fault::None,
+            "context" => Fault::ContextWindow,
+            "reset" => Fault::Reset,
+            "hang" => Fault::Hang,
+            _ => {
+                if let Some(n) = s.strip_prefix("reset-after:") {
+                    Fault::ResetAfter(n.parse().ok()?)
+                } else if let Some((st, secs)) = s.split_once(':') {
+                    Fault::Throttle {
+                        status: st.parse().ok()?,
+                        retry_after_secs: secs
+                            .parse()
+                            .ok()
+                            .filter(|v: &f64| v.is_finite() && *v >= 0.0)?,
+                    }
+                } else {
+                    Fault::Status(s.parse().ok()?)
+                }
+            }
+        })
+    }
 }
 
 /// How the mock answers when no fault applies.
@@ -79,6 +113,10 @@ pub struct Recorded {
 struct MockState {
     config: Mutex<MockConfig>,
     script: Mutex<VecDeque<Fault>>,
+    /// Scripts for requests whose path starts with `/<prefix>/`, before the shared one.
+    prefixed: Mutex<HashMap<String, VecDeque<Fault>>>,
+    /// Requests per first path segment.
+    prefix_hits: Mutex<HashMap<String, usize>>,
     default_fault: Mutex<Fault>,
     hits: AtomicUsize,
     requests: Mutex<Vec<Recorded>>,
@@ -118,11 +156,16 @@ impl Mock {
         let state = Arc::new(MockState {
             config: Mutex::new(config),
             script: Mutex::new(VecDeque::new()),
+            prefixed: Mutex::new(HashMap::new()),
+            prefix_hits: Mutex::new(HashMap::new()),
             default_fault: Mutex::new(Fault::None),
             hits: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
         });
         let app = Router::new()
+            .route("/_mock/script", post(control_script))
+            .route("/_mock/hits", get(control_hits))
+            .route("/_mock/reset", post(control_reset))
             .route("/{*rest}", post(handle))
             .with_state(Arc::clone(&state));
         let task = tokio::spawn(async move {
@@ -173,6 +216,25 @@ impl Mock {
             .push_back(fault);
     }
 
+    /// Apply `fault` to the next request whose path starts with `/<prefix>/` (one
+    /// deployment's `api_base` when each has its own prefix).
+    pub fn push_for(&self, prefix: &str, fault: Fault) {
+        lock(&self.state.prefixed)
+            .entry(prefix.to_string())
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// Requests received per first path segment.
+    pub fn hits_by_prefix(&self) -> HashMap<String, usize> {
+        lock(&self.state.prefix_hits).clone()
+    }
+
+    /// Forget scripts, hits and recorded requests.
+    pub fn reset(&self) {
+        reset_state(&self.state);
+    }
+
     /// Apply `fault` to every request without a queued one.
     pub fn set_default(&self, fault: Fault) {
         *self
@@ -219,6 +281,13 @@ async fn handle(
 ) -> Response {
     st.hits.fetch_add(1, Ordering::SeqCst);
     let path = uri.path();
+    let prefix = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    *lock(&st.prefix_hits).entry(prefix.clone()).or_default() += 1;
     let shape = if path.ends_with("/chat/completions") {
         Shape::Chat
     } else if path.ends_with("/responses") {
@@ -245,11 +314,11 @@ async fn handle(
             .unwrap_or_else(|e| e.into_inner())
             .push(rec);
     }
-    let fault = st
-        .script
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .pop_front()
+    let queued = lock(&st.prefixed)
+        .get_mut(&prefix)
+        .and_then(VecDeque::pop_front);
+    let fault = queued
+        .or_else(|| lock(&st.script).pop_front())
         .unwrap_or_else(|| {
             st.default_fault
                 .lock()
@@ -268,6 +337,29 @@ async fn handle(
                 axum::Json(error(anthropic, "mock_error", &format!("mock failure {s}"))),
             )
                 .into_response();
+        }
+        Fault::Throttle {
+            status,
+            retry_after_secs,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+            let mut resp = (
+                status,
+                axum::Json(error(
+                    anthropic,
+                    "mock_error",
+                    &format!("mock failure {status}"),
+                )),
+            )
+                .into_response();
+            let h = resp.headers_mut();
+            if let Ok(v) = format!("{retry_after_secs}").parse() {
+                h.insert("retry-after", v);
+            }
+            if let Ok(v) = format!("{}", (retry_after_secs * 1000.0).round() as u64).parse() {
+                h.insert("retry-after-ms", v);
+            }
+            return resp;
         }
         Fault::ContextWindow => {
             let msg = "This model's maximum context length is 8192 tokens; prompt is too long";
@@ -331,6 +423,53 @@ async fn handle(
     resp.headers_mut()
         .insert("content-type", "text/event-stream".parse().expect("static"));
     resp
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn reset_state(st: &MockState) {
+    lock(&st.script).clear();
+    lock(&st.prefixed).clear();
+    lock(&st.prefix_hits).clear();
+    lock(&st.requests).clear();
+    st.hits.store(0, Ordering::SeqCst);
+}
+
+/// `POST /_mock/script` with `{"prefix": "a", "faults": ["500", "429:1", "ok"]}` (no
+/// prefix: the shared script): queue faults, for scripts and manual runs of the mock program.
+async fn control_script(State(st): State<Arc<MockState>>, body: Bytes) -> Response {
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "expected JSON").into_response();
+    };
+    let mut faults = VecDeque::new();
+    for f in v["faults"].as_array().into_iter().flatten() {
+        match f.as_str().and_then(Fault::parse) {
+            Some(f) => faults.push_back(f),
+            None => return (StatusCode::BAD_REQUEST, format!("bad fault {f}")).into_response(),
+        }
+    }
+    match v["prefix"].as_str() {
+        Some(p) => lock(&st.prefixed)
+            .entry(p.to_string())
+            .or_default()
+            .extend(faults),
+        None => lock(&st.script).extend(faults),
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /_mock/hits`: `{"total": N, "by_prefix": {"a": 3}}`.
+async fn control_hits(State(st): State<Arc<MockState>>) -> Response {
+    let by: HashMap<String, usize> = lock(&st.prefix_hits).clone();
+    axum::Json(json!({"total": st.hits.load(Ordering::SeqCst), "by_prefix": by})).into_response()
+}
+
+/// `POST /_mock/reset`: forget scripts, hits and recorded requests.
+async fn control_reset(State(st): State<Arc<MockState>>) -> Response {
+    reset_state(&st);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 fn error(anthropic: bool, code: &str, msg: &str) -> Value {
