@@ -28,7 +28,7 @@ MASTER_KEY = "sk-fgc-diff-" + "0123456789abcdef" * 2
 
 # Each scenario: the faults the mock applies, per deployment prefix, in order (then `ok`),
 # and the settings that differ from the defaults. `a` is `main`'s deployment, `b` the
-# fallback's.
+# fallback's (`backup`), `c` a third alias's (`third`).
 SCENARIOS = [
     ("500 x1", {"a": ["500"]}, {}),
     ("500 x3", {"a": ["500"] * 3}, {}),
@@ -42,6 +42,13 @@ SCENARIOS = [
     ("500 x3, num_retries 0", {"a": ["500"] * 3}, {"num_retries": 0}),
     ("500 x3, num_retries 3", {"a": ["500"] * 3}, {"num_retries": 3}),
     ("500 everywhere", {"a": ["500"] * 8, "b": ["500"] * 8}, {}),
+    ("401 x1 on a (cools down), then a request", {"a": ["401"]}, {"twice": True}),
+    (
+        "both blocks: ls num_retries 0 + fallbacks to c, rs num_retries 1 + fallbacks to b; 500 x3",
+        {"a": ["500"] * 3},
+        {"num_retries": 0, "router": {"num_retries": 1, "fallbacks": [{"main": ["backup"]}]}, "ls_fallbacks": [{"main": ["third"]}]},
+    ),
+    ("retry_policy InternalServerErrorRetries 3; 500 x3", {"a": ["500"] * 3}, {"router": {"retry_policy": {"InternalServerErrorRetries": 3}}}),
 ]
 
 
@@ -81,7 +88,9 @@ def wait_ready(url, proc, seconds, headers=None):
 def config(mock_port, gw_port, settings):
     fallbacks = settings.get("fallbacks", True)
     ls = {}
-    if fallbacks:
+    if "ls_fallbacks" in settings:
+        ls["fallbacks"] = settings["ls_fallbacks"]
+    elif fallbacks:
         ls["fallbacks"] = [{"main": ["backup"]}]
     if "num_retries" in settings:
         ls["num_retries"] = settings["num_retries"]
@@ -94,7 +103,10 @@ def config(mock_port, gw_port, settings):
         f"      litellm_params: {{model: openai/up-a, api_base: 'http://127.0.0.1:{mock_port}/a/v1', api_key: os.environ/DIFF_UPSTREAM_KEY}}",
         "    - model_name: backup",
         f"      litellm_params: {{model: openai/up-b, api_base: 'http://127.0.0.1:{mock_port}/b/v1', api_key: os.environ/DIFF_UPSTREAM_KEY}}",
+        "    - model_name: third",
+        f"      litellm_params: {{model: openai/up-c, api_base: 'http://127.0.0.1:{mock_port}/c/v1', api_key: os.environ/DIFF_UPSTREAM_KEY}}",
         f"  litellm_settings: {json.dumps(ls)}",
+        f"  router_settings: {json.dumps(settings.get('router', {}))}",
         "  general_settings: {master_key: os.environ/LITELLM_MASTER_KEY}",
         f"services: {{litellm: {{host: 127.0.0.1, port: {gw_port}}}}}",
     ]
@@ -124,22 +136,25 @@ class Procs:
             self.stop(p)
 
 
-def run_one(name, gateway, gw_url, mock_url, faults):
+def run_one(name, gateway, gw_url, mock_url, faults, requests=1):
     http("POST", f"{mock_url}/_mock/reset")
     for prefix, fs in faults.items():
         http("POST", f"{mock_url}/_mock/script", {"prefix": prefix, "faults": fs})
     t = time.time()
-    status, body = http(
-        "POST",
-        f"{gw_url}/v1/chat/completions",
-        {"model": "main", "messages": [{"role": "user", "content": "hi"}]},
-        headers={"authorization": f"Bearer {MASTER_KEY}"},
-        timeout=120,
-    )
+    statuses = []
+    for _ in range(requests):
+        status, body = http(
+            "POST",
+            f"{gw_url}/v1/chat/completions",
+            {"model": "main", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"authorization": f"Bearer {MASTER_KEY}"},
+            timeout=120,
+        )
+        statuses.append(str(status))
     elapsed = time.time() - t
     _, hits = http("GET", f"{mock_url}/_mock/hits")
     by = json.loads(hits)["by_prefix"]
-    return {"status": status, "a": by.get("a", 0), "b": by.get("b", 0), "seconds": round(elapsed, 1)}
+    return {"status": ",".join(statuses), "a": by.get("a", 0), "b": by.get("b", 0), "c": by.get("c", 0), "seconds": round(elapsed, 1)}
 
 
 def main():
@@ -187,20 +202,20 @@ def main():
                 else:
                     p = procs.start([args.fgc, "serve", "-c", cfg, "--no-usage-log", "--log-level", "error"], env, log)
                     wait_ready(f"http://127.0.0.1:{port}/health/liveness", p, 30)
-                row[gateway] = run_one(name, gateway, f"http://127.0.0.1:{port}", mock_url, faults)
+                row[gateway] = run_one(name, gateway, f"http://127.0.0.1:{port}", mock_url, faults, 2 if settings.get("twice") else 1)
                 procs.stop(p)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     finally:
         procs.stop_all()
         log.close()
-    same = lambda r: all(r["litellm"][k] == r["fgc"][k] for k in ("status", "a", "b"))
+    same = lambda r: all(r["litellm"][k] == r["fgc"][k] for k in ("status", "a", "b", "c"))
     if args.markdown:
-        print("| scenario | LiteLLM: status, calls a/b | fgc serve: status, calls a/b | same |")
+        print("| scenario | LiteLLM: status, calls a/b/c | fgc serve: status, calls a/b/c | same |")
         print("| --- | --- | --- | --- |")
         for r in rows:
             l, g = r["litellm"], r["fgc"]
-            print(f"| {r['scenario']} | {l['status']}, {l['a']}/{l['b']} ({l['seconds']} s) | {g['status']}, {g['a']}/{g['b']} ({g['seconds']} s) | {'yes' if same(r) else '**no**'} |")
+            print(f"| {r['scenario']} | {l['status']}, {l['a']}/{l['b']}/{l['c']} ({l['seconds']} s) | {g['status']}, {g['a']}/{g['b']}/{g['c']} ({g['seconds']} s) | {'yes' if same(r) else '**no**'} |")
     else:
         for r in rows:
             print(json.dumps(r))

@@ -105,6 +105,7 @@ codes! {
     legacy_oauth => LegacyOauth, "legacy-oauth", Warning, rule, "the legacy `oauth` section is used";
     conflicting_auth => ConflictingAuth, "conflicting-auth", Error, rule, "both `oauth` and `auth.providers` are set";
     misplaced_setting => MisplacedSetting, "misplaced-setting", Error, rule, "a setting in a block where LiteLLM ignores it";
+    shadowed_setting => ShadowedSetting, "shadowed-setting", Warning, rule, "a setting written in both litellm_settings and router_settings";
     unknown_routing_strategy => UnknownRoutingStrategy, "unknown-routing-strategy", Error, rule, "`routing_strategy` is not one LiteLLM knows";
     unknown_profile => UnknownProfile, "unknown-profile", Error, rule, "a profile is named that does not exist";
     master_key => MasterKey, "master-key", Error, rule, "the gateway key is one LiteLLM refuses";

@@ -1,5 +1,5 @@
 //! `fgc serve` against the in-process mock upstream: auth, errors, passthrough both ways,
-//! streaming, retries, fallbacks, circuit breaker (controllable clock), promotion, usage
+//! streaming, retries, fallbacks, cooldowns (controllable clock), promotion, usage
 //! records; SIGHUP reload and graceful shutdown on the real binary.
 
 use std::path::{Path, PathBuf};
@@ -149,13 +149,13 @@ async fn readiness(srv: &Running) -> Value {
         .unwrap()
 }
 
-fn circuit(ready: &Value, id: &str) -> String {
+fn health_state(ready: &Value, id: &str) -> String {
     ready["deployments"]
         .as_array()
         .unwrap()
         .iter()
         .find(|d| d["id"] == id)
-        .map(|d| d["circuit"].as_str().unwrap().to_string())
+        .map(|d| d["state"].as_str().unwrap().to_string())
         .unwrap()
 }
 
@@ -601,7 +601,7 @@ async fn timeouts_and_hangs_are_retried() {
     assert!(t.elapsed() >= Duration::from_millis(300));
     m.set_default(Fault::Hang);
     let (st, v) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
-    assert_eq!(st, 504);
+    assert_eq!(st, 408, "LiteLLM's status for a timeout");
     assert!(
         v["error"]["message"]
             .as_str()
@@ -647,7 +647,7 @@ async fn fallbacks_in_order_and_context_window_fallbacks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn circuit_breaker_and_promotion_with_a_controlled_clock() {
+async fn cooldowns_and_promotion_with_a_controlled_clock() {
     let (a, b) = (mock().await, mock().await);
     let litellm = "    fallbacks:\n      - primary: [backup]\n";
     let s = Setup::new(&yaml(
@@ -657,59 +657,45 @@ async fn circuit_breaker_and_promotion_with_a_controlled_clock() {
     ));
     let clock = Arc::new(ManualClock::default());
     let srv = start(&s, Some(clock.clone())).await;
+    // A lone deployment is not cooled down by 500s (LiteLLM's default): each request falls
+    // back, and the next one tries the primary again.
     a.set_default(Fault::Status(500));
-    // Three consecutive failures (each answered by the fallback) open the circuit.
     for i in 1..=3 {
         let (st, _) = post(&srv, "/v1/chat/completions", chat("primary")).await;
         assert_eq!(st, 200);
         assert_eq!(a.hits(), i);
-        let want = if i < 3 { "closed" } else { "open" };
-        assert_eq!(circuit(&readiness(&srv).await, "primary#0"), want);
+        assert_eq!(health_state(&readiness(&srv).await, "primary#0"), "healthy");
     }
-    // Open: skipped; the fallback that served while it was open is promoted.
+    // A 401 cools it down for `cooldown_time` (60 s here).
+    a.set_default(Fault::Status(401));
+    let (st, _) = post(&srv, "/v1/chat/completions", chat("primary")).await;
+    assert_eq!(st, 200, "served by the fallback");
+    assert_eq!(a.hits(), 4);
+    let ready = readiness(&srv).await;
+    assert_eq!(health_state(&ready, "primary#0"), "cooling-down");
+    // Cooling down: skipped, and the fallback that served meanwhile is promoted.
     let (st, _) = post(&srv, "/v1/chat/completions", chat("primary")).await;
     assert_eq!(st, 200);
-    assert_eq!(a.hits(), 3, "an open deployment gets no requests");
+    assert_eq!(a.hits(), 4, "a deployment cooling down gets no requests");
     assert_eq!(
         srv.state.health.promoted("primary").as_deref(),
         Some("backup")
     );
-    // After the cooldown, the promotion still sends requests to the fallback first.
+    // Once the cooldown is over the primary takes requests again.
     clock.advance(Duration::from_secs(60));
-    post(&srv, "/v1/chat/completions", chat("primary")).await;
-    assert_eq!(a.hits(), 3);
-    // When the promotion runs out (10 min), the primary gets one probe: half-open.
-    clock.advance(Duration::from_secs(600));
     a.set_default(Fault::None);
     let (st, v) = post(&srv, "/v1/chat/completions", chat("primary")).await;
     assert_eq!((st, v["model"].as_str()), (200, Some("up-primary")));
-    assert_eq!(a.hits(), 4);
-    assert_eq!(circuit(&readiness(&srv).await, "primary#0"), "half-open");
-    // A second success closes it.
-    post(&srv, "/v1/chat/completions", chat("primary")).await;
-    assert_eq!(circuit(&readiness(&srv).await, "primary#0"), "closed");
-    // A failed probe opens it again for another cooldown.
-    a.set_default(Fault::Status(500));
-    for _ in 0..3 {
-        post(&srv, "/v1/chat/completions", chat("primary")).await;
-    }
-    assert_eq!(circuit(&readiness(&srv).await, "primary#0"), "open");
-    srv.state.health.demote("primary");
-    clock.advance(Duration::from_secs(60));
-    post(&srv, "/v1/chat/completions", chat("primary")).await;
-    assert_eq!(a.hits(), 9, "one probe after the cooldown");
-    assert_eq!(circuit(&readiness(&srv).await, "primary#0"), "open");
-    // Without a fallback and with every deployment open: 503 naming the circuit.
-    b.set_default(Fault::Status(500));
+    assert_eq!(a.hits(), 5);
+    assert_eq!(health_state(&readiness(&srv).await, "primary#0"), "healthy");
+    // Both cooling down: the client gets the primary's own error, then 429 while they cool.
+    a.set_default(Fault::Status(401));
+    b.set_default(Fault::Status(401));
+    let (st, v) = post(&srv, "/v1/chat/completions", chat("primary")).await;
+    assert_eq!(st, 401, "{v}");
     let (st, v) = post(&srv, "/v1/chat/completions", chat("backup")).await;
-    assert_eq!(st, 500);
-    assert!(v["error"]["message"].is_string());
-    for _ in 0..2 {
-        post(&srv, "/v1/chat/completions", chat("backup")).await;
-    }
-    let (st, v) = post(&srv, "/v1/chat/completions", chat("backup")).await;
-    assert_eq!(st, 503);
-    assert_eq!(v["error"]["code"], "circuit_open");
+    assert_eq!(st, 429, "{v}");
+    assert_eq!(v["error"]["code"], "cooling_down");
     let r = http()
         .get(format!("{}/health/readiness", srv.url()))
         .send()
@@ -1061,4 +1047,76 @@ fn startup_errors() {
         )),
         "{err}"
     );
+}
+
+/// A setting written in both `litellm_settings` and `router_settings` means one thing to
+/// every command: `fgc check` names the router_settings value as used, `fgc emit litellm`
+/// writes a file whose view (LiteLLM's reading) has the same retries and chain, and
+/// `fgc serve` runs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_in_both_blocks_mean_the_same_to_check_emit_and_serve() {
+    let fixture = crate::common::root().join("tests/fixtures/invalid/settings-in-both-blocks.yaml");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    let effective = |yaml: &str| {
+        let loaded = fgc::check::check_source(
+            fgc::source::SourceFile::new("flowgate.yaml", Path::new("flowgate.yaml"), yaml),
+            &Default::default(),
+        );
+        let model = loaded.model.expect("valid structure");
+        let view = model.view(None);
+        (
+            view.settings.num_retries(),
+            view.fallbacks
+                .for_alias(&["main"], fgc::model::checked::FallbackKind::Fallbacks),
+        )
+    };
+    assert_eq!(effective(&text), (1, vec!["backup".to_string()]));
+
+    // check: says which copy is used.
+    let out = crate::common::run(&["check", "--format", "json", fixture.to_str().unwrap()]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    for key in ["num_retries", "fallbacks"] {
+        let want = format!(
+            "`{key}` is set in both litellm_settings and router_settings; LiteLLM uses the router_settings one (litellm_base)"
+        );
+        assert!(messages.contains(&want.as_str()), "{messages:?}");
+    }
+
+    // emit: the LiteLLM config, read back the way LiteLLM reads it, means the same.
+    let out = crate::common::run(&["emit", "litellm", "-c", fixture.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let emitted = String::from_utf8(out.stdout).unwrap();
+    let rewrapped = format!(
+        "litellm_base:\n{}",
+        emitted
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+    );
+    assert_eq!(effective(&rewrapped), (1, vec!["backup".to_string()]));
+
+    // serve: main fails; 1 + 1 retry on main, then backup; third is never called.
+    let m = mock().await;
+    let served = text
+        .replace("http://127.0.0.1:9", &m.url())
+        .replace("sk-fgc-fixture-key", KEY);
+    let s = Setup::new(&served);
+    let srv = start(&s, None).await;
+    m.push_for("main", Fault::Status(500));
+    m.push_for("main", Fault::Status(500));
+    m.push_for("main", Fault::Status(500));
+    let (st, v) = post(&srv, "/v1/chat/completions", chat("main")).await;
+    assert_eq!((st, v["model"].as_str()), (200, Some("up-backup")), "{v}");
+    let hits = m.hits_by_prefix();
+    assert_eq!(hits.get("main"), Some(&2));
+    assert_eq!(hits.get("backup"), Some(&1));
+    assert_eq!(hits.get("third"), None);
+    srv.stop().await;
 }

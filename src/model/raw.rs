@@ -307,6 +307,10 @@ open_block! {
         /// Seconds before a streaming request times out.
         stream_timeout: Sp<f64>,
         max_retries: Sp<u32>,
+        /// Retries for a failure of this deployment (over the router's `num_retries`).
+        num_retries: Sp<u32>,
+        /// Seconds this deployment cools down after a failure that cools it down (0: never).
+        cooldown_time: Sp<f64>,
         /// (fgc only) This OpenAI-compatible upstream also serves `/v1/responses`: `fgc serve`
         /// passes Responses requests through instead of translating them to Chat Completions.
         /// `fgc emit litellm` leaves it out.
@@ -346,6 +350,8 @@ open_block! {
         model_group_alias: IndexMap<Sp<String>, Sp<GroupAliasTarget>>,
         num_retries: Sp<u32>,
         timeout: Sp<f64>,
+        /// Seconds before a streaming request times out.
+        stream_timeout: Sp<f64>,
         allowed_fails: Sp<u32>,
         cooldown_time: Sp<f64>,
         /// Seconds to wait at least before a retry.
@@ -356,6 +362,8 @@ open_block! {
         allowed_fails_policy: Sp<AllowedFailsPolicy>,
         /// Fallback model groups tried for one request.
         max_fallbacks: Sp<u32>,
+        /// Never cool a deployment down.
+        disable_cooldowns: Sp<bool>,
     }
 }
 
@@ -376,6 +384,13 @@ pub struct RetryPolicy {
     pub ContentPolicyViolationErrorRetries: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub InternalServerErrorRetries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ServiceUnavailableErrorRetries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub NotFoundErrorRetries: Option<u32>,
+    /// Retries for every error class without an entry of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub DefaultRetries: Option<u32>,
 }
 
 /// `router_settings.allowed_fails_policy`: failures per error class before a cooldown
@@ -396,6 +411,12 @@ pub struct AllowedFailsPolicy {
     pub ContentPolicyViolationErrorAllowedFails: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub InternalServerErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ServiceUnavailableErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub BadGatewayErrorAllowedFails: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub NotFoundErrorAllowedFails: Option<u32>,
 }
 
 /// The fallback list of each kind, for the blocks that hold them.

@@ -41,18 +41,18 @@ impl<T> Setting<T> {
     }
 }
 
-/// The LiteLLM defaults `fgc serve` applies when a setting is not written
-/// (docs/serve.md lists them with their LiteLLM sources).
+/// LiteLLM's defaults (LiteLLM 1.108–1.110), which `fgc serve` applies when a setting is not
+/// written. docs/serve.md lists them with their sources.
 pub mod defaults {
-    /// Retries per model group after the first attempt (`num_retries`).
+    /// Retries per model group after the first attempt (`openai.DEFAULT_MAX_RETRIES`).
     pub const NUM_RETRIES: u32 = 2;
-    /// Failed calls a deployment may have in a minute before it cools down (`allowed_fails`).
+    /// `litellm.allowed_fails`; a router value equal to it counts as not set.
     pub const ALLOWED_FAILS: u32 = 3;
-    /// Seconds a deployment cools down (`cooldown_time`).
+    /// Seconds a deployment cools down (`DEFAULT_COOLDOWN_TIME_SECONDS`).
     pub const COOLDOWN_SECS: f64 = 5.0;
-    /// Seconds a request may take (`timeout` / `request_timeout`).
-    pub const TIMEOUT_SECS: f64 = 600.0;
-    /// Fallback model groups tried for one request (`max_fallbacks`).
+    /// Seconds a request may take (`litellm.request_timeout`).
+    pub const TIMEOUT_SECS: f64 = 6000.0;
+    /// Fallback hops along a chain (`ROUTER_MAX_FALLBACKS`).
     pub const MAX_FALLBACKS: u32 = 5;
 }
 
@@ -75,14 +75,23 @@ impl RoutingStrategy {
     }
 }
 
-/// A profile's effective router and proxy settings, typed.
+/// A profile's effective router and proxy settings, typed, each where LiteLLM reads it (see
+/// `Layers::settings` for which block wins).
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     pub num_retries: Option<Setting<u32>>,
+    /// `router_settings.retry_after`: the shortest wait before a retry.
     pub retry_after: Option<Setting<f64>>,
+    /// `router_settings.timeout` (0 counts as not set).
     pub timeout: Option<Setting<f64>>,
+    /// `litellm_settings.request_timeout` (0 counts as not set).
+    pub request_timeout: Option<Setting<f64>>,
+    /// `router_settings.stream_timeout` (0 counts as not set).
+    pub stream_timeout: Option<Setting<f64>>,
     pub allowed_fails: Option<Setting<u32>>,
+    /// `router_settings.cooldown_time` (0 counts as not set: LiteLLM then uses 5 s).
     pub cooldown_time: Option<Setting<f64>>,
+    pub disable_cooldowns: Option<Setting<bool>>,
     pub routing_strategy: Option<Setting<RoutingStrategy>>,
     pub retry_policy: Option<Setting<raw::RetryPolicy>>,
     pub allowed_fails_policy: Option<Setting<raw::AllowedFailsPolicy>>,
@@ -96,6 +105,15 @@ impl Settings {
             .as_ref()
             .map_or(defaults::NUM_RETRIES, |s| s.value)
     }
+    /// The router's `allowed_fails`, when it is set to something else than LiteLLM's default
+    /// (a value equal to the default counts as not set: LiteLLM's cooldown then runs by
+    /// failure rate, not by count).
+    pub fn allowed_fails_count(&self) -> Option<u32> {
+        self.allowed_fails
+            .as_ref()
+            .map(|s| s.value)
+            .filter(|n| *n != defaults::ALLOWED_FAILS)
+    }
     pub fn allowed_fails(&self) -> u32 {
         self.allowed_fails
             .as_ref()
@@ -106,10 +124,8 @@ impl Settings {
             .as_ref()
             .map_or(defaults::COOLDOWN_SECS, |s| s.value)
     }
-    pub fn timeout_secs(&self) -> f64 {
-        self.timeout
-            .as_ref()
-            .map_or(defaults::TIMEOUT_SECS, |s| s.value)
+    pub fn cooldowns_disabled(&self) -> bool {
+        self.disable_cooldowns.as_ref().is_some_and(|s| s.value)
     }
     pub fn retry_after_secs(&self) -> f64 {
         self.retry_after.as_ref().map_or(0.0, |s| s.value)
@@ -123,6 +139,14 @@ impl Settings {
         self.routing_strategy
             .as_ref()
             .map_or(RoutingStrategy::SimpleShuffle, |s| s.value.clone())
+    }
+    /// The router-wide request timeout: `router_settings.timeout`, else
+    /// `litellm_settings.request_timeout`, else 6000 s.
+    pub fn router_timeout_secs(&self) -> f64 {
+        self.timeout
+            .as_ref()
+            .or(self.request_timeout.as_ref())
+            .map_or(defaults::TIMEOUT_SECS, |s| s.value)
     }
 }
 
@@ -173,17 +197,65 @@ impl<'m> Fallbacks<'m> {
         }
     }
 
-    /// The aliases tried after `alias` fails with an error of `kind`, in order: its entry,
-    /// else (general failures only) `default_fallbacks`.
-    pub fn for_alias(&self, alias: &str, kind: FallbackKind) -> Vec<&'m str> {
-        if let Some(t) = self.graph(kind).targets(alias) {
-            return t.iter().map(|s| s.value.as_str()).collect();
+    /// The list of `kind` as LiteLLM's Router holds it: `(key, targets)` in order, with
+    /// `default_fallbacks` appended as a `*` entry to the general list. `None` when the kind is
+    /// not configured (LiteLLM then sends context-window and content-policy errors to the
+    /// general list).
+    pub fn router_list(&self, kind: FallbackKind) -> Option<Vec<(String, Vec<String>)>> {
+        let mut out: Vec<(String, Vec<String>)> = self
+            .graph(kind)
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.key.value.clone(),
+                    e.targets.iter().map(|t| t.value.clone()).collect(),
+                )
+            })
+            .collect();
+        if let (FallbackKind::Fallbacks, Some(d)) = (kind, &self.default) {
+            out.push((
+                GENERIC_FALLBACK.to_string(),
+                d.value.iter().map(|t| t.value.clone()).collect(),
+            ));
         }
-        match (kind, &self.default) {
-            (FallbackKind::Fallbacks, Some(d)) => d.value.iter().map(|s| s.as_str()).collect(),
-            _ => Vec::new(),
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// The aliases tried after `groups[0]` fails with an error of `kind`
+    /// ([`lookup_fallbacks`] over [`Fallbacks::router_list`]).
+    pub fn for_alias(&self, groups: &[&str], kind: FallbackKind) -> Vec<String> {
+        let list = match self.router_list(kind) {
+            Some(l) => l,
+            None if kind != FallbackKind::Fallbacks => match self.router_list(FallbackKind::Fallbacks) {
+                Some(l) => l,
+                None => return Vec::new(),
+            },
+            None => return Vec::new(),
+        };
+        lookup_fallbacks(&list, groups)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default()
+    }
+}
+
+/// The fallback key that applies to every alias without an entry of its own.
+pub const GENERIC_FALLBACK: &str = "*";
+
+/// LiteLLM's fallback lookup (`get_fallback_model_group_for_lookup_groups`): for the first of
+/// `groups` (the routed alias, then the name the client asked for) with an entry of its own,
+/// the first entry with that key; else the generic `*` entry (the last one, so
+/// `default_fallbacks`, appended last, wins over a `*` written in `fallbacks`).
+pub fn lookup_fallbacks<'a, T>(list: &'a [(String, Vec<T>)], groups: &[&str]) -> Option<&'a [T]> {
+    for g in groups {
+        if let Some((_, t)) = list.iter().find(|(k, _)| k == g) {
+            return Some(t);
         }
     }
+    list.iter()
+        .rev()
+        .find(|(k, _)| k == GENERIC_FALLBACK)
+        .map(|(_, t)| t.as_slice())
 }
 
 /// Where a deployment's upstream key comes from.
@@ -238,6 +310,12 @@ pub struct DeploymentView<'m> {
     pub timeout: Option<f64>,
     /// Seconds for streaming requests (`litellm_params.stream_timeout`).
     pub stream_timeout: Option<f64>,
+    /// `litellm_params.num_retries`: retries after a failure of this deployment, over the
+    /// router's.
+    pub num_retries: Option<u32>,
+    /// Seconds this deployment cools down (`model_info.cooldown_time`, else
+    /// `litellm_params.cooldown_time`); 0: never.
+    pub cooldown_time: Option<f64>,
     /// `litellm_params.responses_api` (fgc only).
     pub responses_api: bool,
 }
@@ -258,6 +336,15 @@ pub struct GroupAlias<'m> {
     pub target: &'m str,
     /// Served but not listed by `/v1/models`.
     pub hidden: bool,
+}
+
+/// A setting written in both `litellm_settings` and `router_settings` of a profile: LiteLLM
+/// reads one and ignores the other.
+#[derive(Clone, Debug)]
+pub struct Shadowed {
+    pub key: &'static str,
+    pub used: Origin,
+    pub ignored: Origin,
 }
 
 /// Where the gateway key comes from.
@@ -306,6 +393,8 @@ pub struct View<'m> {
     pub deployments: Vec<DeploymentView<'m>>,
     pub group_aliases: Vec<GroupAlias<'m>>,
     pub gateway: Gateway,
+    /// Settings written in both blocks, and which one LiteLLM uses.
+    pub shadowed: Vec<Shadowed>,
 }
 
 impl Model {
@@ -346,6 +435,7 @@ impl Model {
             deployments: deployments(self),
             group_aliases: layers.group_aliases(),
             gateway: gateway(self),
+            shadowed: layers.shadowed(),
         }
     }
 
@@ -460,10 +550,14 @@ impl<'m> Layers<'m> {
             })
     }
 
+    /// LiteLLM's Router reads these (`router.py`, `Router.__init__`): `num_retries`,
+    /// `max_fallbacks` and `allowed_fails` from `router_settings` when set, else from
+    /// `litellm_settings`; `timeout`, `stream_timeout`, `cooldown_time`, `retry_after`,
+    /// `retry_policy`, `allowed_fails_policy`, `routing_strategy` and `disable_cooldowns`
+    /// only from `router_settings`; `request_timeout` and `drop_params` only from
+    /// `litellm_settings`. A zero timeout or cooldown counts as not set (LiteLLM's `or`).
     fn settings(&self) -> Settings {
-        let timeout = self
-            .router_only("timeout", |r| r.timeout.as_ref())
-            .or_else(|| self.litellm_only("request_timeout", |l| l.request_timeout.as_ref()));
+        let nonzero = |s: Option<Setting<f64>>| s.filter(|s| s.value != 0.0);
         Settings {
             num_retries: self.either(
                 "num_retries",
@@ -471,13 +565,23 @@ impl<'m> Layers<'m> {
                 |r| r.num_retries.as_ref(),
             ),
             retry_after: self.router_only("retry_after", |r| r.retry_after.as_ref()),
-            timeout,
+            timeout: nonzero(self.router_only("timeout", |r| r.timeout.as_ref())),
+            request_timeout: nonzero(
+                self.litellm_only("request_timeout", |l| l.request_timeout.as_ref()),
+            ),
+            stream_timeout: nonzero(
+                self.router_only("stream_timeout", |r| r.stream_timeout.as_ref()),
+            ),
             allowed_fails: self.either(
                 "allowed_fails",
                 |l| l.allowed_fails.as_ref(),
                 |r| r.allowed_fails.as_ref(),
             ),
-            cooldown_time: self.router_only("cooldown_time", |r| r.cooldown_time.as_ref()),
+            cooldown_time: nonzero(
+                self.router_only("cooldown_time", |r| r.cooldown_time.as_ref()),
+            ),
+            disable_cooldowns: self
+                .router_only("disable_cooldowns", |r| r.disable_cooldowns.as_ref()),
             routing_strategy: self
                 .router_only("routing_strategy", |r| r.routing_strategy.as_ref())
                 .map(|s| Setting {
@@ -485,8 +589,9 @@ impl<'m> Layers<'m> {
                     origin: s.origin,
                 }),
             retry_policy: self.router_only("retry_policy", |r| r.retry_policy.as_ref()),
-            allowed_fails_policy: self
-                .router_only("allowed_fails_policy", |r| r.allowed_fails_policy.as_ref()),
+            allowed_fails_policy: self.router_only("allowed_fails_policy", |r| {
+                r.allowed_fails_policy.as_ref()
+            }),
             max_fallbacks: self.either(
                 "max_fallbacks",
                 |l| l.max_fallbacks.as_ref(),
@@ -498,6 +603,7 @@ impl<'m> Layers<'m> {
 
     fn graph(&self, kind: FallbackKind) -> FallbackGraph<'m> {
         let key = kind.key();
+        // `fallbacks or litellm.fallbacks`: an empty router list gives way to the other block.
         let found = self
             .find(
                 Block::Router,
@@ -505,6 +611,7 @@ impl<'m> Layers<'m> {
                 |l| l.fallback_list(kind),
                 |r| r.fallback_list(kind),
             )
+            .filter(|f| !f.value.value.is_empty())
             .or_else(|| {
                 self.find(
                     Block::Litellm,
@@ -540,6 +647,7 @@ impl<'m> Layers<'m> {
                 |l| l.default_fallbacks.as_ref(),
                 |r| r.default_fallbacks.as_ref(),
             )
+            .filter(|f| !f.value.value.is_empty())
             .or_else(|| {
                 self.find(
                     Block::Litellm,
@@ -558,6 +666,60 @@ impl<'m> Layers<'m> {
             content_policy: self.graph(FallbackKind::ContentPolicy),
             default,
         }
+    }
+
+    /// Keys both blocks accept and this profile writes in both: which one the Router uses
+    /// (the same rules as [`Layers::settings`] and [`Layers::graph`]).
+    fn shadowed(&self) -> Vec<Shadowed> {
+        let mut out = Vec::new();
+        let mut pair = |key: &'static str, r: Option<(Origin, bool)>, l: Option<(Origin, bool)>| {
+            if let (Some((r, r_set)), Some((l, _))) = (r, l) {
+                let (used, ignored) = if r_set { (r, l) } else { (l, r) };
+                out.push(Shadowed { key, used, ignored });
+            }
+        };
+        macro_rules! scalar {
+            ($key:literal, $field:ident) => {
+                pair(
+                    $key,
+                    self.find(Block::Router, $key, |l| l.$field.as_ref(), |r| r.$field.as_ref())
+                        .map(|f| (f.origin, true)),
+                    self.find(Block::Litellm, $key, |l| l.$field.as_ref(), |r| r.$field.as_ref())
+                        .map(|f| (f.origin, true)),
+                )
+            };
+        }
+        scalar!("num_retries", num_retries);
+        scalar!("allowed_fails", allowed_fails);
+        scalar!("max_fallbacks", max_fallbacks);
+        for kind in FallbackKind::ALL {
+            let key = kind.key();
+            let r = self
+                .find(Block::Router, key, |l| l.fallback_list(kind), |r| r.fallback_list(kind))
+                .map(|f| (f.origin, !f.value.value.is_empty()));
+            let l = self
+                .find(Block::Litellm, key, |l| l.fallback_list(kind), |r| r.fallback_list(kind))
+                .map(|f| (f.origin, true));
+            pair(key, r, l);
+        }
+        let r = self
+            .find(
+                Block::Router,
+                "default_fallbacks",
+                |l| l.default_fallbacks.as_ref(),
+                |r| r.default_fallbacks.as_ref(),
+            )
+            .map(|f| (f.origin, !f.value.value.is_empty()));
+        let l = self
+            .find(
+                Block::Litellm,
+                "default_fallbacks",
+                |l| l.default_fallbacks.as_ref(),
+                |r| r.default_fallbacks.as_ref(),
+            )
+            .map(|f| (f.origin, true));
+        pair("default_fallbacks", r, l);
+        out
     }
 
     /// `model_group_alias` of the base and the profile, the profile's names replacing the
@@ -616,8 +778,19 @@ fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
                 upstream_model: split.map(|(_, m)| m),
                 api_base: p.api_base.as_ref(),
                 key: key_source(model, &dir, p),
-                timeout: p.timeout.as_ref().map(|t| t.value),
-                stream_timeout: p.stream_timeout.as_ref().map(|t| t.value),
+                timeout: p.timeout.as_ref().map(|t| t.value).filter(|t| *t != 0.0),
+                stream_timeout: p
+                    .stream_timeout
+                    .as_ref()
+                    .map(|t| t.value)
+                    .filter(|t| *t != 0.0),
+                num_retries: p.num_retries.as_ref().map(|n| n.value),
+                cooldown_time: dep
+                    .model_info
+                    .as_ref()
+                    .and_then(|i| i.get("cooldown_time"))
+                    .and_then(Value::as_f64)
+                    .or(p.cooldown_time.as_ref().map(|c| c.value)),
                 responses_api: p.responses_api.as_ref().is_some_and(|r| r.value),
             }
         })
@@ -720,6 +893,30 @@ fn gateway(model: &Model) -> Gateway {
 }
 
 impl<'m> View<'m> {
+    /// Seconds one attempt on `d` may take, as LiteLLM's Router decides
+    /// (`_get_non_stream_timeout` / `_get_stream_timeout`): the deployment's `timeout`
+    /// (`stream_timeout` for streams, then `router_settings.stream_timeout`), then
+    /// `litellm_settings.request_timeout`, then `router_settings.timeout`, then 6000 s. When
+    /// both `request_timeout` and the router `timeout` are set, `request_timeout` wins.
+    pub fn attempt_timeout_secs(&self, d: &DeploymentView<'_>, stream: bool) -> f64 {
+        let s = &self.settings;
+        let value = |x: &Option<Setting<f64>>| x.as_ref().map(|x| x.value);
+        let explicit_request = value(&s.timeout).and(value(&s.request_timeout));
+        if stream
+            && let Some(t) = d
+                .stream_timeout
+                .or(value(&s.stream_timeout))
+                .or(explicit_request)
+        {
+            return t;
+        }
+        d.timeout
+            .or(explicit_request)
+            .or(value(&s.timeout))
+            .or(value(&s.request_timeout))
+            .unwrap_or(defaults::TIMEOUT_SECS)
+    }
+
     /// The deployments of `alias`, in file order.
     pub fn deployments_of<'a>(
         &'a self,
@@ -756,5 +953,141 @@ impl<'m> View<'m> {
             out.insert(k.value.clone(), v);
         }
         out.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(yaml: &str) -> Model {
+        let loaded = crate::check::check_source(
+            crate::source::SourceFile::new("t.yaml", "t.yaml", yaml),
+            &Default::default(),
+        );
+        loaded.model.expect("valid structure")
+    }
+
+    const DEPS: &str = "  model_list:\n    - {model_name: a, litellm_params: {model: openai/x, timeout: 7}}\n    - {model_name: b, litellm_params: {model: anthropic/y}}\n";
+
+    #[test]
+    fn router_settings_win_where_both_blocks_are_read() {
+        let m = model(&format!(
+            "litellm_base:\n{DEPS}  litellm_settings: {{num_retries: 4, fallbacks: [{{a: [b]}}], max_fallbacks: 2}}\n  router_settings: {{num_retries: 0, fallbacks: []}}\n"
+        ));
+        let v = m.view(None);
+        assert_eq!(v.settings.num_retries(), 0, "0 in router_settings is a value");
+        assert_eq!(v.settings.max_fallbacks(), 2, "from litellm_settings");
+        assert_eq!(
+            v.fallbacks.for_alias(&["a"], FallbackKind::Fallbacks),
+            vec!["b"],
+            "an empty router list gives way"
+        );
+        assert_eq!(v.shadowed.len(), 2);
+        let fb = v.shadowed.iter().find(|s| s.key == "fallbacks").unwrap();
+        assert_eq!(fb.used.block, Block::Litellm);
+    }
+
+    #[test]
+    fn defaults_are_litellm_s() {
+        let m = model(&format!("litellm_base:\n{DEPS}"));
+        let v = m.view(None);
+        assert_eq!(v.settings.num_retries(), 2);
+        assert_eq!(v.settings.cooldown_secs(), 5.0);
+        assert_eq!(v.settings.max_fallbacks(), 5);
+        assert_eq!(v.settings.allowed_fails_count(), None);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments[1], false), 6000.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments[0], false), 7.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments[0], true), 7.0);
+    }
+
+    #[test]
+    fn zero_means_not_set_for_timeouts_and_cooldowns() {
+        let m = model(&format!(
+            "litellm_base:\n{DEPS}  litellm_settings: {{request_timeout: 0}}\n  router_settings: {{timeout: 0, cooldown_time: 0, allowed_fails: 3}}\n"
+        ));
+        let v = m.view(None);
+        assert_eq!(v.settings.cooldown_secs(), 5.0);
+        assert_eq!(v.settings.router_timeout_secs(), 6000.0);
+        assert_eq!(
+            v.settings.allowed_fails_count(),
+            None,
+            "3 is LiteLLM's default: counts as not set"
+        );
+    }
+
+    #[test]
+    fn request_timeout_wins_over_the_router_timeout_per_attempt() {
+        let m = model(&format!(
+            "litellm_base:\n{DEPS}  litellm_settings: {{request_timeout: 2}}\n  router_settings: {{timeout: 4, stream_timeout: 9}}\n"
+        ));
+        let v = m.view(None);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments[1], false), 2.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments[1], true), 9.0);
+    }
+
+    #[test]
+    fn a_profile_replaces_base_keys_and_keeps_the_rest() {
+        let m = model(&format!(
+            "litellm_base:\n{DEPS}  router_settings: {{num_retries: 1, routing_strategy: least-busy}}\nprofiles:\n  p:\n    router_settings: {{num_retries: 3}}\n  q: {{}}\ndefault_profile: p\n"
+        ));
+        let v = m.view(Some("p"));
+        assert_eq!(v.settings.num_retries(), 3);
+        assert_eq!(v.settings.routing_strategy(), RoutingStrategy::LeastBusy);
+        let origin = &v.settings.num_retries.as_ref().unwrap().origin;
+        assert_eq!(origin.scope, Scope::Profile("p".into()));
+        assert_eq!(m.view(Some("q")).settings.num_retries(), 1);
+        assert_eq!(m.select_profile(None), Ok(Some("p")));
+        let entries = v.block_entries(Block::Router);
+        assert_eq!(
+            entries,
+            vec![
+                ("num_retries".to_string(), serde_json::json!(3)),
+                ("routing_strategy".to_string(), serde_json::json!("least-busy"))
+            ]
+        );
+    }
+
+    #[test]
+    fn several_profiles_and_no_default_is_ambiguous() {
+        let m = model(&format!("litellm_base:\n{DEPS}profiles: {{p: {{}}, q: {{}}}}\n"));
+        assert_eq!(
+            m.select_profile(None),
+            Err(ProfileError::Ambiguous(vec!["p".into(), "q".into()]))
+        );
+        assert_eq!(m.select_profile(Some("q")), Ok(Some("q")));
+    }
+
+    #[test]
+    fn default_fallbacks_are_the_generic_entry_and_win_over_a_written_star() {
+        let m = model(&format!(
+            "litellm_base:\n{DEPS}  router_settings: {{fallbacks: [{{'*': [a]}}, {{a: [b]}}], default_fallbacks: [b]}}\n"
+        ));
+        let v = m.view(None);
+        assert_eq!(v.fallbacks.for_alias(&["a"], FallbackKind::Fallbacks), vec!["b"]);
+        assert_eq!(v.fallbacks.for_alias(&["zzz"], FallbackKind::Fallbacks), vec!["b"]);
+        assert_eq!(
+            v.fallbacks.for_alias(&["zzz", "a"], FallbackKind::Fallbacks),
+            vec!["b"],
+            "the requested name's own entry comes before the generic one"
+        );
+        assert!(v.fallbacks.router_list(FallbackKind::ContextWindow).is_none());
+    }
+
+    #[test]
+    fn deployments_resolve_protocol_url_and_key_source() {
+        let m = model(
+            "credentials: {upstream: {c: {env: UP_KEY}}}\nlitellm_base:\n  model_list:\n    - {model_name: a, litellm_params: {model: anthropic/claude, api_key_ref: c}}\n    - {model_name: a, litellm_params: {model: openai/gpt, api_base: 'http://h/v1/', api_key: os.environ/K}}\n",
+        );
+        let v = m.view(None);
+        let d: Vec<_> = v.deployments_of("a").collect();
+        assert_eq!(d[0].id, "a#0");
+        assert_eq!(d[1].id, "a#1");
+        assert_eq!(d[0].base_url().as_deref(), Some("https://api.anthropic.com/v1"));
+        assert_eq!(d[1].base_url().as_deref(), Some("http://h/v1"));
+        assert!(matches!(&d[0].key, KeySource::Env { var, .. } if var == "UP_KEY"));
+        assert!(matches!(&d[1].key, KeySource::Env { var, .. } if var == "K"));
+        assert_eq!(v.gateway.root, "http://127.0.0.1:4000");
+        assert_eq!(v.gateway.key, GatewayKey::None);
     }
 }

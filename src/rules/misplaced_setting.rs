@@ -21,7 +21,7 @@ use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::checked::Scope;
-use crate::model::raw::{Extra, LitellmSettings, RouterSettings};
+use crate::model::raw::Extra;
 
 /// Keys LiteLLM reads from exactly one block, and that block.
 const HOME: &[(&str, &str)] = &[
@@ -87,56 +87,6 @@ fn check_block(cx: &mut Ctx, extra: &Extra, block: &str, scope: &Scope) {
     }
 }
 
-/// Keys both blocks accept; the router reads `litellm_settings` only when `router_settings`
-/// does not set the key, so a value in both leaves the `litellm_settings` one unused.
-fn shadowed(cx: &mut Ctx, ls: &LitellmSettings, rs: &RouterSettings, scope: &Scope) {
-    let pairs: [(&str, Option<crate::span::Span>, bool); 6] = [
-        (
-            "fallbacks",
-            ls.fallbacks.as_ref().map(|v| v.span),
-            rs.fallbacks.is_some(),
-        ),
-        (
-            "context_window_fallbacks",
-            ls.context_window_fallbacks.as_ref().map(|v| v.span),
-            rs.context_window_fallbacks.is_some(),
-        ),
-        (
-            "content_policy_fallbacks",
-            ls.content_policy_fallbacks.as_ref().map(|v| v.span),
-            rs.content_policy_fallbacks.is_some(),
-        ),
-        (
-            "default_fallbacks",
-            ls.default_fallbacks.as_ref().map(|v| v.span),
-            rs.default_fallbacks.is_some(),
-        ),
-        (
-            "num_retries",
-            ls.num_retries.as_ref().map(|v| v.span),
-            rs.num_retries.is_some(),
-        ),
-        (
-            "allowed_fails",
-            ls.allowed_fails.as_ref().map(|v| v.span),
-            rs.allowed_fails.is_some(),
-        ),
-    ];
-    for (key, lspan, in_router) in pairs {
-        let (Some(span), true) = (lspan, in_router) else {
-            continue;
-        };
-        cx.report(
-            Diagnostic::new(
-                Code::MisplacedSetting,
-                format!("`{key}` is set in both litellm_settings and router_settings ({}); LiteLLM uses only the router_settings one", scope.describe()),
-            )
-            .primary(span, "ignored by LiteLLM's router")
-            .help(format!("keep `{key}` in one block (router_settings)")),
-        );
-    }
-}
-
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
     for scope in model.scopes() {
@@ -144,9 +94,6 @@ pub fn check(cx: &mut Ctx) {
             continue;
         }
         let (ls, rs) = model.settings(&scope);
-        if let (Some(l), Some(r)) = (ls, rs) {
-            shadowed(cx, l, r, &scope);
-        }
         if let Some(ls) = ls {
             check_block(cx, &ls.extra, "litellm_settings", &scope);
         }

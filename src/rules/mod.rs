@@ -46,6 +46,7 @@ pub mod port_conflict;
 pub mod schema_errors;
 pub mod secret_file_permissions;
 pub mod self_fallback;
+pub mod shadowed_setting;
 pub mod undefined_alias;
 pub mod undefined_credential;
 pub mod unknown_key;

@@ -10,13 +10,11 @@ use indexmap::IndexMap;
 use crate::load::Loaded;
 use crate::model::checked::FallbackKind;
 use crate::model::upstream::UpstreamApi;
-use crate::model::view::{GatewayKey, KeySource, RoutingStrategy};
+use super::health::CooldownParams;
+use super::retry::ErrorClass;
+use crate::model::raw::{AllowedFailsPolicy, RetryPolicy};
+use crate::model::view::{GatewayKey, KeySource, RoutingStrategy, lookup_fallbacks};
 use crate::secrets::{self, SecretSource, SecretState};
-/// Defaults when the settings do not say (`allowed_fails`, `cooldown_time`: seed 004).
-pub const DEFAULT_ALLOWED_FAILS: u32 = 3;
-pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(300);
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
-
 /// One deployment, ready to call.
 #[derive(Debug)]
 pub struct Deployment {
@@ -37,6 +35,10 @@ pub struct Deployment {
     /// `litellm_params.responses_api` (fgc only): an OpenAI-compatible upstream that also
     /// serves `/v1/responses`, so Responses requests pass through untranslated.
     pub responses_api: bool,
+    /// `litellm_params.num_retries`: retries after a failure of this deployment.
+    pub num_retries: Option<u32>,
+    /// The deployment's own `cooldown_time` (0: never cools down).
+    pub cooldown_time: Option<f64>,
 }
 
 /// Balancing among an alias's deployments.
@@ -48,7 +50,11 @@ pub enum Strategy {
     LeastBusy,
 }
 
-/// Everything a request needs, immutable once built.
+/// A fallback list as LiteLLM's Router holds it: `(key, targets)` in order (see
+/// [`crate::model::view::Fallbacks::router_list`]).
+pub type FallbackList = Vec<(String, Vec<String>)>;
+
+/// Everything a request needs, immutable once built from the profile's view.
 #[derive(Debug)]
 pub struct Snapshot {
     pub profile: Option<String>,
@@ -58,12 +64,22 @@ pub struct Snapshot {
     pub group_aliases: HashMap<String, String>,
     /// Hidden group names are served but not listed.
     pub hidden: Vec<String>,
-    pub fallbacks: HashMap<String, Vec<String>>,
-    pub context_window_fallbacks: HashMap<String, Vec<String>>,
-    pub default_fallbacks: Vec<String>,
+    /// `fallbacks`, with `default_fallbacks` as a `*` entry.
+    pub fallbacks: Option<FallbackList>,
+    /// `None` when not configured: context-window errors then use `fallbacks`.
+    pub context_window_fallbacks: Option<FallbackList>,
+    pub content_policy_fallbacks: Option<FallbackList>,
     pub num_retries: u32,
-    pub allowed_fails: u32,
+    /// `retry_after`: the shortest wait before a retry, in seconds.
+    pub retry_after: f64,
+    pub retry_policy: Option<RetryPolicy>,
+    /// Fallback hops along a chain.
+    pub max_fallbacks: u32,
+    /// `allowed_fails` when set to something else than LiteLLM's default.
+    pub allowed_fails: Option<u32>,
+    pub allowed_fails_policy: Option<Arc<AllowedFailsPolicy>>,
     pub cooldown: Duration,
+    pub cooldowns_disabled: bool,
     pub strategy: Strategy,
     pub master_key: Option<String>,
 }
@@ -110,17 +126,38 @@ impl Snapshot {
         out
     }
 
-    /// The fallback aliases of `alias` for a failure of `kind`.
-    pub fn fallbacks_for(&self, alias: &str, context_window: bool) -> &[String] {
-        let map = if context_window {
-            &self.context_window_fallbacks
-        } else {
-            &self.fallbacks
-        };
-        match map.get(alias) {
-            Some(v) => v,
-            None if !context_window => &self.default_fallbacks,
-            None => &[],
+    /// The fallback list LiteLLM walks after a failure of `class`: the context-window or
+    /// content-policy list when that kind is configured, else the general one.
+    pub fn fallback_list(&self, class: ErrorClass) -> Option<&FallbackList> {
+        match class {
+            ErrorClass::ContextWindow if self.context_window_fallbacks.is_some() => {
+                self.context_window_fallbacks.as_ref()
+            }
+            ErrorClass::ContentPolicy if self.content_policy_fallbacks.is_some() => {
+                self.content_policy_fallbacks.as_ref()
+            }
+            _ => self.fallbacks.as_ref(),
+        }
+    }
+
+    /// Whether a request for `groups` has a general fallback chain.
+    pub fn has_fallbacks(&self, groups: &[&str]) -> bool {
+        self.fallbacks
+            .as_ref()
+            .and_then(|l| lookup_fallbacks(l, groups))
+            .is_some_and(|t| !t.is_empty())
+    }
+
+    /// What decides `dep`'s cooldown for a request for `groups`.
+    pub fn cooldown_params(&self, dep: &Deployment, groups: &[&str]) -> CooldownParams {
+        CooldownParams {
+            group_size: self.aliases.get(&dep.alias).map_or(1, Vec::len),
+            has_fallbacks: self.has_fallbacks(groups),
+            allowed_fails: self.allowed_fails,
+            allowed_fails_policy: self.allowed_fails_policy.clone(),
+            disabled: self.cooldowns_disabled,
+            deployment_cooldown: dep.cooldown_time,
+            router_cooldown: self.cooldown,
         }
     }
 
@@ -140,8 +177,8 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         .ok_or_else(|| "the configuration has no valid structure".to_string())?;
     let view = model.view(profile);
     let s = &view.settings;
-    let secs = |v: f64| (v > 0.0).then(|| Duration::from_secs_f64(v));
-    let request_timeout = secs(s.timeout_secs()).unwrap_or(DEFAULT_TIMEOUT);
+    // Bounded so a huge value cannot overflow a `Duration` (`fgc check` flags absurd ones).
+    let secs = |v: f64| Duration::from_secs_f64(v.clamp(0.001, 1e9));
 
     let mut aliases: IndexMap<String, Vec<Arc<Deployment>>> = IndexMap::new();
     for d in &view.deployments {
@@ -153,8 +190,8 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
             ));
         };
         let api_key = deployment_key(&d.key, &alias)?;
-        let timeout = d.timeout.and_then(secs).unwrap_or(request_timeout);
-        let stream_timeout = d.stream_timeout.and_then(secs).unwrap_or(timeout);
+        let timeout = secs(view.attempt_timeout_secs(d, false));
+        let stream_timeout = secs(view.attempt_timeout_secs(d, true));
         aliases
             .entry(alias.clone())
             .or_default()
@@ -168,6 +205,8 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
                 timeout,
                 stream_timeout,
                 responses_api: d.responses_api,
+                num_retries: d.num_retries,
+                cooldown_time: d.cooldown_time,
             }));
     }
 
@@ -180,20 +219,6 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         group_aliases.insert(g.name.value.clone(), g.target.to_string());
     }
 
-    let map = |kind: FallbackKind| -> HashMap<String, Vec<String>> {
-        let mut out = HashMap::new();
-        for e in &view.fallbacks.graph(kind).entries {
-            out.entry(e.key.value.clone())
-                .or_insert_with(|| e.targets.iter().map(|t| t.value.clone()).collect());
-        }
-        out
-    };
-    let default_fallbacks = view
-        .fallbacks
-        .default
-        .as_ref()
-        .map(|d| d.value.iter().map(|t| t.value.clone()).collect())
-        .unwrap_or_default();
     let strategy = match s.routing_strategy() {
         RoutingStrategy::LeastBusy => Strategy::LeastBusy,
         _ => Strategy::SimpleShuffle,
@@ -208,12 +233,20 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         aliases,
         group_aliases,
         hidden,
-        fallbacks: map(FallbackKind::Fallbacks),
-        context_window_fallbacks: map(FallbackKind::ContextWindow),
-        default_fallbacks,
+        fallbacks: view.fallbacks.router_list(FallbackKind::Fallbacks),
+        context_window_fallbacks: view.fallbacks.router_list(FallbackKind::ContextWindow),
+        content_policy_fallbacks: view.fallbacks.router_list(FallbackKind::ContentPolicy),
         num_retries: s.num_retries(),
-        allowed_fails: s.allowed_fails().max(1),
-        cooldown: secs(s.cooldown_secs()).unwrap_or(DEFAULT_COOLDOWN),
+        retry_after: s.retry_after_secs().max(0.0),
+        retry_policy: s.retry_policy.as_ref().map(|p| p.value.clone()),
+        max_fallbacks: s.max_fallbacks(),
+        allowed_fails: s.allowed_fails_count(),
+        allowed_fails_policy: s
+            .allowed_fails_policy
+            .as_ref()
+            .map(|p| Arc::new(p.value.clone())),
+        cooldown: secs(s.cooldown_secs()),
+        cooldowns_disabled: s.cooldowns_disabled(),
         strategy,
         master_key,
     })

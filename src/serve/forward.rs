@@ -13,6 +13,7 @@ use tokio::time::Sleep;
 use super::config::Deployment;
 use super::health::Permit;
 use super::protocol::{ClientApi, StreamTransform, UpstreamApi, stream_error_event};
+use super::retry::{ErrorClass, retry_after_header};
 use super::usage::{Record, SseScanner, UsageLog};
 
 /// The Anthropic API version sent when the client sends none.
@@ -37,19 +38,32 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
         .build()
 }
 
-/// Why an attempt did not produce an answer to pass on.
+/// Why an attempt did not produce an answer to pass on: the LiteLLM error class (which
+/// [`super::retry`] decides retries, cooldowns and fallbacks from), and the upstream's answer
+/// when it gave one.
 #[derive(Debug)]
-pub enum Failure {
-    /// Worth another attempt: connect error, timeout, 429, 5xx.
-    Retryable {
-        reason: String,
-        answer: Option<ErrorAnswer>,
-        timeout: bool,
-    },
-    /// The prompt is too long for this model: walk `context_window_fallbacks`.
-    ContextWindow(ErrorAnswer),
-    /// Any other 4xx: the client's request is wrong; pass it on as is.
-    Final(ErrorAnswer),
+pub struct Failure {
+    pub class: ErrorClass,
+    pub answer: Option<ErrorAnswer>,
+    /// What happened, for logs and for the client's error when there is no answer to pass on.
+    pub reason: String,
+}
+
+impl Failure {
+    pub fn new(class: ErrorClass, reason: impl Into<String>) -> Self {
+        Failure {
+            class,
+            answer: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// The upstream's `Retry-After`, when LiteLLM would honour it.
+    pub fn retry_after(&self) -> Option<f64> {
+        self.answer
+            .as_ref()
+            .and_then(|a| retry_after_header(&a.headers))
+    }
 }
 
 /// An upstream error answer, kept whole (they are small).
@@ -120,11 +134,10 @@ pub async fn send(
         Err(_) => return Err(timeout_failure(limit)),
         Ok(Err(e)) if e.is_timeout() => return Err(timeout_failure(limit)),
         Ok(Err(e)) => {
-            return Err(Failure::Retryable {
-                reason: format!("upstream unreachable: {}", error_chain(&e)),
-                answer: None,
-                timeout: false,
-            });
+            return Err(Failure::new(
+                ErrorClass::Connection,
+                format!("upstream unreachable: {}", error_chain(&e)),
+            ));
         }
         Ok(Ok(r)) => r,
     };
@@ -146,11 +159,10 @@ pub async fn send(
 }
 
 fn timeout_failure(limit: Duration) -> Failure {
-    Failure::Retryable {
-        reason: format!("upstream timed out after {:.1} s", limit.as_secs_f64()),
-        answer: None,
-        timeout: true,
-    }
+    Failure::new(
+        ErrorClass::Timeout,
+        format!("upstream timed out after {:.1} s", limit.as_secs_f64()),
+    )
 }
 
 /// The causes of a reqwest error on one line (reqwest's Display stops at the outer one).
@@ -165,36 +177,13 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Sort an upstream error answer into retry, context-window fallback or final.
+/// The failure an upstream error answer is, by LiteLLM's exception classes.
 pub fn classify(answer: ErrorAnswer) -> Failure {
-    let s = answer.status.as_u16();
-    if s == 429 || s >= 500 {
-        return Failure::Retryable {
-            reason: format!("upstream answered {}", answer.status),
-            answer: Some(answer),
-            timeout: false,
-        };
+    Failure {
+        class: ErrorClass::from_answer(answer.status.as_u16(), &answer.body),
+        reason: format!("upstream answered {}", answer.status),
+        answer: Some(answer),
     }
-    if matches!(s, 400 | 413 | 422) && is_context_window_error(&answer.body) {
-        return Failure::ContextWindow(answer);
-    }
-    Failure::Final(answer)
-}
-
-/// Whether an error body says the prompt does not fit the model's context window
-/// (OpenAI `context_length_exceeded`, Anthropic "prompt is too long", vLLM and others).
-pub fn is_context_window_error(body: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(body).to_ascii_lowercase();
-    [
-        "context_length_exceeded",
-        "context length",
-        "context window",
-        "prompt is too long",
-        "maximum context",
-        "too many tokens",
-    ]
-    .iter()
-    .any(|m| text.contains(m))
 }
 
 /// Response headers not copied from the upstream (hop-by-hop, or recomputed).
@@ -229,14 +218,13 @@ pub async fn first_chunk(inner: &mut Upstream, limit: Duration) -> Result<Option
     match tokio::time::timeout(limit, inner.next()).await {
         Ok(Some(Ok(c))) => Ok(Some(c)),
         Ok(None) => Ok(None),
-        Ok(Some(Err(e))) => Err(Failure::Retryable {
-            reason: format!(
+        Ok(Some(Err(e))) => Err(Failure::new(
+            ErrorClass::Connection,
+            format!(
                 "upstream stream broke before the first byte: {}",
                 error_chain(&e)
             ),
-            answer: None,
-            timeout: false,
-        }),
+        )),
         Err(_) => Err(timeout_failure(limit)),
     }
 }
@@ -258,7 +246,6 @@ pub struct PassStream {
     record: Option<Record>,
     usage: UsageLog,
     permit: Option<Permit>,
-    allowed_fails: u32,
     status: u16,
     ended: bool,
 }
@@ -274,7 +261,6 @@ impl PassStream {
         record: Record,
         usage: UsageLog,
         permit: Permit,
-        allowed_fails: u32,
         transform: Option<Box<dyn StreamTransform>>,
     ) -> Self {
         let keepalive = transform.as_ref().map(|_| {
@@ -293,7 +279,6 @@ impl PassStream {
             record: Some(record),
             usage,
             permit: Some(permit),
-            allowed_fails,
             status,
             ended: false,
         }
@@ -307,8 +292,10 @@ impl PassStream {
         }
         if let Some(p) = self.permit.take() {
             match outcome {
-                "ok" => p.success(self.allowed_fails),
-                "stream_error" => p.failure(self.allowed_fails),
+                "ok" => p.success(),
+                "stream_error" => {
+                    p.failure(ErrorClass::Connection, None);
+                }
                 _ => drop(p),
             }
         }

@@ -1,16 +1,19 @@
-//! Per-deployment health: a circuit breaker (seed 004) and fallback promotion.
+//! Per-deployment health: LiteLLM's cooldowns, and fallback promotion (seed 004).
 //!
-//! closed --`allowed_fails` consecutive failures--> open --`cooldown` passed, one probe-->
-//! half-open --2 successes--> closed; a failure while half-open opens it again. Time comes
-//! from a [`Clock`] so tests can move it.
+//! A failure cools a deployment down when LiteLLM's rules say so ([`super::retry::cooldown_rule`]:
+//! by status, by failure rate this minute, or by count when `allowed_fails` /
+//! `allowed_fails_policy` is set); it takes no requests until the cooldown ends (the
+//! deployment's `cooldown_time`, else the upstream's `Retry-After`, else the router's
+//! `cooldown_time`, 5 s by default). Time comes from a [`Clock`] so tests can move it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Successes in half-open that close the circuit again.
-pub const HALF_OPEN_SUCCESSES: u32 = 2;
+use super::retry::{CooldownInput, CooldownRule, ErrorClass, cooldown_rule};
+use crate::model::raw::AllowedFailsPolicy;
+
 /// How long a fallback that served while the primary was open keeps serving it first.
 pub const PROMOTION_TTL: Duration = Duration::from_secs(600);
 
@@ -58,29 +61,78 @@ impl Clock for ManualClock {
     }
 }
 
-/// The circuit state of one deployment.
+/// Whether a deployment takes requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Circuit {
-    Closed { fails: u32 },
-    Open { since: Instant },
-    HalfOpen { successes: u32, probing: bool },
+pub enum State {
+    Healthy,
+    /// Cooling down after a failure that LiteLLM's rules cool down for, until then.
+    CoolingDown { until: Instant },
 }
 
-impl Circuit {
+impl State {
+    pub fn is_cooling(&self) -> bool {
+        matches!(self, State::CoolingDown { .. })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
-            Circuit::Closed { .. } => "closed",
-            Circuit::Open { .. } => "open",
-            Circuit::HalfOpen { .. } => "half-open",
+            State::Healthy => "healthy",
+            State::CoolingDown { .. } => "cooling-down",
         }
     }
+}
+
+/// What decides a deployment's cooldown, fixed when a request takes it (from the snapshot).
+#[derive(Clone, Debug)]
+pub struct CooldownParams {
+    /// Deployments in the deployment's group.
+    pub group_size: usize,
+    /// Whether the requested group has a fallback chain.
+    pub has_fallbacks: bool,
+    /// The router's `allowed_fails`, when set to something else than the default.
+    pub allowed_fails: Option<u32>,
+    pub allowed_fails_policy: Option<Arc<AllowedFailsPolicy>>,
+    /// `disable_cooldowns`.
+    pub disabled: bool,
+    /// The deployment's own `cooldown_time` (0: never cools down).
+    pub deployment_cooldown: Option<f64>,
+    /// The router's `cooldown_time`.
+    pub router_cooldown: Duration,
+}
+
+impl Default for CooldownParams {
+    fn default() -> Self {
+        CooldownParams {
+            group_size: 1,
+            has_fallbacks: false,
+            allowed_fails: None,
+            allowed_fails_policy: None,
+            disabled: false,
+            deployment_cooldown: None,
+            router_cooldown: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The health record of one deployment.
+#[derive(Clone, Copy, Debug, Default)]
+struct Entry {
+    cooling_until: Option<Instant>,
+    /// The minute (since the health table started) the counts below are for.
+    minute: u64,
+    successes: u32,
+    failures: u32,
+    /// Failures counted toward `allowed_fails`, and when that count expires.
+    counted: u32,
+    counted_until: Option<Instant>,
 }
 
 /// Health of every deployment, kept across reloads (keyed by deployment id).
 #[derive(Debug)]
 pub struct Health {
     clock: Arc<dyn Clock>,
-    circuits: Mutex<HashMap<String, Circuit>>,
+    start: Instant,
+    entries: Mutex<HashMap<String, Entry>>,
     /// alias -> (promoted fallback alias, until).
     promoted: Mutex<HashMap<String, (String, Instant)>>,
     in_flight: Mutex<HashMap<String, u32>>,
@@ -88,9 +140,11 @@ pub struct Health {
 
 impl Health {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
+        let start = clock.now();
         Health {
             clock,
-            circuits: Mutex::new(HashMap::new()),
+            start,
+            entries: Mutex::new(HashMap::new()),
             promoted: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
         }
@@ -100,52 +154,30 @@ impl Health {
         self.clock.now()
     }
 
-    /// The state of `id` (closed when never seen).
-    pub fn state(&self, id: &str) -> Circuit {
-        let c = self.circuits.lock().unwrap_or_else(|e| e.into_inner());
-        c.get(id).copied().unwrap_or(Circuit::Closed { fails: 0 })
+    fn minute(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.start).as_secs() / 60
     }
 
-    /// Whether `id` may take a request now without changing anything (for selection).
-    pub fn available(&self, id: &str, cooldown: Duration) -> bool {
-        match self.state(id) {
-            Circuit::Closed { .. } => true,
-            Circuit::Open { since } => self.now().saturating_duration_since(since) >= cooldown,
-            Circuit::HalfOpen { probing, .. } => !probing,
+    /// The state of `id` (healthy when never seen).
+    pub fn state(&self, id: &str) -> State {
+        let now = self.now();
+        let e = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match e.get(id).and_then(|e| e.cooling_until) {
+            Some(until) if now < until => State::CoolingDown { until },
+            _ => State::Healthy,
         }
     }
 
-    /// Take `id` for one request. `None` when its circuit refuses (open, or a probe already
-    /// out). An open circuit past its cooldown lets this request through as the probe.
-    pub fn acquire(self: &Arc<Self>, id: &str, cooldown: Duration) -> Option<Permit> {
-        let now = self.now();
-        let mut c = self.circuits.lock().unwrap_or_else(|e| e.into_inner());
-        let st = c
-            .entry(id.to_string())
-            .or_insert(Circuit::Closed { fails: 0 });
-        let probe = match *st {
-            Circuit::Closed { .. } => false,
-            Circuit::Open { since } if now.saturating_duration_since(since) >= cooldown => {
-                *st = Circuit::HalfOpen {
-                    successes: 0,
-                    probing: true,
-                };
-                true
-            }
-            Circuit::Open { .. } => return None,
-            Circuit::HalfOpen { probing: true, .. } => return None,
-            Circuit::HalfOpen {
-                successes,
-                probing: false,
-            } => {
-                *st = Circuit::HalfOpen {
-                    successes,
-                    probing: true,
-                };
-                true
-            }
-        };
-        drop(c);
+    /// Whether `id` takes requests now.
+    pub fn available(&self, id: &str) -> bool {
+        !self.state(id).is_cooling()
+    }
+
+    /// Take `id` for one request; `None` while it cools down.
+    pub fn acquire(self: &Arc<Self>, id: &str, params: CooldownParams) -> Option<Permit> {
+        if !self.available(id) {
+            return None;
+        }
         *self
             .in_flight
             .lock()
@@ -155,43 +187,78 @@ impl Health {
         Some(Permit {
             health: Arc::clone(self),
             id: id.to_string(),
-            probe,
+            params,
             done: false,
         })
     }
 
-    fn record(&self, id: &str, ok: bool, allowed_fails: u32) {
-        let now = self.now();
-        let mut c = self.circuits.lock().unwrap_or_else(|e| e.into_inner());
-        let st = c
-            .entry(id.to_string())
-            .or_insert(Circuit::Closed { fails: 0 });
-        *st = match (*st, ok) {
-            (Circuit::Closed { .. }, true) => Circuit::Closed { fails: 0 },
-            (Circuit::Closed { fails }, false) if fails + 1 >= allowed_fails => {
-                Circuit::Open { since: now }
-            }
-            (Circuit::Closed { fails }, false) => Circuit::Closed { fails: fails + 1 },
-            (Circuit::HalfOpen { successes, .. }, true) if successes + 1 >= HALF_OPEN_SUCCESSES => {
-                Circuit::Closed { fails: 0 }
-            }
-            (Circuit::HalfOpen { successes, .. }, true) => Circuit::HalfOpen {
-                successes: successes + 1,
-                probing: false,
-            },
-            (Circuit::HalfOpen { .. }, false) => Circuit::Open { since: now },
-            // A result from a request taken before the circuit opened.
-            (Circuit::Open { since }, _) => Circuit::Open { since },
-        };
+    fn entry<'a>(map: &'a mut HashMap<String, Entry>, id: &str, minute: u64) -> &'a mut Entry {
+        let e = map.entry(id.to_string()).or_default();
+        if e.minute != minute {
+            e.minute = minute;
+            e.successes = 0;
+            e.failures = 0;
+        }
+        e
     }
 
-    fn release(&self, id: &str, probe: bool) {
-        if probe {
-            let mut c = self.circuits.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(Circuit::HalfOpen { probing, .. }) = c.get_mut(id) {
-                *probing = false;
+    fn record_success(&self, id: &str) {
+        let now = self.now();
+        let minute = self.minute(now);
+        let mut m = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        Self::entry(&mut m, id, minute).successes += 1;
+    }
+
+    /// Count a failure and cool the deployment down when LiteLLM would. Returns whether it
+    /// now cools down.
+    fn record_failure(
+        &self,
+        id: &str,
+        params: &CooldownParams,
+        class: ErrorClass,
+        retry_after: Option<f64>,
+    ) -> bool {
+        let now = self.now();
+        let minute = self.minute(now);
+        let mut m = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let e = Self::entry(&mut m, id, minute);
+        e.failures += 1;
+        let length = params
+            .deployment_cooldown
+            .filter(|s| *s > 0.0)
+            .or(retry_after)
+            .map(Duration::from_secs_f64)
+            .unwrap_or(params.router_cooldown);
+        let rule = cooldown_rule(CooldownInput {
+            class,
+            group_size: params.group_size,
+            has_fallbacks: params.has_fallbacks,
+            successes_this_minute: e.successes,
+            failures_this_minute: e.failures,
+            allowed_fails: params.allowed_fails,
+            allowed_fails_policy: params.allowed_fails_policy.as_deref(),
+            disabled: params.disabled,
+            deployment_never: params.deployment_cooldown == Some(0.0),
+        });
+        let cool = match rule {
+            CooldownRule::Spared => false,
+            CooldownRule::Now => true,
+            CooldownRule::Count { limit } => {
+                if e.counted_until.is_none_or(|u| now >= u) {
+                    e.counted = 0;
+                }
+                e.counted += 1;
+                e.counted_until = Some(now + params.router_cooldown);
+                e.counted > limit
             }
+        };
+        if cool {
+            e.cooling_until = Some(now + length);
         }
+        cool
+    }
+
+    fn release(&self, id: &str) {
         let mut f = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = f.get_mut(id) {
             *n = n.saturating_sub(1);
@@ -237,36 +304,38 @@ impl Health {
 pub struct Permit {
     health: Arc<Health>,
     id: String,
-    probe: bool,
+    params: CooldownParams,
     done: bool,
 }
 
 impl Permit {
-    pub fn success(mut self, allowed_fails: u32) {
-        self.health.record(&self.id, true, allowed_fails);
+    pub fn success(mut self) {
+        self.health.record_success(&self.id);
         self.finish();
     }
 
-    pub fn failure(mut self, allowed_fails: u32) {
-        self.health.record(&self.id, false, allowed_fails);
+    /// The attempt failed with `class`; `retry_after` is the upstream's `Retry-After` (it sets
+    /// the cooldown's length when the deployment has none of its own). Returns whether the
+    /// deployment now cools down.
+    pub fn failure(mut self, class: ErrorClass, retry_after: Option<f64>) -> bool {
+        let cooled = self
+            .health
+            .record_failure(&self.id, &self.params, class, retry_after);
         self.finish();
+        cooled
     }
 
     fn finish(&mut self) {
         if !self.done {
             self.done = true;
-            // After a recorded outcome the probe flag is already settled.
-            self.health.release(&self.id, false);
+            self.health.release(&self.id);
         }
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        if !self.done {
-            self.done = true;
-            self.health.release(&self.id, self.probe);
-        }
+        self.finish();
     }
 }
 
@@ -274,80 +343,76 @@ impl Drop for Permit {
 mod tests {
     use super::*;
 
-    const COOL: Duration = Duration::from_secs(300);
-
     fn setup() -> (Arc<ManualClock>, Arc<Health>) {
         let clock = Arc::new(ManualClock::default());
         (clock.clone(), Arc::new(Health::new(clock)))
     }
 
-    fn fail(h: &Arc<Health>) {
-        h.acquire("d", COOL).expect("available").failure(3);
+    fn single() -> CooldownParams {
+        CooldownParams::default()
     }
 
     #[test]
-    fn opens_after_three_consecutive_failures() {
+    fn a_single_deployment_cools_down_on_401_not_on_500() {
+        let (clock, h) = setup();
+        for _ in 0..5 {
+            let cooled = h
+                .acquire("d", single())
+                .expect("available")
+                .failure(ErrorClass::InternalServer, None);
+            assert!(!cooled);
+        }
+        assert!(h.acquire("d", single()).unwrap().failure(ErrorClass::Authentication, None));
+        assert_eq!(h.state("d").name(), "cooling-down");
+        assert!(h.acquire("d", single()).is_none());
+        clock.advance(Duration::from_secs(5));
+        assert!(h.available("d"), "the cooldown lasts cooldown_time");
+    }
+
+    #[test]
+    fn the_cooldown_lasts_the_deployment_time_then_retry_after_then_the_router_time() {
+        let (clock, h) = setup();
+        let mut p = single();
+        p.router_cooldown = Duration::from_secs(30);
+        assert!(h.acquire("a", p.clone()).unwrap().failure(ErrorClass::NotFound, Some(2.0)));
+        clock.advance(Duration::from_secs(2));
+        assert!(h.available("a"), "Retry-After set the length");
+        assert!(h.acquire("b", p.clone()).unwrap().failure(ErrorClass::NotFound, None));
+        clock.advance(Duration::from_secs(29));
+        assert!(!h.available("b"));
+        p.deployment_cooldown = Some(0.0);
+        assert!(!h.acquire("c", p).unwrap().failure(ErrorClass::NotFound, None), "0: never");
+    }
+
+    #[test]
+    fn allowed_fails_counts_within_the_cooldown_window() {
+        let (clock, h) = setup();
+        let p = CooldownParams {
+            group_size: 2,
+            allowed_fails: Some(1),
+            ..CooldownParams::default()
+        };
+        let fail = |h: &Arc<Health>| {
+            h.acquire("d", p.clone())
+                .unwrap()
+                .failure(ErrorClass::InternalServer, None)
+        };
+        assert!(!fail(&h));
+        clock.advance(Duration::from_secs(6));
+        assert!(!fail(&h), "the count expired with the window");
+        assert!(fail(&h), "two failures in the window pass allowed_fails 1");
+    }
+
+    #[test]
+    fn in_flight_counts_rise_on_acquire_and_fall_on_release_or_drop() {
         let (_, h) = setup();
-        fail(&h);
-        fail(&h);
-        assert_eq!(h.state("d"), Circuit::Closed { fails: 2 });
-        h.acquire("d", COOL).unwrap().success(3);
-        assert_eq!(
-            h.state("d"),
-            Circuit::Closed { fails: 0 },
-            "a success resets the count"
-        );
-        fail(&h);
-        fail(&h);
-        fail(&h);
-        assert_eq!(h.state("d").name(), "open");
-        assert!(h.acquire("d", COOL).is_none());
-    }
-
-    #[test]
-    fn half_open_probe_then_closed_after_two_successes() {
-        let (clock, h) = setup();
-        for _ in 0..3 {
-            fail(&h);
-        }
-        clock.advance(COOL - Duration::from_secs(1));
-        assert!(h.acquire("d", COOL).is_none(), "still cooling down");
-        clock.advance(Duration::from_secs(1));
-        let probe = h.acquire("d", COOL).expect("probe");
-        assert!(h.acquire("d", COOL).is_none(), "one probe at a time");
-        probe.success(3);
-        assert_eq!(
-            h.state("d"),
-            Circuit::HalfOpen {
-                successes: 1,
-                probing: false
-            }
-        );
-        h.acquire("d", COOL).unwrap().success(3);
-        assert_eq!(h.state("d"), Circuit::Closed { fails: 0 });
-    }
-
-    #[test]
-    fn half_open_failure_reopens() {
-        let (clock, h) = setup();
-        for _ in 0..3 {
-            fail(&h);
-        }
-        clock.advance(COOL);
-        h.acquire("d", COOL).unwrap().failure(3);
-        assert_eq!(h.state("d").name(), "open");
-        assert!(h.acquire("d", COOL).is_none(), "the cooldown starts again");
-    }
-
-    #[test]
-    fn dropped_probe_frees_the_slot() {
-        let (clock, h) = setup();
-        for _ in 0..3 {
-            fail(&h);
-        }
-        clock.advance(COOL);
-        drop(h.acquire("d", COOL).unwrap());
-        assert!(h.acquire("d", COOL).is_some());
+        let a = h.acquire("d", single()).unwrap();
+        let b = h.acquire("d", single()).unwrap();
+        assert_eq!(h.busy("d"), 2);
+        a.success();
+        assert_eq!(h.busy("d"), 1);
+        drop(b);
+        assert_eq!(h.busy("d"), 0);
     }
 
     #[test]

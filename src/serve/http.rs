@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::auth;
 use super::body::JsonBody;
-use super::health::Circuit;
+use super::health::State as Health;
 use super::protocol::{ClientApi, UpstreamApi};
 use super::router::{self, error};
 use super::state::AppState;
@@ -51,18 +51,18 @@ async fn readiness(State(st): State<Arc<AppState>>) -> Response {
     let deployments: Vec<Value> = snap
         .deployments()
         .map(|d| {
-            let c = st.health.state(&d.id);
-            let up = st.health.available(&d.id, snap.cooldown);
-            any_up |= up;
+            let state = st.health.state(&d.id);
+            any_up |= !state.is_cooling();
             let mut v = json!({
                 "id": d.id,
                 "alias": d.alias,
                 "upstream": d.api.describe(),
                 "upstream_model": d.upstream_model,
-                "circuit": c.name(),
+                "state": state.name(),
             });
-            if let Circuit::Closed { fails } = c {
-                v["consecutive_failures"] = json!(fails);
+            if let Health::CoolingDown { until } = state {
+                let left = until.saturating_duration_since(st.health.now());
+                v["cooldown_seconds_left"] = json!((left.as_secs_f64() * 10.0).ceil() / 10.0);
             }
             v
         })

@@ -21,6 +21,7 @@ pub mod health;
 pub mod http;
 pub mod mock;
 pub mod protocol;
+pub mod retry;
 pub mod router;
 pub mod signals;
 pub mod state;

@@ -1,6 +1,7 @@
-//! Routing one request: the chain of aliases (promoted fallback, the alias, its fallbacks),
-//! the deployment for each attempt (health, balancing), retries, context-window fallbacks,
-//! and the answer passed back.
+//! Routing one request the way LiteLLM's Router does: retries per alias with LiteLLM's
+//! back-off, then the fallback chains (general, context window, content policy), the
+//! deployment for each attempt (cooldowns, balancing), and the answer passed back. The rules
+//! themselves are in [`super::retry`].
 
 use std::sync::Arc;
 
@@ -10,10 +11,17 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::Value;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use super::body::JsonBody;
 use super::config::{Deployment, Snapshot, Strategy};
 use super::forward::{self, ErrorAnswer, Failure, PassStream};
 use super::health::Health;
+use super::retry::{
+    ErrorClass, RetryContext, backoff, policy_retries, should_retry, waits_before_retry,
+};
+use crate::model::view::lookup_fallbacks;
 use super::protocol::{self, ClientApi, Plan, error_body};
 use super::state::AppState;
 use super::usage::{Record, Tokens, UsageLog};
@@ -35,34 +43,306 @@ pub fn error(api: ClientApi, status: StatusCode, code: &str, message: &str) -> R
     (status, axum::Json(body)).into_response()
 }
 
-/// The aliases to try, in order: a promoted fallback first while its promotion lasts, then
-/// the alias, then its fallbacks (each once).
-pub fn chain(snap: &Snapshot, health: &Health, alias: &str) -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
-    let promoted = health
-        .promoted(alias)
-        .filter(|p| snap.aliases.contains_key(p));
-    if let Some(p) = &promoted {
-        v.push(p.clone());
-    }
-    for a in
-        std::iter::once(alias).chain(snap.fallbacks_for(alias, false).iter().map(String::as_str))
-    {
-        if !v.iter().any(|x| x == a) {
-            v.push(a.to_string());
-        }
-    }
-    if promoted.is_some() {
-        // The primary goes last while a fallback stands in for it.
-        let i = v.iter().position(|x| x == alias).unwrap_or(0);
-        let a = v.remove(i);
-        v.push(a);
-    }
-    v
+/// One request's walk through retries and fallbacks, LiteLLM's way: each alias (model
+/// group) gets its retries; when they are spent, its fallback chain is walked, each target
+/// with its own retries and its own chain, each alias tried once per request and chains at
+/// most `max_fallbacks` hops deep. The client gets the first success, else the requested
+/// alias's own failure.
+struct Walk<'a> {
+    state: &'a Arc<AppState>,
+    snap: &'a Snapshot,
+    req: &'a Request,
+    /// The name the client asked for, when it differs from the alias it resolved to (a
+    /// `model_group_alias` name): fallback keys are looked up for both.
+    requested: Option<String>,
+    rec: Option<Record>,
+    /// Aliases tried as fallbacks (and the aliases they fell back from) for this request.
+    attempted: Vec<String>,
+    /// Aliases that had a deployment able to serve the client's protocol.
+    capable_seen: bool,
 }
 
-/// The deployment for the next attempt among `deps`: a healthy one not tried yet if any,
-/// else a healthy one tried before; by the balancing strategy.
+type Step<'w> = Pin<Box<dyn Future<Output = Result<Response, Failure>> + Send + 'w>>;
+
+impl<'a> Walk<'a> {
+    fn groups<'g>(&'g self, alias: &'g str) -> Vec<&'g str> {
+        let mut g = vec![alias];
+        if let Some(r) = self.requested.as_deref().filter(|r| *r != alias) {
+            g.push(r);
+        }
+        g
+    }
+
+    /// `alias` with its retries, then its fallbacks (`async_function_with_fallbacks`).
+    fn with_fallbacks<'w>(&'w mut self, alias: &'w str, depth: u32) -> Step<'w> {
+        Box::pin(async move {
+            let failure = match self.with_retries(alias).await {
+                Ok(r) => return Ok(r),
+                Err(f) => f,
+            };
+            let chain: Vec<String> = match self.snap.fallback_list(failure.class) {
+                Some(list) => {
+                    let groups = self.groups(alias);
+                    lookup_fallbacks(list, &groups).map(<[String]>::to_vec).unwrap_or_default()
+                }
+                None => Vec::new(),
+            };
+            if chain.is_empty() || depth >= self.snap.max_fallbacks {
+                return Err(failure);
+            }
+            if !self.attempted.iter().any(|a| a == alias) {
+                self.attempted.push(alias.to_string());
+            }
+            let mut depth = depth;
+            for next in &chain {
+                if next == alias || self.attempted.iter().any(|a| a == next) {
+                    continue;
+                }
+                self.attempted.push(next.clone());
+                depth += 1;
+                tracing::info!(alias, fallback = %next, "falling back");
+                if let Ok(r) = self.with_fallbacks(next, depth).await {
+                    if next != &self.req.alias {
+                        promote_if_primary_cooling(self.snap, &self.state.health, self.req, next);
+                    }
+                    return Ok(r);
+                }
+            }
+            Err(failure)
+        })
+    }
+
+    /// One alias with its retries (`async_function_with_retries`).
+    async fn with_retries(&mut self, alias: &str) -> Result<Response, Failure> {
+        let snap = self.snap;
+        let health = &self.state.health;
+        let Some(all) = snap.aliases.get(alias) else {
+            return Err(Failure::new(
+                ErrorClass::NotFound,
+                format!("`{alias}` has no deployments"),
+            ));
+        };
+        let deps: Vec<&Arc<Deployment>> = all
+            .iter()
+            .filter(|d| protocol::can_serve(self.req.api, d.api))
+            .collect();
+        if deps.is_empty() {
+            return Err(Failure::new(
+                ErrorClass::BadRequest,
+                format!("no deployment of `{alias}` serves {} requests", self.req.api.describe()),
+            ));
+        }
+        self.capable_seen = true;
+        let groups: Vec<String> = self.groups(alias).into_iter().map(str::to_string).collect();
+        let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+        let retry_cx = |healthy: usize| RetryContext {
+            healthy,
+            all: deps.len(),
+            context_window_fallbacks: snap.context_window_fallbacks.is_some(),
+            content_policy_fallbacks: snap.content_policy_fallbacks.is_some(),
+            fallbacks: snap.fallbacks.is_some(),
+        };
+        let healthy = || deps.iter().filter(|d| health.available(&d.id)).count();
+        let mut tried: Vec<usize> = Vec::new();
+        // Decided at the first failure: how many retries, and whether `retry_policy` set it
+        // (then the usual "is this worth retrying" test is skipped).
+        let mut budget: Option<(u32, bool)> = None;
+        let mut retry = 0u32;
+        loop {
+            let failure = match self.attempt(alias, &deps, &mut tried, &groups).await {
+                Ok(r) => return Ok(r),
+                Err(f) => f,
+            };
+            tracing::warn!(alias, class = ?failure.class, reason = %failure.reason, "attempt failed");
+            let (retries, by_policy) = *budget.get_or_insert_with(|| {
+                let dep_retries = tried.last().and_then(|i| deps[*i].num_retries);
+                let base = dep_retries.unwrap_or(snap.num_retries);
+                match snap
+                    .retry_policy
+                    .as_ref()
+                    .and_then(|p| policy_retries(p, failure.class))
+                {
+                    Some(n) => (n, true),
+                    None => (base, false),
+                }
+            });
+            let healthy_now = healthy();
+            if !by_policy && !should_retry(failure.class, retry_cx(healthy_now)) {
+                return Err(failure);
+            }
+            if retry >= retries {
+                return Err(failure);
+            }
+            retry += 1;
+            if waits_before_retry(healthy_now, deps.len()) {
+                let wait = backoff(
+                    retry,
+                    failure.retry_after(),
+                    snap.retry_after,
+                    rand::random::<f64>(),
+                );
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+
+    /// One call to one deployment of `alias`: the answer, or why not.
+    async fn attempt(
+        &mut self,
+        alias: &str,
+        deps: &[&Arc<Deployment>],
+        tried: &mut Vec<usize>,
+        groups: &[&str],
+    ) -> Result<Response, Failure> {
+        let snap = self.snap;
+        let state = self.state;
+        let req = self.req;
+        let health = &state.health;
+        let Some(i) = pick(snap, health, deps, tried) else {
+            return Err(Failure::new(
+                ErrorClass::NoDeployments,
+                format!("every deployment of `{alias}` is cooling down after failures"),
+            ));
+        };
+        tried.push(i);
+        let dep = deps[i];
+        let Some(permit) = health.acquire(&dep.id, snap.cooldown_params(dep, groups)) else {
+            return Err(Failure::new(
+                ErrorClass::NoDeployments,
+                format!("every deployment of `{alias}` is cooling down after failures"),
+            ));
+        };
+        if let Some(rec) = &mut self.rec {
+            rec.attempts += 1;
+        }
+        let client_model = req.body.get_str("model").unwrap_or_else(|| req.alias.clone());
+        let (path, translation) = match protocol::plan(req.api, dep, &client_model) {
+            Plan::Passthrough { path } => (path, None),
+            Plan::Translate(t) => (t.upstream_path(), Some(t)),
+            Plan::Unsupported => {
+                return Err(Failure::new(
+                    ErrorClass::BadRequest,
+                    format!("`{}` cannot serve {} requests", dep.id, req.api.describe()),
+                ));
+            }
+        };
+        let bytes = match &translation {
+            None => Bytes::from(req.body.with_model(&dep.upstream_model)),
+            Some(t) => {
+                let mut v = req.body.to_value();
+                v["model"] = Value::String(dep.upstream_model.clone());
+                match t.request(v) {
+                    Ok(b) => Bytes::from(serde_json::to_vec(&b).unwrap_or_default()),
+                    Err(e) => {
+                        // The client's request cannot be translated: no other attempt helps.
+                        let resp = error(req.api, StatusCode::BAD_REQUEST, "translation_error", &e);
+                        self.capable_seen = true;
+                        return Ok(self.finish_error(resp));
+                    }
+                }
+            }
+        };
+        let sent = forward::send(
+            &state.client,
+            dep,
+            path,
+            if translation.is_some() {
+                None
+            } else {
+                req.query.as_deref()
+            },
+            bytes,
+            &req.headers,
+            req.stream,
+        )
+        .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(f) => {
+                permit.failure(f.class, f.retry_after());
+                return Err(f);
+            }
+        };
+        let status = resp.status();
+        let mut headers = HeaderMap::new();
+        forward::copy_headers(resp.headers(), &mut headers, false);
+        if req.stream {
+            let mut inner: forward::Upstream = Box::pin(resp.bytes_stream());
+            let first = match forward::first_chunk(&mut inner, dep.stream_timeout).await {
+                Ok(c) => c,
+                Err(f) => {
+                    permit.failure(f.class, f.retry_after());
+                    return Err(f);
+                }
+            };
+            let Some(mut rec) = self.rec.take() else {
+                return Err(Failure::new(ErrorClass::Other(500), "record already written"));
+            };
+            note_deployment(&mut rec, alias, dep);
+            let transform = translation.as_ref().map(|t| t.stream());
+            let body = PassStream::new(
+                inner,
+                first,
+                status.as_u16(),
+                dep.stream_timeout,
+                req.api,
+                rec,
+                state.usage.clone(),
+                permit,
+                transform,
+            );
+            let mut out = Response::new(Body::from_stream(body));
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            return Ok(out);
+        }
+        let first = std::time::Instant::now();
+        let full = match tokio::time::timeout(dep.timeout, resp.bytes()).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => {
+                let f = Failure::new(
+                    ErrorClass::Connection,
+                    format!("upstream body broke: {}", forward::error_chain(&e)),
+                );
+                permit.failure(f.class, None);
+                return Err(f);
+            }
+            Err(_) => {
+                let f = Failure::new(ErrorClass::Timeout, "upstream body timed out");
+                permit.failure(f.class, None);
+                return Err(f);
+            }
+        };
+        permit.success();
+        let Some(mut rec) = self.rec.take() else {
+            return Err(Failure::new(ErrorClass::Other(500), "record already written"));
+        };
+        note_deployment(&mut rec, alias, dep);
+        rec.first_byte = Some(first);
+        let full = match &translation {
+            Some(t) => t.response(status, full),
+            None => full,
+        };
+        rec.tokens = Tokens::from_answer(&full);
+        rec.finish(status.as_u16(), "ok");
+        state.usage.write(&rec);
+        let mut out = Response::new(Body::from(full));
+        *out.status_mut() = status;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+
+    /// Write the record with an error answer.
+    fn finish_error(&mut self, resp: Response) -> Response {
+        match self.rec.take() {
+            Some(rec) => finish_error(&self.state.usage, rec, resp),
+            None => resp,
+        }
+    }
+}
+
+/// The deployment for the next attempt among `deps`: one not cooling down, preferring one
+/// not tried yet for this request; by the balancing strategy.
 fn pick(
     snap: &Snapshot,
     health: &Health,
@@ -70,7 +350,7 @@ fn pick(
     tried: &[usize],
 ) -> Option<usize> {
     let avail: Vec<usize> = (0..deps.len())
-        .filter(|i| health.available(&deps[*i].id, snap.cooldown))
+        .filter(|i| health.available(&deps[*i].id))
         .collect();
     let fresh: Vec<usize> = avail
         .iter()
@@ -89,230 +369,66 @@ fn pick(
     }
 }
 
-/// What the attempts so far ended with, for the final answer.
-#[derive(Default)]
-struct Trail {
-    last: Option<Failure>,
-    skipped_open: Vec<String>,
-    tried_aliases: Vec<String>,
-}
-
 /// Serve `req` from `snap`, writing one usage record.
 pub async fn serve(
     state: &Arc<AppState>,
     snap: Arc<Snapshot>,
     req: Request,
-    mut rec: Record,
+    rec: Record,
 ) -> Response {
-    let health = &state.health;
-    let mut aliases = chain(&snap, health, &req.alias);
-    let mut trail = Trail::default();
-    let mut capable_seen = false;
-    let mut context_switched = false;
-    let mut idx = 0;
-    while idx < aliases.len() {
-        let alias = aliases[idx].clone();
-        idx += 1;
-        let Some(all) = snap.aliases.get(&alias) else {
-            continue;
-        };
-        let deps: Vec<&Arc<Deployment>> = all
-            .iter()
-            .filter(|d| protocol::can_serve(req.api, d.api))
-            .collect();
-        if deps.is_empty() {
-            continue;
+    let requested = req
+        .body
+        .get_str("model")
+        .filter(|m| *m != req.alias);
+    let mut walk = Walk {
+        state,
+        snap: &snap,
+        req: &req,
+        requested,
+        rec: Some(rec),
+        attempted: Vec::new(),
+        capable_seen: false,
+    };
+    // fgc's promotion (seed 004): while every deployment of the alias cools down, the
+    // fallback that last served for it is tried first.
+    if let Some(p) = state.health.promoted(&req.alias)
+        && primary_cooling(&snap, &state.health, &req)
+        && snap.aliases.contains_key(&p)
+    {
+        walk.attempted.push(req.alias.clone());
+        walk.attempted.push(p.clone());
+        if let Ok(r) = walk.with_fallbacks(&p, 1).await {
+            return r;
         }
-        capable_seen = true;
-        trail.tried_aliases.push(alias.clone());
-        let mut tried: Vec<usize> = Vec::new();
-        let mut alias_failed = true;
-        for _ in 0..=snap.num_retries {
-            let Some(i) = pick(&snap, health, &deps, &tried) else {
-                trail.skipped_open.push(alias.clone());
-                break;
-            };
-            tried.push(i);
-            let dep = deps[i];
-            let Some(permit) = health.acquire(&dep.id, snap.cooldown) else {
-                continue;
-            };
-            rec.attempts += 1;
-            let client_model = req
-                .body
-                .get_str("model")
-                .unwrap_or_else(|| req.alias.clone());
-            let (path, translation) = match protocol::plan(req.api, dep, &client_model) {
-                Plan::Passthrough { path } => (path, None),
-                Plan::Translate(t) => (t.upstream_path(), Some(t)),
-                Plan::Unsupported => continue,
-            };
-            let bytes = match &translation {
-                None => Bytes::from(req.body.with_model(&dep.upstream_model)),
-                Some(t) => {
-                    let mut v = req.body.to_value();
-                    v["model"] = Value::String(dep.upstream_model.clone());
-                    match t.request(v) {
-                        Ok(b) => Bytes::from(serde_json::to_vec(&b).unwrap_or_default()),
-                        Err(e) => {
-                            let resp =
-                                error(req.api, StatusCode::BAD_REQUEST, "translation_error", &e);
-                            return finish_error(&state.usage, rec, resp);
-                        }
-                    }
-                }
-            };
-            let sent = forward::send(
-                &state.client,
-                dep,
-                path,
-                if translation.is_some() {
-                    None
-                } else {
-                    req.query.as_deref()
-                },
-                bytes,
-                &req.headers,
-                req.stream,
-            )
-            .await;
-            let resp = match sent {
-                Ok(r) => r,
-                Err(Failure::ContextWindow(answer)) => {
-                    permit.success(snap.allowed_fails);
-                    let cw = snap.fallbacks_for(&alias, true);
-                    if context_switched || cw.is_empty() {
-                        return finish_error(&state.usage, rec, passthrough_error(req.api, answer));
-                    }
-                    context_switched = true;
-                    aliases = cw.to_vec();
-                    idx = 0;
-                    alias_failed = false;
-                    trail.last = Some(Failure::ContextWindow(answer));
-                    break;
-                }
-                Err(Failure::Final(answer)) => {
-                    permit.success(snap.allowed_fails);
-                    note_deployment(&mut rec, &alias, dep);
-                    return finish_error(&state.usage, rec, passthrough_error(req.api, answer));
-                }
-                Err(f @ Failure::Retryable { .. }) => {
-                    if let Failure::Retryable { reason, .. } = &f {
-                        tracing::warn!(deployment = %dep.id, reason = %reason, "attempt failed");
-                    }
-                    permit.failure(snap.allowed_fails);
-                    trail.last = Some(f);
-                    continue;
-                }
-            };
-            let status = resp.status();
-            let mut headers = HeaderMap::new();
-            if req.stream {
-                forward::copy_headers(resp.headers(), &mut headers, false);
-                let mut inner: forward::Upstream = Box::pin(resp.bytes_stream());
-                let first = match forward::first_chunk(&mut inner, dep.stream_timeout).await {
-                    Ok(c) => c,
-                    Err(f) => {
-                        tracing::warn!(deployment = %dep.id, "attempt failed before the first byte");
-                        permit.failure(snap.allowed_fails);
-                        trail.last = Some(f);
-                        continue;
-                    }
-                };
-                note_deployment(&mut rec, &alias, dep);
-                if alias != req.alias {
-                    promote_if_primary_open(&snap, health, &req, &alias);
-                }
-                let transform = translation.as_ref().map(|t| t.stream());
-                let body = PassStream::new(
-                    inner,
-                    first,
-                    status.as_u16(),
-                    dep.stream_timeout,
-                    req.api,
-                    rec,
-                    state.usage.clone(),
-                    permit,
-                    snap.allowed_fails,
-                    transform,
-                );
-                let mut out = Response::new(Body::from_stream(body));
-                *out.status_mut() = status;
-                *out.headers_mut() = headers;
-                return out;
-            }
-            forward::copy_headers(resp.headers(), &mut headers, false);
-            let first = std::time::Instant::now();
-            let full = match tokio::time::timeout(dep.timeout, resp.bytes()).await {
-                Ok(Ok(b)) => b,
-                Ok(Err(e)) => {
-                    permit.failure(snap.allowed_fails);
-                    trail.last = Some(Failure::Retryable {
-                        reason: format!("upstream body broke: {}", forward::error_chain(&e)),
-                        answer: None,
-                        timeout: false,
-                    });
-                    continue;
-                }
-                Err(_) => {
-                    permit.failure(snap.allowed_fails);
-                    trail.last = Some(Failure::Retryable {
-                        reason: "upstream body timed out".into(),
-                        answer: None,
-                        timeout: true,
-                    });
-                    continue;
-                }
-            };
-            permit.success(snap.allowed_fails);
-            note_deployment(&mut rec, &alias, dep);
-            if alias != req.alias {
-                promote_if_primary_open(&snap, health, &req, &alias);
-            }
-            rec.first_byte = Some(first);
-            let full = match &translation {
-                Some(t) => t.response(status, full),
-                None => full,
-            };
-            rec.tokens = Tokens::from_answer(&full);
-            rec.finish(status.as_u16(), "ok");
-            state.usage.write(&rec);
-            let mut out = Response::new(Body::from(full));
-            *out.status_mut() = status;
-            *out.headers_mut() = headers;
-            return out;
-        }
-        if alias_failed && health.promoted(&req.alias).as_deref() == Some(alias.as_str()) {
-            health.demote(&req.alias);
-        }
+        state.health.demote(&req.alias);
     }
-    if !capable_seen {
-        let kinds: Vec<&str> = snap
-            .aliases
-            .get(&req.alias)
-            .into_iter()
-            .flatten()
-            .map(|d| d.api.describe())
-            .collect();
-        let msg = format!(
-            "`{}` has only {} upstreams, which cannot serve {} requests (add a deployment that can)",
-            req.alias,
-            kinds.first().copied().unwrap_or("no"),
-            req.api.describe(),
-        );
-        return finish_error(
-            &state.usage,
-            rec,
-            error(
-                req.api,
-                StatusCode::BAD_REQUEST,
-                "translation_unavailable",
-                &msg,
-            ),
-        );
+    let result = walk.with_fallbacks(&req.alias, 0).await;
+    let capable = walk.capable_seen;
+    let rec = walk.rec.take();
+    let resp = match result {
+        Ok(r) => return r,
+        Err(_) if !capable => {
+            let kinds: Vec<&str> = snap
+                .aliases
+                .get(&req.alias)
+                .into_iter()
+                .flatten()
+                .map(|d| d.api.describe())
+                .collect();
+            let msg = format!(
+                "`{}` has only {} upstreams, which cannot serve {} requests (add a deployment that can)",
+                req.alias,
+                kinds.first().copied().unwrap_or("no"),
+                req.api.describe(),
+            );
+            error(req.api, StatusCode::BAD_REQUEST, "translation_unavailable", &msg)
+        }
+        Err(f) => failed(&req, f),
+    };
+    match rec {
+        Some(rec) => finish_error(&state.usage, rec, resp),
+        None => resp,
     }
-    let resp = exhausted(&req, trail);
-    finish_error(&state.usage, rec, resp)
 }
 
 fn note_deployment(rec: &mut Record, alias: &str, dep: &Deployment) {
@@ -321,54 +437,46 @@ fn note_deployment(rec: &mut Record, alias: &str, dep: &Deployment) {
     rec.upstream_model = Some(dep.upstream_model.clone());
 }
 
-fn promote_if_primary_open(snap: &Snapshot, health: &Health, req: &Request, served: &str) {
-    let primary_open = snap.aliases.get(&req.alias).is_some_and(|deps| {
+/// Whether every deployment of the requested alias that can serve the client cools down.
+fn primary_cooling(snap: &Snapshot, health: &Health, req: &Request) -> bool {
+    snap.aliases.get(&req.alias).is_some_and(|deps| {
         deps.iter()
             .filter(|d| protocol::can_serve(req.api, d.api))
-            .all(|d| health.state(&d.id).name() == "open")
-    });
-    if primary_open && health.promoted(&req.alias).as_deref() != Some(served) {
-        tracing::info!(alias = %req.alias, fallback = %served, "fallback promoted while the alias is open");
+            .all(|d| health.state(&d.id).is_cooling())
+    })
+}
+
+fn promote_if_primary_cooling(snap: &Snapshot, health: &Health, req: &Request, served: &str) {
+    if primary_cooling(snap, health, req) && health.promoted(&req.alias).as_deref() != Some(served)
+    {
+        tracing::info!(alias = %req.alias, fallback = %served, "fallback promoted while the alias cools down");
         health.promote(&req.alias, served);
     }
 }
 
-/// The answer when every attempt failed: the last upstream error answer when there was one,
-/// else a 502/503/504 in the client's shape saying what was tried.
-fn exhausted(req: &Request, trail: Trail) -> Response {
-    let tried = trail.tried_aliases.join(", ");
-    match trail.last {
-        Some(Failure::Retryable {
-            answer: Some(a), ..
-        }) => passthrough_error(req.api, a),
-        Some(Failure::ContextWindow(a)) => passthrough_error(req.api, a),
-        Some(Failure::Retryable {
-            reason, timeout, ..
-        }) => {
-            let status = if timeout {
-                StatusCode::GATEWAY_TIMEOUT
-            } else {
-                StatusCode::BAD_GATEWAY
-            };
-            error(
-                req.api,
-                status,
-                "upstream_error",
-                &format!("every attempt failed (tried {tried}): {reason}"),
-            )
-        }
-        _ => {
-            let open = trail.skipped_open.join(", ");
-            error(
-                req.api,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "circuit_open",
-                &format!(
-                    "no deployment available: every deployment of {open} is cooling down after repeated failures (circuit open); see /health/readiness"
-                ),
-            )
-        }
+/// The answer when the request failed: the requested alias's last upstream error answer
+/// when there was one, else an error in the client's shape with the status LiteLLM gives
+/// (408 for a timeout, 429 when every deployment cools down, 500 when the upstream could not
+/// be reached).
+fn failed(req: &Request, f: Failure) -> Response {
+    if let Some(a) = f.answer {
+        return passthrough_error(req.api, a);
     }
+    let (status, code) = match f.class {
+        ErrorClass::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+        ErrorClass::NoDeployments => (StatusCode::TOO_MANY_REQUESTS, "cooling_down"),
+        ErrorClass::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
+        ErrorClass::NotFound => (StatusCode::NOT_FOUND, "model_not_found"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "upstream_error"),
+    };
+    let msg = match f.class {
+        ErrorClass::NoDeployments => format!(
+            "{}; try again in a few seconds (see /health/readiness)",
+            f.reason
+        ),
+        _ => format!("`{}` failed: {}", req.alias, f.reason),
+    };
+    error(req.api, status, code, &msg)
 }
 
 /// An upstream error answer for the client: as it came when it is already in the client's
