@@ -49,9 +49,9 @@ pub fn check_source(source: SourceFile, opts: &CheckOptions) -> Loaded {
 /// Run the semantic rules on a file already loaded (for commands that need the model to
 /// choose the options, such as the profile `fgc emit` uses).
 pub fn check_loaded(mut loaded: Loaded, opts: &CheckOptions) -> Loaded {
-    if let (Some(model), Some(node)) = (&loaded.model, &loaded.node) {
+    if let Some(model) = &loaded.model {
         let timer = crate::load::Timer::start();
-        let found = rules::run(model, &loaded.source, node, opts);
+        let found = rules::run(model, &loaded.source, opts);
         timer.mark("rules");
         loaded.diagnostics.extend(found);
     }

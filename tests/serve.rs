@@ -1090,7 +1090,12 @@ async fn settings_in_both_blocks_mean_the_same_to_check_emit_and_serve() {
 
     // emit: the LiteLLM config, read back the way LiteLLM reads it, means the same.
     let out = crate::common::run(&["emit", "litellm", "-c", fixture.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let emitted = String::from_utf8(out.stdout).unwrap();
     let rewrapped = format!(
         "litellm_base:\n{}",

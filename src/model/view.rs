@@ -227,10 +227,12 @@ impl<'m> Fallbacks<'m> {
     pub fn for_alias(&self, groups: &[&str], kind: FallbackKind) -> Vec<String> {
         let list = match self.router_list(kind) {
             Some(l) => l,
-            None if kind != FallbackKind::Fallbacks => match self.router_list(FallbackKind::Fallbacks) {
-                Some(l) => l,
-                None => return Vec::new(),
-            },
+            None if kind != FallbackKind::Fallbacks => {
+                match self.router_list(FallbackKind::Fallbacks) {
+                    Some(l) => l,
+                    None => return Vec::new(),
+                }
+            }
             None => return Vec::new(),
         };
         lookup_fallbacks(&list, groups)
@@ -577,9 +579,7 @@ impl<'m> Layers<'m> {
                 |l| l.allowed_fails.as_ref(),
                 |r| r.allowed_fails.as_ref(),
             ),
-            cooldown_time: nonzero(
-                self.router_only("cooldown_time", |r| r.cooldown_time.as_ref()),
-            ),
+            cooldown_time: nonzero(self.router_only("cooldown_time", |r| r.cooldown_time.as_ref())),
             disable_cooldowns: self
                 .router_only("disable_cooldowns", |r| r.disable_cooldowns.as_ref()),
             routing_strategy: self
@@ -589,9 +589,8 @@ impl<'m> Layers<'m> {
                     origin: s.origin,
                 }),
             retry_policy: self.router_only("retry_policy", |r| r.retry_policy.as_ref()),
-            allowed_fails_policy: self.router_only("allowed_fails_policy", |r| {
-                r.allowed_fails_policy.as_ref()
-            }),
+            allowed_fails_policy: self
+                .router_only("allowed_fails_policy", |r| r.allowed_fails_policy.as_ref()),
             max_fallbacks: self.either(
                 "max_fallbacks",
                 |l| l.max_fallbacks.as_ref(),
@@ -682,10 +681,20 @@ impl<'m> Layers<'m> {
             ($key:literal, $field:ident) => {
                 pair(
                     $key,
-                    self.find(Block::Router, $key, |l| l.$field.as_ref(), |r| r.$field.as_ref())
-                        .map(|f| (f.origin, true)),
-                    self.find(Block::Litellm, $key, |l| l.$field.as_ref(), |r| r.$field.as_ref())
-                        .map(|f| (f.origin, true)),
+                    self.find(
+                        Block::Router,
+                        $key,
+                        |l| l.$field.as_ref(),
+                        |r| r.$field.as_ref(),
+                    )
+                    .map(|f| (f.origin, true)),
+                    self.find(
+                        Block::Litellm,
+                        $key,
+                        |l| l.$field.as_ref(),
+                        |r| r.$field.as_ref(),
+                    )
+                    .map(|f| (f.origin, true)),
                 )
             };
         }
@@ -695,10 +704,20 @@ impl<'m> Layers<'m> {
         for kind in FallbackKind::ALL {
             let key = kind.key();
             let r = self
-                .find(Block::Router, key, |l| l.fallback_list(kind), |r| r.fallback_list(kind))
+                .find(
+                    Block::Router,
+                    key,
+                    |l| l.fallback_list(kind),
+                    |r| r.fallback_list(kind),
+                )
                 .map(|f| (f.origin, !f.value.value.is_empty()));
             let l = self
-                .find(Block::Litellm, key, |l| l.fallback_list(kind), |r| r.fallback_list(kind))
+                .find(
+                    Block::Litellm,
+                    key,
+                    |l| l.fallback_list(kind),
+                    |r| r.fallback_list(kind),
+                )
                 .map(|f| (f.origin, true));
             pair(key, r, l);
         }
@@ -976,7 +995,11 @@ mod tests {
             "litellm_base:\n{DEPS}  litellm_settings: {{num_retries: 4, fallbacks: [{{a: [b]}}], max_fallbacks: 2}}\n  router_settings: {{num_retries: 0, fallbacks: []}}\n"
         ));
         let v = m.view(None);
-        assert_eq!(v.settings.num_retries(), 0, "0 in router_settings is a value");
+        assert_eq!(
+            v.settings.num_retries(),
+            0,
+            "0 in router_settings is a value"
+        );
         assert_eq!(v.settings.max_fallbacks(), 2, "from litellm_settings");
         assert_eq!(
             v.fallbacks.for_alias(&["a"], FallbackKind::Fallbacks),
@@ -1043,14 +1066,19 @@ mod tests {
             entries,
             vec![
                 ("num_retries".to_string(), serde_json::json!(3)),
-                ("routing_strategy".to_string(), serde_json::json!("least-busy"))
+                (
+                    "routing_strategy".to_string(),
+                    serde_json::json!("least-busy")
+                )
             ]
         );
     }
 
     #[test]
     fn several_profiles_and_no_default_is_ambiguous() {
-        let m = model(&format!("litellm_base:\n{DEPS}profiles: {{p: {{}}, q: {{}}}}\n"));
+        let m = model(&format!(
+            "litellm_base:\n{DEPS}profiles: {{p: {{}}, q: {{}}}}\n"
+        ));
         assert_eq!(
             m.select_profile(None),
             Err(ProfileError::Ambiguous(vec!["p".into(), "q".into()]))
@@ -1064,14 +1092,25 @@ mod tests {
             "litellm_base:\n{DEPS}  router_settings: {{fallbacks: [{{'*': [a]}}, {{a: [b]}}], default_fallbacks: [b]}}\n"
         ));
         let v = m.view(None);
-        assert_eq!(v.fallbacks.for_alias(&["a"], FallbackKind::Fallbacks), vec!["b"]);
-        assert_eq!(v.fallbacks.for_alias(&["zzz"], FallbackKind::Fallbacks), vec!["b"]);
         assert_eq!(
-            v.fallbacks.for_alias(&["zzz", "a"], FallbackKind::Fallbacks),
+            v.fallbacks.for_alias(&["a"], FallbackKind::Fallbacks),
+            vec!["b"]
+        );
+        assert_eq!(
+            v.fallbacks.for_alias(&["zzz"], FallbackKind::Fallbacks),
+            vec!["b"]
+        );
+        assert_eq!(
+            v.fallbacks
+                .for_alias(&["zzz", "a"], FallbackKind::Fallbacks),
             vec!["b"],
             "the requested name's own entry comes before the generic one"
         );
-        assert!(v.fallbacks.router_list(FallbackKind::ContextWindow).is_none());
+        assert!(
+            v.fallbacks
+                .router_list(FallbackKind::ContextWindow)
+                .is_none()
+        );
     }
 
     #[test]
@@ -1083,7 +1122,10 @@ mod tests {
         let d: Vec<_> = v.deployments_of("a").collect();
         assert_eq!(d[0].id, "a#0");
         assert_eq!(d[1].id, "a#1");
-        assert_eq!(d[0].base_url().as_deref(), Some("https://api.anthropic.com/v1"));
+        assert_eq!(
+            d[0].base_url().as_deref(),
+            Some("https://api.anthropic.com/v1")
+        );
         assert_eq!(d[1].base_url().as_deref(), Some("http://h/v1"));
         assert!(matches!(&d[0].key, KeySource::Env { var, .. } if var == "UP_KEY"));
         assert!(matches!(&d[1].key, KeySource::Env { var, .. } if var == "K"));

@@ -26,7 +26,7 @@ pub fn check(cx: &mut Ctx) {
         .as_ref()
         .is_some_and(|a| a.providers.is_some());
     if cx.model.raw.oauth.is_some() && has_providers {
-        let (o, p) = (cx.key_span("/oauth"), cx.key_span("/auth/providers"));
+        let (o, p) = (cx.section_span("oauth"), cx.section_span("auth.providers"));
         cx.report(
             Diagnostic::new(
                 Code::ConflictingAuth,

@@ -26,7 +26,7 @@ pub fn check(cx: &mut Ctx) {
         .as_ref()
         .is_some_and(|a| a.providers.is_some());
     if cx.model.raw.oauth.is_some() && !both {
-        let span = cx.key_span("/oauth");
+        let span = cx.section_span("oauth");
         cx.report(
             Diagnostic::new(
                 Code::LegacyOauth,

@@ -32,7 +32,7 @@ pub fn check(cx: &mut Ctx) {
     {
         return;
     }
-    let span = cx.key_span("/litellm_base");
+    let span = cx.section_span("litellm_base");
     cx.report(
         Diagnostic::new(
             Code::MissingMasterKey,

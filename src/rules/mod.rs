@@ -11,7 +11,6 @@ use crate::diag::{Code, Diagnostic, Severity, did_you_mean};
 use crate::model::Model;
 use crate::model::checked::Scope;
 use crate::source::SourceFile;
-use crate::yaml::Node;
 
 pub mod claude_base_url;
 pub mod codex_base_url;
@@ -78,7 +77,6 @@ pub type Check = fn(&mut Ctx<'_>);
 pub struct Ctx<'a> {
     pub model: &'a Model,
     pub source: &'a SourceFile,
-    pub node: &'a Node,
     pub opts: &'a CheckOptions,
     pub out: Vec<Diagnostic>,
     suggestions: HashMap<String, Option<String>>,
@@ -170,14 +168,13 @@ impl<'a> Ctx<'a> {
         rc
     }
 
-    /// Severity for a secret that is absent: a warning unless the command needs it.
-    /// The span of the key at `pointer` (`/litellm_base/general_settings`), else of the
-    /// nearest node on the way there.
-    pub fn key_span(&self, pointer: &str) -> crate::span::Span {
-        let (node, key) = self.node.pointer(pointer);
-        key.map_or(node.span, |k| k.span)
+    /// The span of a section key (`litellm_base`, `auth.providers`), else the start of the
+    /// file.
+    pub fn section_span(&self, path: &str) -> crate::span::Span {
+        self.model.section_span(path).unwrap_or_default()
     }
 
+    /// Severity for a secret that is absent: a warning unless the command needs it.
     pub fn secret_severity(&self) -> Severity {
         match self.opts.secrets {
             Secrets::Optional => Severity::Warning,
@@ -187,16 +184,10 @@ impl<'a> Ctx<'a> {
 }
 
 /// Run every semantic rule over a model.
-pub fn run(
-    model: &Model,
-    source: &SourceFile,
-    node: &Node,
-    opts: &CheckOptions,
-) -> Vec<Diagnostic> {
+pub fn run(model: &Model, source: &SourceFile, opts: &CheckOptions) -> Vec<Diagnostic> {
     let mut cx = Ctx {
         model,
         source,
-        node,
         opts,
         out: Vec::new(),
         suggestions: HashMap::new(),

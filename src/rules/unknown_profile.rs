@@ -51,7 +51,7 @@ pub fn check(cx: &mut Ctx) {
             Some(s) => format!("did you mean `{s}`? ({listing})"),
             None => listing,
         };
-        let span = cx.key_span("/profiles");
+        let span = cx.section_span("profiles");
         let mut d = Diagnostic::new(
             Code::UnknownProfile,
             format!("--profile `{sel}` is not a profile in this file"),

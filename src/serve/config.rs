@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use crate::load::Loaded;
-use crate::model::checked::FallbackKind;
-use crate::model::upstream::UpstreamApi;
 use super::health::CooldownParams;
 use super::retry::ErrorClass;
+use crate::load::Loaded;
+use crate::model::checked::FallbackKind;
 use crate::model::raw::{AllowedFailsPolicy, RetryPolicy};
+use crate::model::upstream::UpstreamApi;
 use crate::model::view::{GatewayKey, KeySource, RoutingStrategy, lookup_fallbacks};
 use crate::secrets::{self, SecretSource, SecretState};
 /// One deployment, ready to call.

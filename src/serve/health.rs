@@ -66,7 +66,9 @@ impl Clock for ManualClock {
 pub enum State {
     Healthy,
     /// Cooling down after a failure that LiteLLM's rules cool down for, until then.
-    CoolingDown { until: Instant },
+    CoolingDown {
+        until: Instant,
+    },
 }
 
 impl State {
@@ -362,7 +364,11 @@ mod tests {
                 .failure(ErrorClass::InternalServer, None);
             assert!(!cooled);
         }
-        assert!(h.acquire("d", single()).unwrap().failure(ErrorClass::Authentication, None));
+        assert!(
+            h.acquire("d", single())
+                .unwrap()
+                .failure(ErrorClass::Authentication, None)
+        );
         assert_eq!(h.state("d").name(), "cooling-down");
         assert!(h.acquire("d", single()).is_none());
         clock.advance(Duration::from_secs(5));
@@ -374,14 +380,27 @@ mod tests {
         let (clock, h) = setup();
         let mut p = single();
         p.router_cooldown = Duration::from_secs(30);
-        assert!(h.acquire("a", p.clone()).unwrap().failure(ErrorClass::NotFound, Some(2.0)));
+        assert!(
+            h.acquire("a", p.clone())
+                .unwrap()
+                .failure(ErrorClass::NotFound, Some(2.0))
+        );
         clock.advance(Duration::from_secs(2));
         assert!(h.available("a"), "Retry-After set the length");
-        assert!(h.acquire("b", p.clone()).unwrap().failure(ErrorClass::NotFound, None));
+        assert!(
+            h.acquire("b", p.clone())
+                .unwrap()
+                .failure(ErrorClass::NotFound, None)
+        );
         clock.advance(Duration::from_secs(29));
         assert!(!h.available("b"));
         p.deployment_cooldown = Some(0.0);
-        assert!(!h.acquire("c", p).unwrap().failure(ErrorClass::NotFound, None), "0: never");
+        assert!(
+            !h.acquire("c", p)
+                .unwrap()
+                .failure(ErrorClass::NotFound, None),
+            "0: never"
+        );
     }
 
     #[test]

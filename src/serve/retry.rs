@@ -149,8 +149,14 @@ pub fn policy_allowed_fails(policy: &AllowedFailsPolicy, class: ErrorClass) -> O
             class == ErrorClass::Authentication,
             policy.AuthenticationErrorAllowedFails,
         ),
-        (class == ErrorClass::Timeout, policy.TimeoutErrorAllowedFails),
-        (class == ErrorClass::RateLimit, policy.RateLimitErrorAllowedFails),
+        (
+            class == ErrorClass::Timeout,
+            policy.TimeoutErrorAllowedFails,
+        ),
+        (
+            class == ErrorClass::RateLimit,
+            policy.RateLimitErrorAllowedFails,
+        ),
         (
             class == ErrorClass::ContentPolicy,
             policy.ContentPolicyViolationErrorAllowedFails,
@@ -164,8 +170,14 @@ pub fn policy_allowed_fails(policy: &AllowedFailsPolicy, class: ErrorClass) -> O
             class == ErrorClass::ServiceUnavailable,
             policy.ServiceUnavailableErrorAllowedFails,
         ),
-        (class == ErrorClass::BadGateway, policy.BadGatewayErrorAllowedFails),
-        (class == ErrorClass::NotFound, policy.NotFoundErrorAllowedFails),
+        (
+            class == ErrorClass::BadGateway,
+            policy.BadGatewayErrorAllowedFails,
+        ),
+        (
+            class == ErrorClass::NotFound,
+            policy.NotFoundErrorAllowedFails,
+        ),
     ];
     checks.into_iter().find_map(|(hit, n)| n.filter(|_| hit))
 }
@@ -458,7 +470,10 @@ mod tests {
         assert_eq!(h("61"), None);
         assert_eq!(h("soon"), None);
         assert_eq!(h("Sun, 06 Nov 1994 08:49:37 GMT"), None, "in the past");
-        assert_eq!(httpdate_secs("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777.0));
+        assert_eq!(
+            httpdate_secs("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777.0)
+        );
         let mut ms = HeaderMap::new();
         ms.insert("retry-after-ms", "2000".parse().unwrap());
         assert_eq!(retry_after_header(&ms), None, "retry-after-ms is not read");

@@ -18,13 +18,13 @@ use super::body::JsonBody;
 use super::config::{Deployment, Snapshot, Strategy};
 use super::forward::{self, ErrorAnswer, Failure, PassStream};
 use super::health::Health;
+use super::protocol::{self, ClientApi, Plan, error_body};
 use super::retry::{
     ErrorClass, RetryContext, backoff, policy_retries, should_retry, waits_before_retry,
 };
-use crate::model::view::lookup_fallbacks;
-use super::protocol::{self, ClientApi, Plan, error_body};
 use super::state::AppState;
 use super::usage::{Record, Tokens, UsageLog};
+use crate::model::view::lookup_fallbacks;
 
 /// One client request, parsed.
 pub struct Request {
@@ -83,7 +83,9 @@ impl<'a> Walk<'a> {
             let chain: Vec<String> = match self.snap.fallback_list(failure.class) {
                 Some(list) => {
                     let groups = self.groups(alias);
-                    lookup_fallbacks(list, &groups).map(<[String]>::to_vec).unwrap_or_default()
+                    lookup_fallbacks(list, &groups)
+                        .map(<[String]>::to_vec)
+                        .unwrap_or_default()
                 }
                 None => Vec::new(),
             };
@@ -129,7 +131,10 @@ impl<'a> Walk<'a> {
         if deps.is_empty() {
             return Err(Failure::new(
                 ErrorClass::BadRequest,
-                format!("no deployment of `{alias}` serves {} requests", self.req.api.describe()),
+                format!(
+                    "no deployment of `{alias}` serves {} requests",
+                    self.req.api.describe()
+                ),
             ));
         }
         self.capable_seen = true;
@@ -215,7 +220,10 @@ impl<'a> Walk<'a> {
         if let Some(rec) = &mut self.rec {
             rec.attempts += 1;
         }
-        let client_model = req.body.get_str("model").unwrap_or_else(|| req.alias.clone());
+        let client_model = req
+            .body
+            .get_str("model")
+            .unwrap_or_else(|| req.alias.clone());
         let (path, translation) = match protocol::plan(req.api, dep, &client_model) {
             Plan::Passthrough { path } => (path, None),
             Plan::Translate(t) => (t.upstream_path(), Some(t)),
@@ -276,7 +284,10 @@ impl<'a> Walk<'a> {
                 }
             };
             let Some(mut rec) = self.rec.take() else {
-                return Err(Failure::new(ErrorClass::Other(500), "record already written"));
+                return Err(Failure::new(
+                    ErrorClass::Other(500),
+                    "record already written",
+                ));
             };
             note_deployment(&mut rec, alias, dep);
             let transform = translation.as_ref().map(|t| t.stream());
@@ -315,7 +326,10 @@ impl<'a> Walk<'a> {
         };
         permit.success();
         let Some(mut rec) = self.rec.take() else {
-            return Err(Failure::new(ErrorClass::Other(500), "record already written"));
+            return Err(Failure::new(
+                ErrorClass::Other(500),
+                "record already written",
+            ));
         };
         note_deployment(&mut rec, alias, dep);
         rec.first_byte = Some(first);
@@ -376,10 +390,7 @@ pub async fn serve(
     req: Request,
     rec: Record,
 ) -> Response {
-    let requested = req
-        .body
-        .get_str("model")
-        .filter(|m| *m != req.alias);
+    let requested = req.body.get_str("model").filter(|m| *m != req.alias);
     let mut walk = Walk {
         state,
         snap: &snap,
@@ -421,7 +432,12 @@ pub async fn serve(
                 kinds.first().copied().unwrap_or("no"),
                 req.api.describe(),
             );
-            error(req.api, StatusCode::BAD_REQUEST, "translation_unavailable", &msg)
+            error(
+                req.api,
+                StatusCode::BAD_REQUEST,
+                "translation_unavailable",
+                &msg,
+            )
         }
         Err(f) => failed(&req, f),
     };
