@@ -39,6 +39,8 @@ SCENARIOS = [
     ("400 x1", {"a": ["400"]}, {}),
     ("401 x1", {"a": ["401"]}, {}),
     ("timeout x1 (timeout 2 s)", {"a": ["hang"]}, {"timeout": 2}),
+    ("timeout x3 (timeout 2 s), no fallback", {"a": ["hang"] * 3}, {"timeout": 2, "fallbacks": False}),
+    ("429 x3, no fallback", {"a": ["429"] * 3}, {"fallbacks": False}),
     ("500 x3, num_retries 0", {"a": ["500"] * 3}, {"num_retries": 0}),
     ("500 x3, num_retries 3", {"a": ["500"] * 3}, {"num_retries": 3}),
     ("500 everywhere", {"a": ["500"] * 8, "b": ["500"] * 8}, {}),

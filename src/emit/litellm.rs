@@ -46,8 +46,8 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
     let mut unresolved: Vec<Unresolved> = Vec::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
 
-    let mut model_list = Vec::with_capacity(view.deployments.len());
-    for d in &view.deployments {
+    let mut model_list = Vec::with_capacity(view.deployments().len());
+    for d in view.deployments() {
         // `api_key_ref` becomes the `api_key` LiteLLM reads, from where the view says the key
         // comes from.
         let key = match (&d.raw.litellm_params.api_key_ref, &d.key) {

@@ -392,7 +392,8 @@ pub struct View<'m> {
     pub profile: Option<&'m str>,
     pub settings: Settings,
     pub fallbacks: Fallbacks<'m>,
-    pub deployments: Vec<DeploymentView<'m>>,
+    /// Resolved on first use (rules that read settings alone never pay for them).
+    deployments: std::sync::OnceLock<Vec<DeploymentView<'m>>>,
     pub group_aliases: Vec<GroupAlias<'m>>,
     pub gateway: Gateway,
     /// Settings written in both blocks, and which one LiteLLM uses.
@@ -434,7 +435,7 @@ impl Model {
             profile,
             settings: layers.settings(),
             fallbacks: layers.fallbacks(),
-            deployments: deployments(self),
+            deployments: std::sync::OnceLock::new(),
             group_aliases: layers.group_aliases(),
             gateway: gateway(self),
             shadowed: layers.shadowed(),
@@ -912,6 +913,11 @@ fn gateway(model: &Model) -> Gateway {
 }
 
 impl<'m> View<'m> {
+    /// Every deployment of `model_list`, resolved, in file order.
+    pub fn deployments(&self) -> &[DeploymentView<'m>] {
+        self.deployments.get_or_init(|| deployments(self.model))
+    }
+
     /// Seconds one attempt on `d` may take, as LiteLLM's Router decides
     /// (`_get_non_stream_timeout` / `_get_stream_timeout`): the deployment's `timeout`
     /// (`stream_timeout` for streams, then `router_settings.stream_timeout`), then
@@ -941,7 +947,7 @@ impl<'m> View<'m> {
         &'a self,
         alias: &'a str,
     ) -> impl Iterator<Item = &'a DeploymentView<'m>> + 'a {
-        self.deployments.iter().filter(move |d| d.alias == alias)
+        self.deployments().iter().filter(move |d| d.alias == alias)
     }
 
     /// A settings block of this profile as LiteLLM reads it, every key in order with its value
@@ -1019,9 +1025,9 @@ mod tests {
         assert_eq!(v.settings.cooldown_secs(), 5.0);
         assert_eq!(v.settings.max_fallbacks(), 5);
         assert_eq!(v.settings.allowed_fails_count(), None);
-        assert_eq!(v.attempt_timeout_secs(&v.deployments[1], false), 6000.0);
-        assert_eq!(v.attempt_timeout_secs(&v.deployments[0], false), 7.0);
-        assert_eq!(v.attempt_timeout_secs(&v.deployments[0], true), 7.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments()[1], false), 6000.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments()[0], false), 7.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments()[0], true), 7.0);
     }
 
     #[test]
@@ -1045,8 +1051,8 @@ mod tests {
             "litellm_base:\n{DEPS}  litellm_settings: {{request_timeout: 2}}\n  router_settings: {{timeout: 4, stream_timeout: 9}}\n"
         ));
         let v = m.view(None);
-        assert_eq!(v.attempt_timeout_secs(&v.deployments[1], false), 2.0);
-        assert_eq!(v.attempt_timeout_secs(&v.deployments[1], true), 9.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments()[1], false), 2.0);
+        assert_eq!(v.attempt_timeout_secs(&v.deployments()[1], true), 9.0);
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
     let secs = |v: f64| Duration::from_secs_f64(v.clamp(0.001, 1e9));
 
     let mut aliases: IndexMap<String, Vec<Arc<Deployment>>> = IndexMap::new();
-    for d in &view.deployments {
+    for d in view.deployments() {
         let alias = d.alias.to_string();
         let (Some(api), Some(upstream)) = (d.api, d.upstream_model) else {
             let written = d.model.map(|m| m.as_str()).unwrap_or_default();
