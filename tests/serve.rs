@@ -559,29 +559,44 @@ async fn retries_on_5xx_429_and_resets_then_gives_up() {
         "    num_retries: 3\n",
         "    allowed_fails: 10\n",
     ));
-    let srv = start(&s, None).await;
+    // The back-off moves this clock instead of waiting.
+    let clock = Arc::new(ManualClock::default());
+    let srv = start(&s, Some(clock.clone())).await;
     m.push(Fault::Status(500));
     m.push(Fault::Status(429));
     m.push(Fault::Reset);
     let (st, _) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
     assert_eq!(st, 200);
     assert_eq!(m.hits(), 4);
+    // LiteLLM's back-off on a lone deployment: 0.5, 1 and 2 s, each plus up to 0.75 s.
+    let waited = clock.elapsed().as_secs_f64();
+    assert!((3.5..=5.75).contains(&waited), "{waited}");
+    // An upstream's Retry-After (up to 60 s) replaces the back-off.
+    m.push(Fault::Throttle {
+        status: 429,
+        retry_after_secs: 7.0,
+    });
+    let before = clock.elapsed().as_secs_f64();
+    let (st, _) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
+    assert_eq!(st, 200);
+    let waited = clock.elapsed().as_secs_f64() - before;
+    assert!((7.0..=7.75).contains(&waited), "{waited}");
     // A client error is not retried and comes back as the upstream sent it.
     m.push(Fault::Status(422));
     let (st, v) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
     assert_eq!(st, 422);
     assert_eq!(v["error"]["message"], "mock failure 422");
-    assert_eq!(m.hits(), 5);
+    assert_eq!(m.hits(), 7);
     // Always failing: 1 + num_retries attempts, then the last upstream answer.
     m.set_default(Fault::Status(503));
     let (st, v) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
     assert_eq!(st, 503);
     assert_eq!(v["error"]["message"], "mock failure 503");
-    assert_eq!(m.hits(), 9);
+    assert_eq!(m.hits(), 11);
     let u = s.usage_lines();
     assert_eq!(u[0]["attempts"], 4);
-    assert_eq!(u[2]["attempts"], 4);
-    assert_eq!(u[2]["outcome"], "error");
+    assert_eq!(u[3]["attempts"], 4);
+    assert_eq!(u[3]["outcome"], "error");
     srv.stop().await;
 }
 

@@ -17,9 +17,14 @@ use crate::model::raw::AllowedFailsPolicy;
 /// How long a fallback that served while the primary was open keeps serving it first.
 pub const PROMOTION_TTL: Duration = Duration::from_secs(600);
 
-/// The time source of the breaker.
+/// A future that waits on a [`Clock`].
+pub type Wait<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+/// The time source of cooldowns, promotions and the waits between retries.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> Instant;
+    /// Wait `d` (a back-off between retries).
+    fn sleep(&self, d: Duration) -> Wait<'_>;
 }
 
 /// The real clock.
@@ -29,6 +34,9 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
         Instant::now()
+    }
+    fn sleep(&self, d: Duration) -> Wait<'_> {
+        Box::pin(tokio::time::sleep(d))
     }
 }
 
@@ -58,6 +66,18 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         self.start + Duration::from_millis(self.offset_ms.load(Ordering::SeqCst))
+    }
+    /// Moves the clock instead of waiting.
+    fn sleep(&self, d: Duration) -> Wait<'_> {
+        self.advance(d);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl ManualClock {
+    /// Time moved since the clock started.
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_millis(self.offset_ms.load(Ordering::SeqCst))
     }
 }
 
@@ -154,6 +174,11 @@ impl Health {
 
     pub fn now(&self) -> Instant {
         self.clock.now()
+    }
+
+    /// Wait `d` on the health table's clock (the back-off between retries).
+    pub fn sleep(&self, d: Duration) -> Wait<'_> {
+        self.clock.sleep(d)
     }
 
     fn minute(&self, now: Instant) -> u64 {

@@ -186,7 +186,7 @@ impl<'a> Walk<'a> {
                     snap.retry_after,
                     rand::random::<f64>(),
                 );
-                tokio::time::sleep(wait).await;
+                health.sleep(wait).await;
             }
         }
     }
