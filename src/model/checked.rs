@@ -398,6 +398,23 @@ impl Model {
             .unwrap_or_default()
     }
 
+    /// Every `api_key_ref` written: the deployments' and the `redirect.upstreams` entries'.
+    pub fn api_key_refs(&self) -> impl Iterator<Item = &Sp<String>> {
+        let deployments = self
+            .deployments()
+            .iter()
+            .filter_map(|d| d.litellm_params.api_key_ref.as_ref());
+        let redirect = self
+            .raw
+            .redirect
+            .as_ref()
+            .and_then(|r| r.upstreams.as_ref())
+            .into_iter()
+            .flat_map(|u| u.values())
+            .filter_map(|u| u.api_key_ref.as_ref());
+        deployments.chain(redirect)
+    }
+
     /// The settings blocks of `scope` (base or a profile).
     pub fn settings(&self, scope: &Scope) -> (Option<&LitellmSettings>, Option<&RouterSettings>) {
         match scope {

@@ -37,6 +37,8 @@ pub struct Config {
     pub auth: Option<Auth>,
     /// Legacy OAuth section. Deprecated: use `auth.providers`.
     pub oauth: Option<Sp<IndexMap<String, Value>>>,
+    /// `fgc redirect`: which upstreams to map standard model names on, and which names.
+    pub redirect: Option<Redirect>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -76,6 +78,41 @@ pub struct Deployment {
     pub litellm_params: LitellmParams,
     /// Metadata passed to LiteLLM as is.
     pub model_info: Option<IndexMap<String, Value>>,
+    /// (fgc only) The upstream this entry was generated for by `fgc redirect`, which replaces
+    /// or removes such entries on its next run. Delete the key to keep the entry as your own.
+    /// Never passed to LiteLLM.
+    pub fgc_redirect: Option<Sp<String>>,
+}
+
+/// `fgc redirect`: standard model names (aliases) mapped to the model ids each upstream
+/// serves. See docs/redirect.md.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redirect {
+    /// The upstreams to map, by name. Default: every distinct `api_base` and credential of
+    /// `model_list`.
+    pub upstreams: Option<IndexMap<Sp<String>, RedirectUpstream>>,
+    /// The standard names, replacing fgc's built-in list (`fgc redirect --list-names`).
+    pub standard_names: Option<Vec<Sp<String>>>,
+    /// Standard names added after the built-in list (or after `standard_names`).
+    pub extra_standard_names: Option<Vec<Sp<String>>>,
+}
+
+/// One upstream `fgc redirect` maps: where it is, and the credential it takes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectUpstream {
+    /// The base URL; its models are listed with `GET {api_base}/models`. Written as is into
+    /// the generated entries.
+    pub api_base: Sp<String>,
+    /// The name of a credential in `credentials.upstream`.
+    pub api_key_ref: Option<Sp<String>>,
+    /// The key as `os.environ/VAR` (a literal key is refused: it would be copied into every
+    /// generated entry).
+    pub api_key: Option<Sp<String>>,
+    /// The LiteLLM provider prefix of the generated `litellm_params.model` (default `openai`).
+    /// With `anthropic`, models are listed the Anthropic way (`x-api-key`).
+    pub provider: Option<Sp<String>>,
 }
 
 /// A profile overlays these blocks on `litellm_base`, key by key.

@@ -1,5 +1,6 @@
 //! ## What it does
-//! Reports an `api_key_ref` that names no entry of `credentials.upstream`.
+//! Reports an `api_key_ref` (of a deployment, or of an upstream under `redirect.upstreams`)
+//! that names no entry of `credentials.upstream`.
 //!
 //! ## Why it matters
 //! The deployment would be sent to its upstream without a key: every request fails with 401,
@@ -26,10 +27,7 @@ use crate::diag::{Diagnostic, did_you_mean};
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
-    for dep in model.deployments() {
-        let Some(r) = &dep.litellm_params.api_key_ref else {
-            continue;
-        };
+    for r in model.api_key_refs() {
         if model.credentials.contains_key(r.as_str()) {
             continue;
         }

@@ -1,5 +1,6 @@
 //! ## What it does
-//! Reports a credential that no deployment's `api_key_ref` uses.
+//! Reports a credential that no `api_key_ref` uses (of a deployment, or of an upstream under
+//! `redirect.upstreams`).
 //!
 //! ## Why it matters
 //! Usually a deployment was meant to use it and names something else, or the credential is
@@ -22,12 +23,7 @@ use crate::diag::Code;
 use crate::diag::Diagnostic;
 
 pub fn check(cx: &mut Ctx) {
-    let used: HashSet<&str> = cx
-        .model
-        .deployments()
-        .iter()
-        .filter_map(|d| d.litellm_params.api_key_ref.as_ref().map(|r| r.as_str()))
-        .collect();
+    let used: HashSet<&str> = cx.model.api_key_refs().map(|r| r.as_str()).collect();
     let unused: Vec<_> = cx
         .model
         .credentials
