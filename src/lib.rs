@@ -10,6 +10,7 @@ pub mod diag;
 pub mod emit;
 pub mod load;
 pub mod model;
+pub mod redirect;
 pub mod rename;
 pub mod render;
 pub mod rules;
