@@ -3,7 +3,8 @@
 //! injectable latency, error answers, connection resets, resets mid-stream and hangs.
 //!
 //! Routes (any prefix before them is accepted, so `api_base` may or may not end in `/v1`):
-//! `/chat/completions`, `/responses`, `/messages`, `/messages/count_tokens`. Faults can be
+//! `/chat/completions`, `/responses`, `/messages`, `/messages/count_tokens`, and `GET /models`
+//! (the list set with [`Mock::set_models`], for `fgc redirect`). Faults can be
 //! scripted per first path segment (give each deployment its own, `http://mock/a/v1`), and
 //! the mock program is driven over HTTP: `POST /_mock/script`, `GET /_mock/hits`,
 //! `POST /_mock/reset` (see `scripts/litellm-diff.py`).
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -120,6 +121,19 @@ struct MockState {
     default_fault: Mutex<Fault>,
     hits: AtomicUsize,
     requests: Mutex<Vec<Recorded>>,
+    /// `GET /models` answers per first path segment.
+    models: Mutex<HashMap<String, ModelList>>,
+}
+
+/// What `GET /<prefix>/.../models` answers.
+#[derive(Clone, Debug)]
+pub enum ModelList {
+    /// OpenAI's shape, one page.
+    OpenAi(Vec<String>),
+    /// Anthropic's shape, `page` models a page (`limit`, `after_id`, `has_more`, `last_id`).
+    Anthropic { ids: Vec<String>, page: usize },
+    /// This body with status 200, as is (a broken upstream).
+    Raw(String),
 }
 
 /// A running mock upstream. Dropping it stops accepting connections.
@@ -161,12 +175,13 @@ impl Mock {
             default_fault: Mutex::new(Fault::None),
             hits: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
+            models: Mutex::new(HashMap::new()),
         });
         let app = Router::new()
             .route("/_mock/script", post(control_script))
             .route("/_mock/hits", get(control_hits))
             .route("/_mock/reset", post(control_reset))
-            .route("/{*rest}", post(handle))
+            .route("/{*rest}", post(handle).get(models))
             .with_state(Arc::clone(&state));
         let task = tokio::spawn(async move {
             loop {
@@ -223,6 +238,11 @@ impl Mock {
             .entry(prefix.to_string())
             .or_default()
             .push_back(fault);
+    }
+
+    /// Serve `list` at `GET /<prefix>/.../models`.
+    pub fn set_models(&self, prefix: &str, list: ModelList) {
+        lock(&self.state.models).insert(prefix.to_string(), list);
     }
 
     /// Requests received per first path segment.
@@ -423,6 +443,85 @@ async fn handle(
     resp.headers_mut()
         .insert("content-type", "text/event-stream".parse().expect("static"));
     resp
+}
+
+/// `GET /<prefix>/.../models`: the list set for the prefix, after any queued fault (`Status`,
+/// `Throttle`, `Reset` and `Hang` apply; others answer normally).
+async fn models(
+    State(st): State<Arc<MockState>>,
+    Extension(kill): Extension<Kill>,
+    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    st.hits.fetch_add(1, Ordering::SeqCst);
+    let path = uri.path();
+    let prefix = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    *lock(&st.prefix_hits).entry(prefix.clone()).or_default() += 1;
+    if lock(&st.config).record {
+        lock(&st.requests).push(Recorded {
+            path: uri
+                .path_and_query()
+                .map_or(path.to_string(), |p| p.to_string()),
+            headers,
+            body: Value::Null,
+        });
+    }
+    if !path.ends_with("/models") {
+        return (StatusCode::NOT_FOUND, "no such mock route").into_response();
+    }
+    let queued = lock(&st.prefixed)
+        .get_mut(&prefix)
+        .and_then(VecDeque::pop_front);
+    match queued.or_else(|| lock(&st.script).pop_front()) {
+        Some(Fault::Status(s) | Fault::Throttle { status: s, .. }) => {
+            let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = error(false, "mock_error", &format!("mock failure {s}"));
+            return (status, axum::Json(body)).into_response();
+        }
+        Some(Fault::Reset) => {
+            kill.0.notify_one();
+            std::future::pending::<()>().await;
+        }
+        Some(Fault::Hang) => std::future::pending::<()>().await,
+        _ => {}
+    }
+    let Some(list) = lock(&st.models).get(&prefix).cloned() else {
+        let body = error(false, "not_found", "no model list for this prefix");
+        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+    };
+    match list {
+        ModelList::OpenAi(ids) => axum::Json(json!({"object": "list", "data": ids.iter()
+            .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "mock"}))
+            .collect::<Vec<_>>()}))
+        .into_response(),
+        ModelList::Anthropic { ids, page } => {
+            let start = query
+                .get("after_id")
+                .and_then(|a| ids.iter().position(|id| id == a).map(|i| i + 1))
+                .unwrap_or(0);
+            let limit = query
+                .get("limit")
+                .and_then(|l| l.parse::<usize>().ok())
+                .unwrap_or(20)
+                .min(page.max(1));
+            let chunk = &ids[start.min(ids.len())..(start + limit).min(ids.len())];
+            axum::Json(json!({
+                "data": chunk.iter().map(|id| json!({"type": "model", "id": id, "display_name": id,
+                    "created_at": "2025-01-01T00:00:00Z"})).collect::<Vec<_>>(),
+                "has_more": start + limit < ids.len(),
+                "first_id": chunk.first(),
+                "last_id": chunk.last(),
+            }))
+            .into_response()
+        }
+        ModelList::Raw(body) => (StatusCode::OK, body).into_response(),
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
