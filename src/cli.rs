@@ -30,6 +30,8 @@ pub enum Command {
     Schema(commands::schema::Args),
     /// Rename an alias everywhere it is referenced (dry run unless --write).
     Rename(commands::rename::Args),
+    /// Map standard model names to each upstream's own model ids (dry run unless --write).
+    Redirect(commands::redirect::Args),
     /// Run the built-in forwarding gateway on the checked configuration.
     Serve(commands::serve::Args),
 }
@@ -42,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => commands::explain::run(a),
         Command::Schema(a) => commands::schema::run(a),
         Command::Rename(a) => commands::rename::run(a),
+        Command::Redirect(a) => commands::redirect::run(a),
         Command::Serve(a) => commands::serve::run(a),
     };
     ExitCode::from(code)

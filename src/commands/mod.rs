@@ -17,6 +17,7 @@ pub const DEFAULT_CONFIG: &str = "config/flowgate.yaml";
 pub mod check;
 pub mod emit;
 pub mod explain;
+pub mod redirect;
 pub mod rename;
 pub mod schema;
 pub mod serve;
