@@ -6,6 +6,7 @@ mod check;
 mod emit;
 mod generated;
 mod hostile;
+mod redirect;
 mod rename;
 mod serve;
 mod serve_translate;
