@@ -351,6 +351,15 @@ fn block_file_dry_run_write_and_rerun() {
     }
     let check = run_in(dir.path(), &["check", "flowgate.yaml"]);
     assert_eq!(check.status.code(), Some(0), "{}", transcript(&check));
+    // The marker is fgc's own: LiteLLM's config gets the entries without it.
+    let emit = run_in(dir.path(), &["emit", "litellm", "-c", "flowgate.yaml"]);
+    assert_eq!(emit.status.code(), Some(0), "{}", transcript(&emit));
+    let litellm = String::from_utf8(emit.stdout).unwrap();
+    assert!(
+        litellm.contains("model: openai/anthropic/claude-sonnet-4.5"),
+        "{litellm}"
+    );
+    assert!(!litellm.contains("fgc_redirect"), "{litellm}");
 
     // A second run has nothing to do.
     let out = run_in(dir.path(), &args);

@@ -102,9 +102,11 @@ fn map(args: &Args, session: &Session) -> u8 {
         Ok(p) => p,
         Err(e) => return refuse(&e),
     };
+    let timer = crate::load::Timer::start();
     let _ = std::io::stdout()
         .lock()
         .write_all(plan.change.diff(render::stdout_colour()).as_bytes());
+    timer.mark("redirect: diff");
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(plan.report.render().as_bytes());
     let (added, removed) = (plan.report.added, plan.report.removed);

@@ -10,8 +10,6 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value};
-
 use crate::rename::patch::PatchSet;
 use crate::rename::yaml_scalar;
 use crate::span::Span;
@@ -53,20 +51,6 @@ impl NewEntry {
         }
         (params, &self.upstream)
     }
-
-    /// The entry as the JSON the YAML tree gives back.
-    pub fn to_json(&self) -> Value {
-        let (params, upstream) = self.fields();
-        let mut p = Map::new();
-        for (k, v) in params {
-            p.insert(k.into(), Value::String(v.into()));
-        }
-        let mut m = Map::new();
-        m.insert("model_name".into(), Value::String(self.model_name.clone()));
-        m.insert("litellm_params".into(), Value::Object(p));
-        m.insert("fgc_redirect".into(), Value::String(upstream.into()));
-        Value::Object(m)
-    }
 }
 
 /// New entries and where they go: in place of the removed item `at`, or (`None`) at the end.
@@ -86,23 +70,6 @@ pub struct Edit {
 impl Edit {
     pub fn is_empty(&self) -> bool {
         self.remove.is_empty() && self.blocks.iter().all(|b| b.entries.is_empty())
-    }
-
-    /// The list after the edit, as JSON: what [`verify`] expects to read back.
-    pub fn expected(&self, before: &[Value]) -> Vec<Value> {
-        let mut out = Vec::new();
-        for (i, item) in before.iter().enumerate() {
-            for b in self.blocks.iter().filter(|b| b.at == Some(i)) {
-                out.extend(b.entries.iter().map(NewEntry::to_json));
-            }
-            if !self.remove.contains(&i) {
-                out.push(item.clone());
-            }
-        }
-        for b in self.blocks.iter().filter(|b| b.at.is_none()) {
-            out.extend(b.entries.iter().map(NewEntry::to_json));
-        }
-        out
     }
 }
 
@@ -676,44 +643,136 @@ fn flow_entry(e: &NewEntry, json: bool) -> String {
 }
 
 /// Check the edited document against the original: `model_list` is what the edit should
-/// give, and nothing else changed.
+/// give, and nothing else changed. Compares the parsed trees value by value (spans aside).
 pub fn verify(before: &Node, after: &Node, edit: &Edit) -> Result<(), String> {
-    let items = |root: &Node| -> Vec<Value> {
-        match model_list(root).map(|(_, l)| l.to_json()) {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
+    fn items(root: &Node) -> &[Node] {
+        match model_list(root).map(|(_, l)| &l.kind) {
+            Some(NodeKind::Seq(items)) => items,
+            _ => &[],
         }
-    };
-    let expected = edit.expected(&items(before));
-    let got = items(after);
-    if got != expected {
-        let at = got
-            .iter()
-            .zip(&expected)
-            .position(|(g, e)| g != e)
-            .unwrap_or(got.len().min(expected.len()));
+    }
+    let (old, got) = (items(before), items(after));
+    let mut expected: Vec<Result<&Node, &NewEntry>> = Vec::with_capacity(got.len());
+    for (i, item) in old.iter().enumerate() {
+        for b in edit.blocks.iter().filter(|b| b.at == Some(i)) {
+            expected.extend(b.entries.iter().map(Err));
+        }
+        if !edit.remove.contains(&i) {
+            expected.push(Ok(item));
+        }
+    }
+    for b in edit.blocks.iter().filter(|b| b.at.is_none()) {
+        expected.extend(b.entries.iter().map(Err));
+    }
+    if got.len() != expected.len() {
         return Err(format!(
-            "model_list entry {at} does not read back as written ({} entries, {} expected)",
+            "model_list has {} entries, {} expected",
             got.len(),
             expected.len()
         ));
     }
-    let rest = |root: &Node| {
-        let mut v = root.to_json();
-        if let Some(base) = v.get_mut("litellm_base").and_then(Value::as_object_mut) {
-            base.shift_remove("model_list");
-            if base.is_empty()
-                && let Some(o) = v.as_object_mut()
-            {
-                o.shift_remove("litellm_base");
-            }
+    for (at, (g, e)) in got.iter().zip(&expected).enumerate() {
+        let same = match e {
+            Ok(old) => same_value(old, g),
+            Err(new) => is_entry(g, new),
+        };
+        if !same {
+            return Err(format!(
+                "model_list entry {at} does not read back as intended"
+            ));
         }
-        v
-    };
-    if rest(before) != rest(after) {
+    }
+    if !same_outside_list(before, after) {
         return Err("a value outside model_list changed".into());
     }
     Ok(())
+}
+
+/// Whether two nodes hold the same value (spans aside).
+fn same_value(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Seq(x), NodeKind::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        (NodeKind::Map(x), NodeKind::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ak, av), (bk, bv))| same_value(ak, bk) && same_value(av, bv))
+        }
+        (NodeKind::Float(x), NodeKind::Float(y)) => x.to_bits() == y.to_bits(),
+        (x, y) => x == y,
+    }
+}
+
+/// Whether `n` reads back as the entry `e`, key by key in order.
+fn is_entry(n: &Node, e: &NewEntry) -> bool {
+    let str_pairs = |n: &Node, want: &[(&str, &str)]| match &n.kind {
+        NodeKind::Map(es) => {
+            es.len() == want.len()
+                && es
+                    .iter()
+                    .zip(want)
+                    .all(|((k, v), (wk, wv))| k.as_str() == Some(wk) && v.as_str() == Some(wv))
+        }
+        _ => false,
+    };
+    let (params, upstream) = e.fields();
+    match &n.kind {
+        NodeKind::Map(es) if es.len() == 3 => {
+            es[0].0.as_str() == Some("model_name")
+                && es[0].1.as_str() == Some(e.model_name.as_str())
+                && es[1].0.as_str() == Some("litellm_params")
+                && str_pairs(&es[1].1, &params)
+                && es[2].0.as_str() == Some("fgc_redirect")
+                && es[2].1.as_str() == Some(upstream)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the documents are the same apart from `litellm_base.model_list` (and a
+/// `litellm_base` that only holds a new `model_list`).
+fn same_outside_list(before: &Node, after: &Node) -> bool {
+    let entries = |root: &Node| -> Vec<(Node, Node)> {
+        match &root.kind {
+            NodeKind::Map(es) => es
+                .iter()
+                .filter_map(|(k, v)| {
+                    if k.as_str() != Some("litellm_base") {
+                        return Some((k.clone(), v.clone()));
+                    }
+                    let NodeKind::Map(inner) = &v.kind else {
+                        return Some((k.clone(), v.clone()));
+                    };
+                    let kept: Vec<(Node, Node)> = inner
+                        .iter()
+                        .filter(|(ik, _)| ik.as_str() != Some("model_list"))
+                        .cloned()
+                        .collect();
+                    (!kept.is_empty()).then(|| {
+                        let v = Node {
+                            span: v.span,
+                            def: v.def,
+                            kind: NodeKind::Map(kept),
+                        };
+                        (k.clone(), v)
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    match (&before.kind, &after.kind) {
+        (NodeKind::Map(_), NodeKind::Map(_)) => {
+            let (b, a) = (entries(before), entries(after));
+            b.len() == a.len()
+                && b.iter()
+                    .zip(&a)
+                    .all(|((bk, bv), (ak, av))| same_value(bk, ak) && same_value(bv, av))
+        }
+        _ => same_value(before, after),
+    }
 }
 
 #[cfg(test)]

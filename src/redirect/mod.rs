@@ -403,6 +403,7 @@ impl Session {
 
     /// Apply `edit` to the file, check the result and compare it with the edit.
     fn change(&self, edit: &Edit) -> Result<Change, RedirectError> {
+        let timer = crate::load::Timer::start();
         let source = self.source();
         let text: &str = &source.text;
         let after =
@@ -411,6 +412,7 @@ impl Session {
                 src: crate::rename::error::named(source),
                 at: u.at.into(),
             })?;
+        timer.mark("redirect: patch");
         if after != text {
             let checked = check_source(
                 SourceFile::new(source.name.clone(), source.path.clone(), after.as_str()),
@@ -435,7 +437,9 @@ impl Session {
                 .node
                 .as_ref()
                 .ok_or_else(|| RedirectError::Internal("the result did not parse".into()))?;
+            timer.mark("redirect: check");
             merge::verify(self.node(), node, edit).map_err(RedirectError::Internal)?;
+            timer.mark("redirect: verify");
         }
         Ok(Change {
             path: self.path.clone(),
