@@ -247,11 +247,15 @@ pub async fn list(
             };
             query.push((key, c.clone()));
         }
-        let target =
-            reqwest::Url::parse_with_params(&url, &query).map_err(|e| FetchError::Transport {
-                url: url.clone(),
-                reason: format!("not a URL: {e}"),
-            })?;
+        let parsed = if query.is_empty() {
+            reqwest::Url::parse(&url)
+        } else {
+            reqwest::Url::parse_with_params(&url, &query)
+        };
+        let target = parsed.map_err(|e| FetchError::Transport {
+            url: url.clone(),
+            reason: format!("not a URL: {e}"),
+        })?;
         let mut req = client
             .get(target)
             .timeout(timeout)
