@@ -746,3 +746,73 @@ redirect:
     let check = run_in(dir.path(), &["check", "flowgate.yaml"]);
     assert_eq!(check.status.code(), Some(0), "{}", transcript(&check));
 }
+
+/// Upstreams listed under `redirect.upstreams`, in a file without `model_list`: the list is
+/// created; the credentials they name count as used and must exist.
+#[test]
+fn explicit_upstreams_create_the_list() {
+    let dir = scratch(&[]);
+    let cfg = dir.path().join("flowgate.yaml");
+    let text = "credentials:\n  upstream:\n    relay: {env: RELAY_KEY}\nlitellm_base:\n  router_settings:\n    routing_strategy: simple-shuffle\nredirect:\n  upstreams:\n    relay:\n      api_base: https://relay.example/v1\n      api_key_ref: relay\n    claude:\n      api_base: https://api.anthropic.com\n      api_key: os.environ/ANTHROPIC_API_KEY\n      provider: anthropic\n  standard_names: [gpt-5.2, claude-opus-4-8]\n";
+    fs::write(&cfg, text).unwrap();
+    fs::write(
+        dir.path().join("models.json"),
+        r#"{"relay": ["openai/gpt-5.2"], "claude": {"data": [{"type": "model", "id": "claude-opus-4-8"}]}}"#,
+    )
+    .unwrap();
+    let check = run_in(dir.path(), &["check", "flowgate.yaml"]);
+    let t = transcript(&check);
+    assert_eq!(check.status.code(), Some(0), "{t}");
+    assert!(!t.contains("unused-credential"), "{t}");
+    let out = run_in(
+        dir.path(),
+        &[
+            "redirect",
+            "-c",
+            "flowgate.yaml",
+            "--models-file",
+            "models.json",
+            "--write",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let after = read(&cfg);
+    assert!(after.starts_with(text.split("redirect:").next().unwrap().trim_end()));
+    assert!(
+        after.contains("  model_list:\n    - model_name: gpt-5.2\n      litellm_params:\n        model: openai/openai/gpt-5.2\n        api_base: https://relay.example/v1\n        api_key_ref: relay\n      fgc_redirect: relay\n    - model_name: claude-opus-4-8\n      litellm_params:\n        model: anthropic/claude-opus-4-8\n        api_base: https://api.anthropic.com\n        api_key: os.environ/ANTHROPIC_API_KEY\n      fgc_redirect: claude\n"),
+        "{after}"
+    );
+    let check = run_in(dir.path(), &["check", "flowgate.yaml"]);
+    assert_eq!(check.status.code(), Some(0), "{}", transcript(&check));
+    // A credential the list names must exist.
+    fs::write(
+        &cfg,
+        text.replace("api_key_ref: relay", "api_key_ref: rely"),
+    )
+    .unwrap();
+    let check = run_in(dir.path(), &["check", "flowgate.yaml"]);
+    let t = transcript(&check);
+    assert_eq!(check.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("undefined-credential") && t.contains("did you mean `relay`?"),
+        "{t}"
+    );
+}
+
+/// A key that cannot be read fails its upstream before anything is sent.
+#[test]
+fn unreadable_key_fails_the_upstream() {
+    let dir = scratch(&[]);
+    fs::write(
+        dir.path().join("flowgate.yaml"),
+        "litellm_base:\n  model_list:\n    - model_name: a\n      litellm_params: {model: openai/x, api_base: 'http://127.0.0.1:9/v1', api_key: os.environ/ABSENT_KEY}\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["redirect", "-c", "flowgate.yaml"]);
+    let t = transcript(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("upstream ABSENT_KEY (http://127.0.0.1:9/v1): failed: environment variable `ABSENT_KEY` is not set; 0 generated entries kept"),
+        "{t}"
+    );
+}

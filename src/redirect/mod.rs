@@ -183,49 +183,40 @@ impl Session {
         }
     }
 
-    /// What to ask each selected upstream (its secret read now), or why it cannot be asked.
-    pub fn requests(&self, sel: &[Sel]) -> Vec<Result<fetch::Request, FetchError>> {
-        sel.iter()
-            .filter_map(|s| match s {
-                Sel::Upstream(i) => Some(&self.upstreams.list[*i]),
-                Sel::Orphan(_) => None,
-            })
-            .map(|u| {
-                let key = u.secret(self.model()).map_err(FetchError::Credential)?;
-                Ok(fetch::Request {
-                    base_url: u.base_url.clone(),
-                    api: u.api,
-                    key,
-                })
-            })
-            .collect()
-    }
-
-    /// The model lists of the selected upstreams from the network (skipped upstreams are not
-    /// asked).
+    /// The model lists of the selected upstreams from the network. An upstream that is
+    /// skipped, or whose key cannot be read, is not asked.
     pub fn fetch(&self, sel: &[Sel], limits: fetch::Limits) -> Vec<Listing> {
-        let reqs = self.requests(sel);
-        let ups = self.selected(sel);
+        // Each upstream: its result now, or its place among the requests sent.
+        let mut slots: Vec<Result<usize, FetchError>> = Vec::new();
         let mut asked = Vec::new();
-        let mut slots: Vec<Option<Listing>> = Vec::with_capacity(reqs.len());
-        for (u, r) in ups.iter().zip(reqs) {
-            match (u.unusable.is_some(), r) {
-                (true, _) => slots.push(Some(Err(FetchError::Credential(String::new())))),
-                (false, Ok(r)) => {
-                    asked.push(r);
-                    slots.push(None);
+        for u in self.selected(sel) {
+            if let Some(reason) = &u.unusable {
+                slots.push(Err(FetchError::Credential(reason.clone())));
+                continue;
+            }
+            match u.secret(self.model()) {
+                Ok(key) => {
+                    slots.push(Ok(asked.len()));
+                    asked.push(fetch::Request {
+                        base_url: u.base_url.clone(),
+                        api: u.api,
+                        key,
+                    });
                 }
-                (false, Err(e)) => slots.push(Some(Err(e))),
+                Err(e) => slots.push(Err(FetchError::Credential(e))),
             }
         }
-        let mut got = fetch::list_all_blocking(&asked, limits).into_iter();
+        let mut got: Vec<Option<Listing>> = fetch::list_all_blocking(&asked, limits)
+            .into_iter()
+            .map(Some)
+            .collect();
         slots
             .into_iter()
-            .map(|s| {
-                s.unwrap_or_else(|| {
-                    got.next()
-                        .unwrap_or(Err(FetchError::Empty { url: String::new() }))
-                })
+            .map(|s| match s {
+                Ok(i) => got[i].take().unwrap_or_else(|| {
+                    Err(FetchError::Credential("not asked (internal error)".into()))
+                }),
+                Err(e) => Err(e),
             })
             .collect()
     }

@@ -117,16 +117,13 @@ impl Report {
             match &u.status {
                 Status::Updated(s) => {
                     let mut line = format!(
-                        "{head}: {} listed; {} ({} exact)",
+                        "{head}: {} listed; {} mapped ({} exact)",
                         plural(s.listed, "model", "models"),
-                        plural(s.mapped, "mapped", "mapped"),
+                        s.mapped,
                         s.exact
                     );
                     if s.hand_written > 0 {
-                        line.push_str(&format!(
-                            ", {} by hand",
-                            plural(s.hand_written, "already served", "already served")
-                        ));
+                        line.push_str(&format!(", {} already served by hand", s.hand_written));
                     }
                     if s.replaced > 0 {
                         line.push_str(&format!(

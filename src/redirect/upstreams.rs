@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 
 use crate::model::Model;
 use crate::model::upstream::UpstreamApi;
+use crate::model::view::DeploymentView;
 use crate::secrets::{self, SecretSource, SecretState};
 
 /// How an upstream's key is written, as copied into the entries generated for it.
@@ -91,32 +92,20 @@ impl Upstream {
 
     /// The secret to send, read from where the credential says; `Ok(None)` for no key.
     pub fn secret(&self, model: &Model) -> Result<Option<String>, String> {
-        let (what, source) = match &self.credential {
+        let (what, state) = match &self.credential {
             Credential::None => return Ok(None),
             Credential::Literal(k) => return Ok(Some(k.clone())),
             Credential::Env(v) => (
                 format!("environment variable `{v}`"),
-                SecretSource::Env(v.clone()),
+                secrets::inspect(&SecretSource::Env(v.clone())),
             ),
-            Credential::Ref(r) => {
-                let cred = model
-                    .raw
-                    .credentials
-                    .as_ref()
-                    .and_then(|c| c.upstream.as_ref())
-                    .and_then(|c| c.iter().find(|(k, _)| k.value == *r))
-                    .map(|(_, c)| c);
-                let source = match cred.map(|c| (&c.file, &c.env)) {
-                    Some((Some(f), None)) => {
-                        SecretSource::File(secrets::credential_path(&model.config_dir, f.as_str()))
-                    }
-                    Some((None, Some(e))) => SecretSource::Env(e.value.clone()),
-                    _ => return Err(format!("credential `{r}` is not usable (see fgc check)")),
-                };
-                (format!("credential `{r}` ({})", source.describe()), source)
-            }
+            Credential::Ref(r) => (
+                format!("credential `{r}`"),
+                secrets::resolve_credential(model, &model.config_dir, r)
+                    .ok_or_else(|| format!("credential `{r}` is not usable (see fgc check)"))?,
+            ),
         };
-        match secrets::inspect(&source) {
+        match state {
             SecretState::Present(v) => Ok(Some(v)),
             SecretState::Missing => Err(format!("{what} is not set")),
             SecretState::Empty => Err(format!("{what} is empty")),
@@ -138,27 +127,55 @@ pub struct Upstreams {
     pub unlisted: Vec<String>,
 }
 
-/// The upstream of one `model_list` entry: its listing URL, API and provider prefix.
-fn endpoint(model: Option<&str>, api_base: Option<&str>) -> Option<(String, Api, String)> {
-    let provider = model
-        .and_then(|m| m.split_once('/'))
-        .map_or("openai", |(p, _)| p)
-        .to_string();
-    let (api, kind) = if provider == "anthropic" {
-        (Api::Anthropic, UpstreamApi::Anthropic)
-    } else {
-        (Api::OpenAi, UpstreamApi::OpenAi)
+/// The listing URL and API of an upstream written with `provider` (a LiteLLM provider prefix)
+/// and `api_base`: the protocol fgc speaks to the provider when it speaks it (an Anthropic root
+/// gains `/v1`), else OpenAI-compatible at `api_base`. `None` without a URL to ask.
+fn endpoint(provider: &str, api_base: Option<&str>) -> Option<(String, Api)> {
+    let kind = UpstreamApi::split(&format!("{provider}/x")).map(|(k, _)| k);
+    let api = match kind {
+        Some(UpstreamApi::Anthropic) => Api::Anthropic,
+        _ => Api::OpenAi,
     };
-    if api_base.is_none() && !matches!(provider.as_str(), "openai" | "anthropic") {
-        return None;
-    }
-    Some((kind.base_url(api_base), api, provider))
+    let url = match (kind, api_base) {
+        (Some(k), b) => k.base_url(b),
+        (None, Some(b)) => b.trim_end_matches('/').to_string(),
+        (None, None) => return None,
+    };
+    Some((url, api))
+}
+
+/// A deployment's upstream: its listing URL and API, its provider prefix and its credential
+/// as written, read from the profile-independent part of the typed view.
+fn deployment_upstream(d: &DeploymentView<'_>) -> Option<(String, Api, String, Credential)> {
+    let provider = d
+        .model
+        .and_then(|m| m.as_str().split_once('/'))
+        .map_or("openai", |(p, _)| p);
+    let api_base = d.api_base.map(|b| b.as_str());
+    let (url, api) = match d.base_url() {
+        Some(url) => (
+            url,
+            if d.api == Some(UpstreamApi::Anthropic) {
+                Api::Anthropic
+            } else {
+                Api::OpenAi
+            },
+        ),
+        None => endpoint(provider, api_base)?,
+    };
+    let p = &d.raw.litellm_params;
+    let credential = Credential::of(
+        p.api_key_ref.as_ref().map(|r| r.as_str()),
+        p.api_key.as_ref().map(|k| k.as_str()),
+    );
+    Some((url, api, provider.to_string(), credential))
 }
 
 /// The upstreams of `model` (see the module comment).
 pub fn discover(model: &Model) -> Upstreams {
     let mut out = Upstreams::default();
-    let deps = model.deployments();
+    let view = model.view(None);
+    let deps = view.deployments();
     let explicit = model
         .raw
         .redirect
@@ -167,42 +184,33 @@ pub fn discover(model: &Model) -> Upstreams {
     if let Some(list) = explicit {
         for (name, u) in list {
             let provider = u.provider.as_ref().map_or("openai", |p| p.as_str());
-            let (base_url, api, provider) =
-                endpoint(Some(&format!("{provider}/x")), Some(u.api_base.as_str()))
-                    .expect("an api_base is given");
-            let credential = Credential::of(
-                u.api_key_ref.as_ref().map(|r| r.as_str()),
-                u.api_key.as_ref().map(|k| k.as_str()),
-            );
+            let Some((base_url, api)) = endpoint(provider, Some(u.api_base.as_str())) else {
+                continue;
+            };
             out.list.push(Upstream {
                 name: name.value.clone(),
                 api_base: Some(u.api_base.value.clone()),
                 base_url,
                 api,
-                credential,
-                provider,
+                credential: Credential::of(
+                    u.api_key_ref.as_ref().map(|r| r.as_str()),
+                    u.api_key.as_ref().map(|k| k.as_str()),
+                ),
+                provider: provider.to_string(),
                 unusable: None,
                 hand_written: HashSet::new(),
                 generated: Vec::new(),
             });
         }
     } else {
-        for dep in deps {
-            let p = &dep.litellm_params;
-            let api_base = p.api_base.as_ref().map(|b| b.as_str());
-            let Some((base_url, api, provider)) =
-                endpoint(p.model.as_ref().map(|m| m.as_str()), api_base)
-            else {
-                let what = format!("`{}`", dep.model_name.value);
+        for d in deps {
+            let Some((base_url, api, provider, credential)) = deployment_upstream(d) else {
+                let what = format!("`{}`", d.alias);
                 if !out.unlisted.contains(&what) {
                     out.unlisted.push(what);
                 }
                 continue;
             };
-            let credential = Credential::of(
-                p.api_key_ref.as_ref().map(|r| r.as_str()),
-                p.api_key.as_ref().map(|k| k.as_str()),
-            );
             if out
                 .list
                 .iter()
@@ -212,7 +220,7 @@ pub fn discover(model: &Model) -> Upstreams {
             }
             out.list.push(Upstream {
                 name: String::new(),
-                api_base: api_base.map(str::to_string),
+                api_base: d.api_base.map(|b| b.value.clone()),
                 base_url,
                 api,
                 credential,
@@ -233,21 +241,13 @@ pub fn discover(model: &Model) -> Upstreams {
     }
     // Attribute every entry: generated ones to the upstream their marker names (else the one
     // their api_base and key say), hand-written ones by api_base and key.
-    for (i, dep) in deps.iter().enumerate() {
-        let p = &dep.litellm_params;
-        let api_base = p.api_base.as_ref().map(|b| b.as_str());
-        let credential = Credential::of(
-            p.api_key_ref.as_ref().map(|r| r.as_str()),
-            p.api_key.as_ref().map(|k| k.as_str()),
-        );
-        let by_pair = endpoint(p.model.as_ref().map(|m| m.as_str()), api_base).and_then(
-            |(base_url, _, _)| {
-                out.list
-                    .iter()
-                    .position(|u| u.identity() == (base_url.as_str(), &credential))
-            },
-        );
-        match &dep.fgc_redirect {
+    for d in deps {
+        let by_pair = deployment_upstream(d).and_then(|(base_url, _, _, credential)| {
+            out.list
+                .iter()
+                .position(|u| u.identity() == (base_url.as_str(), &credential))
+        });
+        match &d.raw.fgc_redirect {
             Some(marker) => {
                 match out
                     .list
@@ -255,15 +255,17 @@ pub fn discover(model: &Model) -> Upstreams {
                     .position(|u| u.name == marker.value)
                     .or(by_pair)
                 {
-                    Some(u) => out.list[u].generated.push(i),
-                    None => out.orphans.entry(marker.value.clone()).or_default().push(i),
+                    Some(u) => out.list[u].generated.push(d.index),
+                    None => out
+                        .orphans
+                        .entry(marker.value.clone())
+                        .or_default()
+                        .push(d.index),
                 }
             }
             None => {
                 if let Some(u) = by_pair {
-                    out.list[u]
-                        .hand_written
-                        .insert(dep.model_name.value.clone());
+                    out.list[u].hand_written.insert(d.alias.to_string());
                 }
             }
         }
