@@ -1,11 +1,13 @@
 //! The YAML front end: text to a tree of nodes that carry byte spans.
 //!
-//! Parsing is done by `granit-parser`, the YAML 1.2 parser behind `serde-saphyr` (see
+//! Parsing is done by `granit-parser`, the YAML parser behind `serde-saphyr` (see
 //! docs/architecture.md for why): its events carry byte spans, so each key and scalar knows the
-//! exact bytes it came from. Hostile input is bounded here: nesting depth, and the number of
-//! nodes once aliases are expanded.
+//! exact bytes it came from. Plain scalars are resolved as PyYAML's `safe_load` resolves them
+//! (YAML 1.1, [`scalar::resolve`]), because that is how LiteLLM reads the config. Hostile input
+//! is bounded here: nesting depth, and the number of nodes once aliases are expanded.
 
 pub mod de;
+pub mod scalar;
 
 use std::collections::HashMap;
 
@@ -30,6 +32,9 @@ pub enum NodeKind {
     Int(i64),
     Float(f64),
     Str(String),
+    /// A plain scalar YAML 1.1 reads as a date or a time (`2024-01-01`): PyYAML hands LiteLLM
+    /// a `datetime`, not a string. Kept as written.
+    Timestamp(String),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -60,7 +65,7 @@ impl Node {
     /// The text of a key as a string, whatever scalar type it has.
     pub fn key_text(&self) -> String {
         match &self.kind {
-            NodeKind::Str(s) => s.clone(),
+            NodeKind::Str(s) | NodeKind::Timestamp(s) => s.clone(),
             NodeKind::Null => "null".into(),
             NodeKind::Bool(b) => b.to_string(),
             NodeKind::Int(i) => i.to_string(),
@@ -130,7 +135,7 @@ impl Node {
             NodeKind::Float(f) => {
                 serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
             }
-            NodeKind::Str(s) => Value::String(s.clone()),
+            NodeKind::Str(s) | NodeKind::Timestamp(s) => Value::String(s.clone()),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => Value::Object(
                 entries
@@ -326,54 +331,6 @@ fn apply_merges(
     Ok(own)
 }
 
-/// YAML 1.2 core schema resolution of a plain scalar.
-fn plain_scalar(v: &str) -> NodeKind {
-    match v {
-        "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
-        "true" | "True" | "TRUE" => return NodeKind::Bool(true),
-        "false" | "False" | "FALSE" => return NodeKind::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return NodeKind::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
-        _ => {}
-    }
-    let first = v.as_bytes()[0];
-    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return NodeKind::Str(v.to_owned());
-    }
-    let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
-    if !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && let Ok(i) = v.parse::<i64>()
-    {
-        return NodeKind::Int(i);
-    }
-    if let Some(h) = v
-        .strip_prefix("0x")
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        && let Ok(i) = i64::from_str_radix(h, 16)
-    {
-        return NodeKind::Int(i);
-    }
-    if let Some(o) = v
-        .strip_prefix("0o")
-        .filter(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b)))
-        && let Ok(i) = i64::from_str_radix(o, 8)
-    {
-        return NodeKind::Int(i);
-    }
-    let is_float = digits.bytes().any(|b| b.is_ascii_digit())
-        && digits
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
-    if is_float && let Ok(f) = v.parse::<f64>() {
-        return NodeKind::Float(f);
-    }
-    NodeKind::Str(v.to_owned())
-}
-
 fn too_deep(span: Span) -> ParseError {
     ParseError {
         message: format!("nesting deeper than {MAX_DEPTH} levels"),
@@ -422,7 +379,7 @@ pub fn parse(text: &str, offset: usize) -> Result<Node, ParseError> {
                 let str_tag = tag.as_ref().is_some_and(|t| t.to_string().ends_with("str"));
                 let merge = style == ScalarStyle::Plain && v == "<<" && tag.is_none();
                 let kind = if style == ScalarStyle::Plain && !str_tag {
-                    plain_scalar(&v)
+                    scalar::resolve(&v)
                 } else {
                     NodeKind::Str(v.into_owned())
                 };

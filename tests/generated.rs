@@ -27,6 +27,15 @@ fn schema_is_current() {
     check_generated("schema/flowgate.schema.json", &fgc::schema::schema_text());
 }
 
+/// The LiteLLM vocabulary tables compiled into fgc are the committed JSON's
+/// (`scripts/litellm-vocab.py` writes the JSON from an installed LiteLLM).
+#[test]
+fn litellm_vocab_tables_are_current() {
+    let json = fs::read_to_string(root().join("data/litellm-vocab.json")).unwrap();
+    let rust = fgc::litellm::vocab::generate_rust(&json).unwrap();
+    check_generated("src/litellm/vocab_data.rs", &rust);
+}
+
 #[test]
 fn rules_reference_is_current() {
     check_generated("docs/rules.md", &fgc::commands::explain::markdown());

@@ -87,87 +87,11 @@ fn scalar(v: &Value) -> String {
 
 /// A string as a plain scalar when that reads back as the same string, else double-quoted.
 pub fn string(s: &str) -> String {
-    if is_plain_safe(s) {
+    if crate::yaml::scalar::plain_ok(s, false) {
         s.to_string()
     } else {
         serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
     }
-}
-
-fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
-        return false;
-    };
-    if s.starts_with(' ') || s.ends_with(' ') || s.ends_with(':') {
-        return false;
-    }
-    // Indicators that start something else; `-` starts a sequence entry when alone or
-    // followed by a space.
-    if "?:,[]{}#&*!|>'\"%@`".contains(first) {
-        return false;
-    }
-    if first == '-' && (s.len() == 1 || s[1..].starts_with(' ')) {
-        return false;
-    }
-    if s.contains(": ") || s.contains(" #") {
-        return false;
-    }
-    if s.chars()
-        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{85}' | '\u{2028}' | '\u{2029}'))
-    {
-        return false;
-    }
-    !looks_special(s)
-}
-
-/// Whether a YAML 1.1 or 1.2 resolver could read `s` as a bool, null, number or timestamp.
-fn looks_special(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "y" | "n"
-            | "yes"
-            | "no"
-            | "on"
-            | "off"
-            | "true"
-            | "false"
-            | "null"
-            | "~"
-            | ".inf"
-            | "-.inf"
-            | "+.inf"
-            | ".nan"
-            | "<<"
-            | "="
-    ) {
-        return true;
-    }
-    // Anything starting like a number (digits, sign, dot) with only number-ish characters:
-    // covers ints, floats, 1e3, 0x1F, 0o17, 1_000, sexagesimal 12:30 and dates 2026-01-01.
-    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let starts_numeric = t.starts_with(|c: char| c.is_ascii_digit())
-        || (t.starts_with('.') && t[1..].starts_with(|c: char| c.is_ascii_digit()));
-    starts_numeric
-        && t.chars().all(|c| {
-            c.is_ascii_hexdigit()
-                || matches!(
-                    c,
-                    '.' | '_'
-                        | ':'
-                        | '-'
-                        | '+'
-                        | 'x'
-                        | 'X'
-                        | 'o'
-                        | 'O'
-                        | 'T'
-                        | 't'
-                        | 'Z'
-                        | 'z'
-                        | ' '
-                )
-        })
 }
 
 #[cfg(test)]

@@ -103,33 +103,10 @@ pub fn double_quoted(s: &str) -> String {
     out
 }
 
-/// Words that YAML 1.1 (PyYAML, which LiteLLM uses) or YAML 1.2 read as something other than a
-/// string when written plain.
-const SPECIAL: &[&str] = &[
-    "true", "false", "yes", "no", "y", "n", "on", "off", "null", "~", "<<", "=",
-];
-
-/// Whether `s` written as a plain scalar reads back as the string `s`, in both YAML 1.1 and
-/// 1.2. Deliberately conservative: when in doubt, quote.
+/// Whether `s` written as a plain scalar reads back as the string `s` (the shared check,
+/// [`crate::yaml::scalar::plain_ok`]).
 pub fn plain_ok(s: &str, flow: bool) -> bool {
-    let Some(first) = s.chars().next() else {
-        return false;
-    };
-    // Indicators, and anything that could start a number (`1e3`, `+1`, `.5`, `.inf`, dates).
-    if "-?:,[]{}#&*!|>'\"%@`+.".contains(first) || first.is_ascii_digit() || first.is_whitespace() {
-        return false;
-    }
-    if s.ends_with(':') || s.ends_with(char::is_whitespace) {
-        return false;
-    }
-    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
-        return false;
-    }
-    if flow && s.contains([',', '[', ']', '{', '}', ':']) {
-        return false;
-    }
-    let lower = s.to_ascii_lowercase();
-    !SPECIAL.contains(&lower.as_str())
+    crate::yaml::scalar::plain_ok(s, flow)
 }
 
 #[cfg(test)]

@@ -174,6 +174,7 @@ fn found_name(node: &Node) -> &'static str {
         NodeKind::Int(_) => "an integer",
         NodeKind::Float(_) => "a number",
         NodeKind::Str(_) => "a string",
+        NodeKind::Timestamp(_) => "a date",
         NodeKind::Seq(_) => "a list",
         NodeKind::Map(_) => "a mapping",
     }

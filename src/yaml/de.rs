@@ -56,7 +56,7 @@ impl<'de> Deserializer<'de> for &'de Node {
             NodeKind::Bool(b) => visitor.visit_bool(*b),
             NodeKind::Int(i) => visitor.visit_i64(*i),
             NodeKind::Float(f) => visitor.visit_f64(*f),
-            NodeKind::Str(s) => visitor.visit_borrowed_str(s),
+            NodeKind::Str(s) | NodeKind::Timestamp(s) => visitor.visit_borrowed_str(s),
             NodeKind::Seq(items) => visitor.visit_seq(SeqDe { iter: items.iter() }),
             NodeKind::Map(entries) => visitor.visit_map(MapDe {
                 iter: entries.iter(),
@@ -64,6 +64,23 @@ impl<'de> Deserializer<'de> for &'de Node {
             }),
         };
         r.map_err(at(self.span))
+    }
+
+    /// A string field does not take a YAML 1.1 timestamp: PyYAML gives LiteLLM a date there.
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match &self.kind {
+            NodeKind::Timestamp(t) => Err(DeError {
+                message: format!(
+                    "`{t}` is a date, not a string, when read as YAML 1.1 (as LiteLLM reads it); quote it"
+                ),
+                span: Some(self.span),
+            }),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -108,7 +125,7 @@ impl<'de> Deserializer<'de> for &'de Node {
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
     }
 }
