@@ -118,6 +118,17 @@ for path in [PKG / "main.py", PKG / "utils.py", *sorted((PKG / "llms").rglob("*.
 # Not deployment settings: the request itself and the router's own plumbing.
 litellm_params -= {"messages", "model_list", "kwargs", "input", "prompt"}
 
+# Settings the router reads per deployment: the deployment param type's own fields, and the
+# keys it looks up in a deployment's model_info or litellm_params first
+# (`_first_present(model_info, litellm_params, key="cooldown_time")` in router.py).
+per_deployment = set(fields(GenericLiteLLMParams))
+for node in ast.walk(parse(PKG / "router.py")):
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_first_present":
+        for kw in node.keywords:
+            if kw.arg == "key" and isinstance(kw.value, ast.Constant):
+                per_deployment.add(kw.value.value)
+litellm_params |= per_deployment
+
 # ---------------------------------------------------------------------------------------------
 # A model_list entry: the Deployment model, and the keys the routing strategies read from an
 # entry beside litellm_params (`deployment.get("tpm")`).
@@ -130,6 +141,7 @@ for path in sorted((PKG / "router_strategy").rglob("*.py")):
 
 # model_info: the router's ModelInfo and the cost-map entry fields LiteLLM registers from it.
 model_info = set(fields(RouterModelInfo)) | set(fields(types_utils.ModelInfo))
+model_info |= per_deployment - set(fields(GenericLiteLLMParams))
 model_info |= set(fields(types_utils.ModelInfoBase))
 
 # ---------------------------------------------------------------------------------------------
@@ -348,6 +360,7 @@ out = {
     "top_level": keys(top_level),
     "model_list_entry": keys(model_list_entry),
     "litellm_params": keys(litellm_params),
+    "per_deployment": keys(per_deployment),
     "model_info": keys(model_info),
     "router_settings": keys(router_settings),
     "litellm_settings": keys(litellm_settings),

@@ -51,7 +51,7 @@ pub fn check_source(source: SourceFile, opts: &CheckOptions) -> Loaded {
 pub fn check_loaded(mut loaded: Loaded, opts: &CheckOptions) -> Loaded {
     if let Some(model) = &loaded.model {
         let timer = crate::load::Timer::start();
-        let found = rules::run(model, &loaded.source, opts);
+        let found = rules::run(model, &loaded.source, opts, &loaded.pruned);
         timer.mark("rules");
         loaded.diagnostics.extend(found);
     }

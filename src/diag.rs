@@ -95,7 +95,10 @@ codes! {
     secret_file_permissions => SecretFilePermissions, "secret-file-permissions", Error, rule, "a secret file is readable by group or others";
     literal_secret => LiteralSecret, "literal-secret", Warning, rule, "a literal secret is written in the config";
     env_reference_syntax => EnvReferenceSyntax, "env-reference-syntax", Error, rule, "an environment reference LiteLLM will not expand";
-    missing_provider_prefix => MissingProviderPrefix, "missing-provider-prefix", Warning, rule, "an upstream model has no provider prefix";
+    missing_provider_prefix => MissingProviderPrefix, "missing-provider-prefix", Error, rule, "an upstream model has no provider prefix and LiteLLM cannot infer one";
+    unknown_provider => UnknownProvider, "unknown-provider", Error, rule, "a provider prefix LiteLLM does not have";
+    unknown_litellm_key => UnknownLitellmKey, "unknown-litellm-key", Warning, rule, "a key LiteLLM does not know in one of its blocks";
+    deprecated_litellm_key => DeprecatedLitellmKey, "deprecated-litellm-key", Warning, rule, "a key LiteLLM has deprecated";
     claude_base_url => ClaudeBaseUrl, "claude-base-url", Error, rule, "the Claude Code base URL ends in `/v1`";
     codex_base_url => CodexBaseUrl, "codex-base-url", Error, rule, "the Codex base URL does not end in `/v1`";
     codex_wire_api => CodexWireApi, "codex-wire-api", Error, rule, "Codex `wire_api` is not `responses`";

@@ -1,8 +1,10 @@
 //! The front end: a source file to a checked model, collecting every structural diagnostic.
 //!
-//! text --serde-saphyr--> spanned `Node` tree --> duplicate keys
-//!                                            --> JSON --jsonschema--> structural errors
+//! text --granit-parser--> spanned `Node` tree --> duplicate keys
 //!                                            --serde--> raw `Config` --> `Model` (symbol tables)
+//! and only when serde fails:                 --> JSON --jsonschema--> structural errors
+//!                                            --> the offending values pruned, serde again, so
+//!                                                the rules still run on the rest of the file
 
 use crate::diag::Diagnostic;
 use crate::model::Model;
@@ -19,6 +21,9 @@ pub struct Loaded {
     pub node: Option<Node>,
     pub model: Option<Model>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Places left out of `model` (and of `node`) because they had structural errors, so the
+    /// rules could run on the rest; each is reported already.
+    pub pruned: Vec<Pruned>,
 }
 
 impl Loaded {
@@ -33,6 +38,7 @@ impl Loaded {
             node,
             model,
             diagnostics,
+            pruned: Vec::new(),
         }
     }
 
@@ -68,21 +74,114 @@ pub fn load(source: SourceFile) -> Loaded {
         yaml::de::from_node::<Config>(&node)
     };
     let mut model = None;
+    let mut pruned = Vec::new();
+    let mut node = node;
     match typed {
-        Ok(config) if diagnostics.is_empty() => {
-            model = Some(Model::build(config, source.dir(), &node))
-        }
-        Ok(_) => {}
+        // Duplicate keys are reported; the rules still run on what serde read.
+        Ok(config) => model = Some(Model::build(config, source.dir(), &node)),
         Err(e) => {
-            let found = rules::schema_errors::diagnostics(&node, &node.to_json());
+            let (found, mut places) =
+                rules::schema_errors::diagnostics_and_places(&node, &node.to_json());
             if found.is_empty() {
                 diagnostics.push(rules::schema_errors::from_de_error(&node, &e));
             }
             diagnostics.extend(found);
+            places.extend(e.span);
+            if let Some((tree, config, gone)) = recover(&node, places) {
+                model = Some(Model::build(config, source.dir(), &tree));
+                node = tree;
+                pruned = gone;
+            }
         }
     }
     timer.mark("typed model");
-    Loaded::new(source, Some(node), model, diagnostics)
+    let mut loaded = Loaded::new(source, Some(node), model, diagnostics);
+    loaded.pruned = pruned;
+    loaded
+}
+
+/// A place left out of the model because its value had a structural error.
+#[derive(Clone, Debug)]
+pub struct Pruned {
+    /// JSON pointer of the place in the file as written.
+    pub pointer: String,
+    /// For a whole `model_list` entry: its `model_name`, which other places may name.
+    pub model_name: Option<String>,
+}
+
+/// Rounds of pruning before giving up (each round removes every place the schema named).
+const MAX_RECOVERY_ROUNDS: usize = 4;
+
+/// Leave out the nodes at `places` and read the rest, a few rounds at most: the tree without
+/// them, its typed config, and what was left out.
+fn recover(node: &Node, mut places: Vec<crate::span::Span>) -> Option<(Node, Config, Vec<Pruned>)> {
+    let mut tree = node.clone();
+    let mut gone = Vec::new();
+    for _ in 0..MAX_RECOVERY_ROUNDS {
+        if places.is_empty() || !prune(&mut tree, &places, "", &mut gone) {
+            return None;
+        }
+        match yaml::de::from_node::<Config>(&tree) {
+            Ok(config) => return Some((tree, config, gone)),
+            Err(e) => {
+                places = rules::schema_errors::diagnostics_and_places(&tree, &tree.to_json()).1;
+                places.extend(e.span);
+            }
+        }
+    }
+    None
+}
+
+/// Remove every map entry (by key or value span) and list item whose span is in `places`.
+/// Returns whether anything was removed.
+fn prune(node: &mut Node, places: &[crate::span::Span], at: &str, gone: &mut Vec<Pruned>) -> bool {
+    let mut removed = false;
+    match &mut node.kind {
+        yaml::NodeKind::Map(entries) => {
+            entries.retain(|(k, v)| {
+                let hit = places.contains(&k.span) || places.contains(&v.span);
+                if hit {
+                    gone.push(Pruned {
+                        pointer: format!("{at}/{}", escape(&k.key_text())),
+                        model_name: None,
+                    });
+                    removed = true;
+                }
+                !hit
+            });
+            for (k, v) in entries.iter_mut() {
+                let p = format!("{at}/{}", escape(&k.key_text()));
+                removed |= prune(v, places, &p, gone);
+            }
+        }
+        yaml::NodeKind::Seq(items) => {
+            let mut i = 0;
+            items.retain(|item| {
+                let hit = places.contains(&item.span);
+                if hit {
+                    gone.push(Pruned {
+                        pointer: format!("{at}/{i}"),
+                        model_name: item
+                            .get("model_name")
+                            .and_then(Node::as_str)
+                            .map(str::to_owned),
+                    });
+                    removed = true;
+                }
+                i += 1;
+                !hit
+            });
+            for (i, item) in items.iter_mut().enumerate() {
+                removed |= prune(item, places, &format!("{at}/{i}"), gone);
+            }
+        }
+        _ => {}
+    }
+    removed
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// Phase timings on stderr when `FGC_TIMINGS` is set (for performance work).

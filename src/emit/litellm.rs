@@ -118,10 +118,24 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         let mut entry = Map::new();
         entry.insert("model_name".into(), Value::String(d.alias.to_string()));
         entry.insert("litellm_params".into(), Value::Object(params));
+        // Entry-level `tpm` / `rpm` (read by LiteLLM's usage-based routing) and `blocked`.
+        if let Some(tpm) = &d.raw.tpm {
+            entry.insert("tpm".into(), Value::from(tpm.value));
+        }
+        if let Some(rpm) = &d.raw.rpm {
+            entry.insert("rpm".into(), Value::from(rpm.value));
+        }
+        if let Some(blocked) = d.raw.blocked {
+            entry.insert("blocked".into(), Value::Bool(blocked));
+        }
         if let Some(info) = &d.raw.model_info {
             entry.insert(
                 "model_info".into(),
-                Value::Object(info.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+                Value::Object(
+                    info.iter()
+                        .map(|(k, v)| (k.value.clone(), v.clone()))
+                        .collect(),
+                ),
             );
         }
         model_list.push(Value::Object(entry));

@@ -88,6 +88,12 @@ impl Block {
     }
 }
 
+/// Settings LiteLLM's router reads per deployment (from `litellm_params` or `model_info`),
+/// such as `cooldown_time`.
+pub fn is_per_deployment(key: &str) -> bool {
+    data::PER_DEPLOYMENT.binary_search(&key).is_ok()
+}
+
 /// Every provider prefix LiteLLM accepts (`openai`, `anthropic`, ...), sorted.
 pub fn providers() -> &'static [&'static str] {
     data::PROVIDERS
@@ -188,6 +194,7 @@ pub fn generate_rust(json: &str) -> Result<String, String> {
         ("ROUTER_SETTINGS", "router_settings"),
         ("LITELLM_SETTINGS", "litellm_settings"),
         ("GENERAL_SETTINGS", "general_settings"),
+        ("PER_DEPLOYMENT", "per_deployment"),
         ("PROVIDERS", "providers"),
         ("ROUTING_STRATEGIES", "routing_strategies"),
         (

@@ -76,8 +76,14 @@ pub struct Deployment {
     /// The alias clients request (for example `router-default`).
     pub model_name: Sp<String>,
     pub litellm_params: LitellmParams,
-    /// Metadata passed to LiteLLM as is.
-    pub model_info: Option<IndexMap<String, Value>>,
+    /// Metadata passed to LiteLLM as is (keys checked against LiteLLM's `ModelInfo`).
+    pub model_info: Option<Extra>,
+    /// Tokens per minute for this deployment, read by LiteLLM's usage-based routing.
+    pub tpm: Option<Sp<u64>>,
+    /// Requests per minute for this deployment, read by LiteLLM's usage-based routing.
+    pub rpm: Option<Sp<u64>>,
+    /// Whether LiteLLM keeps this deployment out of routing.
+    pub blocked: Option<bool>,
     /// (fgc only) The upstream this entry was generated for by `fgc redirect`, which replaces
     /// or removes such entries on its next run. Delete the key to keep the entry as your own.
     /// Never passed to LiteLLM.

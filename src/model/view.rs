@@ -808,8 +808,8 @@ fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
                 cooldown_time: dep
                     .model_info
                     .as_ref()
-                    .and_then(|i| i.get("cooldown_time"))
-                    .and_then(Value::as_f64)
+                    .and_then(|i| i.iter().find(|(k, _)| k.as_str() == "cooldown_time"))
+                    .and_then(|(_, v)| v.as_f64())
                     .or(p.cooldown_time.as_ref().map(|c| c.value)),
                 responses_api: p.responses_api.as_ref().is_some_and(|r| r.value),
             }

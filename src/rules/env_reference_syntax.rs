@@ -1,8 +1,9 @@
 //! ## What it does
 //! Reports a value meant to come from the environment but written in a form LiteLLM does not
-//! expand: `$VAR`, `${VAR}`, `os.environ.VAR`, `os.environ['VAR']`, `env:VAR`, or
-//! `os.environ/` followed by nothing or by something that is not a variable name.
-//! Checked in `api_key`, `api_base` and `master_key`.
+//! expand: `$VAR`, `${VAR}`, `os.environ.VAR`, `os.environ['VAR']`, `env:VAR`, a near miss of
+//! the prefix (`os.environment/VAR`, `os.enviorn/VAR`, `OS.ENVIRON/VAR`), or `os.environ/`
+//! followed by nothing or by something that is not a variable name. Checked in every string
+//! value of `litellm_params`, `litellm_settings`, `router_settings` and `general_settings`.
 //!
 //! ## Why it matters
 //! LiteLLM expands only `os.environ/VAR`. Anything else is sent upstream literally: the key
@@ -22,14 +23,18 @@ use super::invalid_credential::is_env_name;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::secrets::ENV_PREFIX;
-use crate::span::Sp;
+use crate::span::Span;
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
-    let mut values: Vec<&Sp<String>> = Vec::new();
+    let mut values: Vec<(&str, Span)> = Vec::new();
     for dep in model.deployments() {
-        values.extend(dep.litellm_params.api_key.iter());
-        values.extend(dep.litellm_params.api_base.iter());
+        for v in [&dep.litellm_params.api_key, &dep.litellm_params.api_base]
+            .into_iter()
+            .flatten()
+        {
+            values.push((v.as_str(), v.span));
+        }
     }
     if let Some(k) = model
         .raw
@@ -38,10 +43,21 @@ pub fn check(cx: &mut Ctx) {
         .and_then(|b| b.general_settings.as_ref())
         .and_then(|g| g.master_key.as_ref())
     {
-        values.push(k);
+        values.push((k.as_str(), k.span));
     }
-    for v in values {
-        if let Some(var) = misspelt_reference(v.as_str()) {
+    // String values of the keys fgc does not model (`database_url`, `vertex_credentials`...),
+    // labelled at their key (the model keeps the key's span).
+    for b in cx.open_blocks() {
+        for (key, v) in b.extra {
+            if let Some(text) = v.as_str()
+                && misspelt_reference(text).is_some()
+            {
+                values.push((text, key.span));
+            }
+        }
+    }
+    for (v, span) in values {
+        if let Some(var) = misspelt_reference(v) {
             let fix = if var.is_empty() {
                 format!("{ENV_PREFIX}VAR")
             } else {
@@ -52,7 +68,7 @@ pub fn check(cx: &mut Ctx) {
                     Code::EnvReferenceSyntax,
                     format!("`{v}` is not expanded by LiteLLM"),
                 )
-                .primary(v.span, "sent upstream literally")
+                .primary(span, "sent upstream literally")
                 .help(format!("write `{fix}`")),
             );
         }
@@ -72,6 +88,16 @@ fn misspelt_reference(v: &str) -> Option<String> {
         s.trim_matches(|c| matches!(c, '{' | '}' | '[' | ']' | '\'' | '"' | '(' | ')'))
             .to_string()
     };
+    // A near miss of `os.environ/`: `os.environment/`, `os.enviorn/`, `OS.ENVIRON/`, `os_environ/`.
+    if let Some((head, var)) = v.split_once('/') {
+        let head = head.to_ascii_lowercase();
+        let near = head.starts_with("os.env")
+            || head.starts_with("os_env")
+            || strsim::damerau_levenshtein(&head, "os.environ") <= 2;
+        if near && is_env_name(var) {
+            return Some(var.to_string());
+        }
+    }
     for prefix in [
         "${",
         "$",

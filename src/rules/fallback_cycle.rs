@@ -1,37 +1,74 @@
 //! ## What it does
-//! Reports fallback chains that lead back to where they started (`a -> b -> a`), for each
-//! profile with the base settings it inherits, and for each kind of fallback.
+//! Warns about `context_window_fallbacks` that lead back to where they started
+//! (`a -> b -> a`), once per cycle, for each profile with the base settings it inherits. The
+//! list checked is the one LiteLLM uses: `router_settings`' when it is set and not empty, else
+//! `litellm_settings'` (LiteLLM's router takes `context_window_fallbacks or
+//! litellm.context_window_fallbacks`), each block being the profile's key when the profile sets
+//! it, else the base's. A `"*"` entry counts for every alias without its own.
+//!
+//! Cycles in `fallbacks` and `content_policy_fallbacks` are not reported: LiteLLM (1.108)
+//! records every fallback target a request has tried and skips it the next time
+//! (`attempted_targets` in `litellm/router_utils/fallback_event_handlers.py`), and `fgc serve`
+//! tries each alias once, so a mutual-backup mesh (`a: [b]`, `b: [a]`) never loops.
 //!
 //! ## Why it matters
-//! A request that fails on `a` goes to `b`, whose failure sends it back to `a`: the gateway
-//! bounces between the two until its fallback limit, multiplying load on upstreams that are
-//! already failing, and the client waits for all of it.
+//! A context-window fallback is meant to go to a model with a larger context window. Around a
+//! cycle at least one step goes to a window no larger than the one that was just too small, so
+//! that step can never help: the request fails there again, after another upstream call.
 //!
 //! ## Example
 //! ```yaml
-//! fallbacks:
-//!   - {router-main: [router-backup]}
-//!   - {router-backup: [router-main]}
+//! context_window_fallbacks:
+//!   - {router-main: [router-long]}
+//!   - {router-long: [router-main]}
 //! ```
 //!
 //! ## How to fix
-//! Break the cycle: make the last alias in the chain one that has no fallbacks of its own.
+//! Let context-window fallbacks go only towards larger windows: remove the step back to the
+//! smaller model.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
-use crate::model::checked::{FallbackKind, Scope, fallback_lists};
-use crate::span::Span;
+use crate::model::checked::{FallbackKind, Scope};
+use crate::model::raw::FallbackMap;
+use crate::span::{Sp, Span};
 
 /// Edges labelled in one report; longer cycles are named in full in the message only.
 const MAX_LABELS: usize = 6;
 
+/// The kind of fallback list whose cycles are reported.
+const KIND: FallbackKind = FallbackKind::ContextWindow;
+
 /// An edge `from -> to`, with the span of the target.
+#[derive(Clone, Copy)]
 struct Edge<'a> {
     to: &'a str,
     span: Span,
+}
+
+/// The `context_window_fallbacks` list LiteLLM uses for `scope`.
+fn effective<'m>(cx: &Ctx<'m>, scope: &Scope) -> Option<&'m Sp<Vec<FallbackMap>>> {
+    let model = cx.model;
+    let (pl, pr) = model.settings(scope);
+    let (bl, br) = model.settings(&Scope::Base);
+    let pick = |own: Option<&'m Sp<Vec<FallbackMap>>>, base: Option<&'m Sp<Vec<FallbackMap>>>| {
+        own.or(base)
+    };
+    let router = pick(
+        pr.and_then(|r| r.context_window_fallbacks.as_ref()),
+        br.and_then(|r| r.context_window_fallbacks.as_ref()),
+    );
+    let litellm = pick(
+        pl.and_then(|l| l.context_window_fallbacks.as_ref()),
+        bl.and_then(|l| l.context_window_fallbacks.as_ref()),
+    );
+    match router {
+        Some(r) if !r.value.is_empty() => Some(r),
+        _ => litellm,
+    }
 }
 
 pub fn check(cx: &mut Ctx) {
@@ -49,122 +86,218 @@ pub fn check(cx: &mut Ctx) {
     };
     let mut reported: HashSet<Vec<Span>> = HashSet::new();
     for scope in scopes {
-        for kind in FallbackKind::ALL {
-            let mut graph: HashMap<&str, Vec<Edge>> = HashMap::new();
-            let (pl, pr) = model.settings(&scope);
-            let (bl, br) = model.settings(&Scope::Base);
-            let prof = fallback_lists(pl, pr);
-            let base = fallback_lists(bl, br);
-            // A list set in the profile replaces the base list of the same block and kind.
-            let lists = base
-                .iter()
-                .filter(|(b, k, _)| !prof.iter().any(|(pb, pk, _)| pb == b && pk == k))
-                .chain(prof.iter())
-                .filter(|(_, k, _)| *k == kind);
-            for (_, _, list) in lists {
-                for map in &list.value {
-                    for (key, targets) in map {
-                        let edges = graph.entry(key.as_str()).or_default();
-                        for t in targets.iter().filter(|t| t.value != key.value) {
-                            edges.push(Edge {
-                                to: t.as_str(),
-                                span: t.span,
-                            });
-                        }
-                    }
-                }
+        let Some(list) = effective(cx, &scope) else {
+            continue;
+        };
+        let graph = build_graph(model.aliases.keys().map(String::as_str), &list.value);
+        for cycle in cycles(&graph) {
+            let mut spans: Vec<Span> = cycle.iter().map(|e| e.span).collect();
+            spans.sort();
+            if !reported.insert(spans) {
+                continue;
             }
-            for cycle in find_cycles(&graph) {
-                let mut spans: Vec<Span> = cycle.iter().map(|e| e.span).collect();
-                spans.sort();
-                if !reported.insert(spans) {
-                    continue;
-                }
-                let names: Vec<&str> = cycle.iter().map(|e| e.to).collect();
-                let mut path = names.clone();
-                path.rotate_right(1);
-                let mut chain: Vec<&str> = path.clone();
-                chain.push(path[0]);
-                let mut d = Diagnostic::new(
-                    Code::FallbackCycle,
-                    format!(
-                        "{} form a cycle: {} (in {})",
-                        kind.key(),
-                        chain.join(" -> "),
-                        scope.describe()
-                    ),
-                );
-                // Label the cycle's edges, the closing one always; a long cycle is shortened so
-                // the report stays readable (and cheap to render).
-                let shown = cycle.len().min(MAX_LABELS);
-                for (i, e) in cycle
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i + 1 < shown || *i + 1 == cycle.len())
-                {
-                    let text = if i + 1 == cycle.len() {
-                        "and back to the start"
-                    } else {
-                        "falls back to this"
-                    };
-                    d = if i == 0 {
-                        d.primary(e.span, text)
-                    } else {
-                        d.secondary(e.span, text)
-                    };
-                }
-                d = d.help("make the last alias of the chain one without fallbacks of its own");
-                cx.report(d);
-            }
+            cx.report(diagnostic(&cycle, &scope));
         }
     }
 }
 
-/// Elementary cycles found by depth-first search; each reported once, as its edges in order.
-fn find_cycles<'g, 'a>(graph: &'g HashMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<&'g Edge<'a>>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        Open,
-        Done,
-    }
-    let mut state: HashMap<&str, State> = HashMap::new();
-    let mut out = Vec::new();
-    let mut keys: Vec<&&str> = graph.keys().collect();
-    keys.sort();
-    for &&start in &keys {
-        if state.contains_key(start) {
+/// The fallback graph of one list: explicit entries, and `"*"` for every alias (or named key)
+/// without an entry of its own. The first entry for a key wins, as in LiteLLM.
+fn build_graph<'a>(
+    aliases: impl Iterator<Item = &'a str>,
+    list: &'a [FallbackMap],
+) -> BTreeMap<&'a str, Vec<Edge<'a>>> {
+    let mut graph: BTreeMap<&str, Vec<Edge>> = BTreeMap::new();
+    let mut generic: Option<&Vec<Sp<String>>> = None;
+    for map in list {
+        // LiteLLM reads only the first key of an entry (see `multi-key-fallback`).
+        let Some((key, targets)) = map.iter().next() else {
+            continue;
+        };
+        if key.as_str() == "*" {
+            generic.get_or_insert(targets);
             continue;
         }
-        // Iterative DFS: (node, next edge index), with the edge path that led here.
-        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
-        let mut path: Vec<&Edge> = Vec::new();
-        state.insert(start, State::Open);
-        while let Some(&mut (node, ref mut idx)) = stack.last_mut() {
-            let edges = graph.get(node).map(Vec::as_slice).unwrap_or_default();
-            if *idx < edges.len() {
-                let e = &edges[*idx];
-                *idx += 1;
-                match state.get(e.to) {
-                    Some(State::Open) => {
-                        // The cycle is the path from where `e.to` was entered, plus `e`.
-                        let from = stack.iter().position(|(n, _)| *n == e.to).unwrap_or(0);
-                        let mut cyc: Vec<&Edge> = path[from..].to_vec();
-                        cyc.push(e);
-                        out.push(cyc);
-                    }
-                    Some(State::Done) => {}
-                    None => {
-                        state.insert(e.to, State::Open);
-                        stack.push((e.to, 0));
-                        path.push(e);
-                    }
+        graph.entry(key.as_str()).or_insert_with(|| {
+            targets
+                .iter()
+                .filter(|t| t.value != key.value)
+                .map(|t| Edge {
+                    to: t.as_str(),
+                    span: t.span,
+                })
+                .collect()
+        });
+    }
+    if let Some(targets) = generic {
+        let mut names: Vec<&str> = aliases.collect();
+        names.extend(targets.iter().map(|t| t.as_str()));
+        for name in names {
+            graph.entry(name).or_insert_with(|| {
+                targets
+                    .iter()
+                    .filter(|t| t.as_str() != name)
+                    .map(|t| Edge {
+                        to: t.as_str(),
+                        span: t.span,
+                    })
+                    .collect()
+            });
+        }
+    }
+    graph
+}
+
+fn diagnostic(cycle: &[Edge], scope: &Scope) -> Diagnostic {
+    let names: Vec<&str> = cycle.iter().map(|e| e.to).collect();
+    let mut path = names.clone();
+    path.rotate_right(1);
+    let mut chain: Vec<&str> = path.clone();
+    chain.push(path[0]);
+    let mut d = Diagnostic::new(
+        Code::FallbackCycle,
+        format!(
+            "{} form a cycle: {} (in {}); one of these steps goes to a context window no larger than the last",
+            KIND.key(),
+            chain.join(" -> "),
+            scope.describe()
+        ),
+    );
+    // Label the cycle's edges, the closing one always; a long cycle is shortened so the
+    // report stays readable (and cheap to render).
+    let shown = cycle.len().min(MAX_LABELS);
+    for (i, e) in cycle
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i + 1 < shown || *i + 1 == cycle.len())
+    {
+        let text = if i + 1 == cycle.len() {
+            "and back to the start"
+        } else {
+            "falls back to this"
+        };
+        d = if i == 0 {
+            d.primary(e.span, text)
+        } else {
+            d.secondary(e.span, text)
+        };
+    }
+    d.help("let context-window fallbacks go only to larger context windows")
+}
+
+/// One cycle per strongly connected component (of two or more aliases): the shortest way from
+/// the component's first alias back to itself, as its edges in order.
+fn cycles<'a>(graph: &BTreeMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<Edge<'a>>> {
+    let mut out = Vec::new();
+    for comp in components(graph) {
+        if comp.len() < 2 {
+            continue;
+        }
+        let members: HashSet<&str> = comp.iter().copied().collect();
+        let start = comp.iter().copied().min().unwrap_or_default();
+        // Breadth-first from `start` inside the component, until an edge leads back to it.
+        // How each alias was first reached: (from, edge).
+        let mut prev: HashMap<&str, (&str, Edge)> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        let mut seen: HashSet<&str> = HashSet::from([start]);
+        let mut closing = None;
+        'search: while let Some(node) = queue.pop_front() {
+            for e in graph.get(node).into_iter().flatten() {
+                if !members.contains(e.to) {
+                    continue;
+                }
+                if e.to == start {
+                    closing = Some((node, *e));
+                    break 'search;
+                }
+                if seen.insert(e.to) {
+                    prev.insert(e.to, (node, *e));
+                    queue.push_back(e.to);
+                }
+            }
+        }
+        let Some((last, close)) = closing else {
+            continue;
+        };
+        let mut edges = vec![close];
+        let mut at = last;
+        while at != start {
+            let (from, e) = prev[at];
+            edges.push(e);
+            at = from;
+        }
+        edges.reverse();
+        out.push(edges);
+    }
+    out
+}
+
+/// Strongly connected components (Tarjan, iterative), in a deterministic order.
+fn components<'a>(graph: &BTreeMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<&'a str>> {
+    struct St<'a> {
+        index: HashMap<&'a str, usize>,
+        low: HashMap<&'a str, usize>,
+        on_stack: HashSet<&'a str>,
+        stack: Vec<&'a str>,
+        next: usize,
+        out: Vec<Vec<&'a str>>,
+    }
+    let mut st = St {
+        index: HashMap::new(),
+        low: HashMap::new(),
+        on_stack: HashSet::new(),
+        stack: Vec::new(),
+        next: 0,
+        out: Vec::new(),
+    };
+    let empty: Vec<Edge> = Vec::new();
+    for &root in graph.keys() {
+        if st.index.contains_key(root) {
+            continue;
+        }
+        // (node, next edge index)
+        let mut work: Vec<(&str, usize)> = vec![(root, 0)];
+        st.index.insert(root, st.next);
+        st.low.insert(root, st.next);
+        st.next += 1;
+        st.stack.push(root);
+        st.on_stack.insert(root);
+        while let Some(&mut (node, ref mut i)) = work.last_mut() {
+            let edges = graph.get(node).unwrap_or(&empty);
+            if *i < edges.len() {
+                let to = edges[*i].to;
+                *i += 1;
+                if !st.index.contains_key(to) {
+                    st.index.insert(to, st.next);
+                    st.low.insert(to, st.next);
+                    st.next += 1;
+                    st.stack.push(to);
+                    st.on_stack.insert(to);
+                    work.push((to, 0));
+                } else if st.on_stack.contains(to) {
+                    let l = st.low[node].min(st.index[to]);
+                    st.low.insert(node, l);
                 }
             } else {
-                state.insert(node, State::Done);
-                stack.pop();
-                path.pop();
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    let l = st.low[parent].min(st.low[node]);
+                    st.low.insert(parent, l);
+                }
+                if st.low[node] == st.index[node] {
+                    let mut comp = Vec::new();
+                    while let Some(n) = st.stack.pop() {
+                        st.on_stack.remove(n);
+                        comp.push(n);
+                        if n == node {
+                            break;
+                        }
+                    }
+                    comp.sort();
+                    st.out.push(comp);
+                }
             }
         }
     }
-    out
+    st.out
 }

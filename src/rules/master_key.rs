@@ -1,11 +1,13 @@
 //! ## What it does
-//! Reports a gateway key (`general_settings.master_key`) that LiteLLM refuses: empty, or a
-//! publicly known example key such as `sk-1234`. For
-//! `os.environ/VAR`, the variable's value is checked when it is set.
+//! Reports a gateway key (`general_settings.master_key`) that is empty or publicly known:
+//! `sk-1234`, which LiteLLM itself refuses, and other keys from documentation and examples
+//! (`sk-12345`, `sk-my-master-key`, ...). For `os.environ/VAR`, the variable's value is
+//! checked when it is set.
 //!
 //! ## Why it matters
-//! Current LiteLLM (1.106) refuses to start with such a key, and a key from the docs is no
-//! protection: anyone who can reach the port can spend your upstream budget.
+//! LiteLLM (1.108) refuses to start with an empty key or `sk-1234` (it compares the key's
+//! SHA-256 with the digests it knows). It accepts the other example keys, but a key from the
+//! docs is no protection: anyone who can reach the port can spend your upstream budget.
 //!
 //! ## Example
 //! ```yaml
@@ -32,13 +34,15 @@ pub const KNOWN_EXAMPLE_KEYS: [&str; 6] = [
     "sk-master-key",
 ];
 
-/// Why LiteLLM would refuse `key`, if it would.
-pub fn refusal(key: &str) -> Option<&'static str> {
+/// Why `key` is no protection, if it is not, and whether LiteLLM refuses to start with it.
+pub fn refusal(key: &str) -> Option<(&'static str, bool)> {
     let key = key.trim();
     if key.is_empty() {
-        Some("it is empty")
+        Some(("it is empty", true))
+    } else if crate::litellm::vocab::is_publicly_known_master_key(key) {
+        Some(("it is a publicly known default key", true))
     } else if KNOWN_EXAMPLE_KEYS.contains(&key) {
-        Some("it is a publicly known example key")
+        Some(("it is a publicly known example key", false))
     } else {
         None
     }
@@ -62,10 +66,18 @@ pub fn check(cx: &mut Ctx) {
         },
         None => (k.value.clone(), String::new()),
     };
-    if let Some(why) = refusal(&value) {
+    if let Some((why, refused)) = refusal(&value) {
+        let (verb, label) = if refused {
+            ("is refused", "LiteLLM will not start with this key")
+        } else {
+            (
+                "is no protection",
+                "anyone who has read the docs can use this key",
+            )
+        };
         cx.report(
-            Diagnostic::new(Code::MasterKey, format!("the gateway master_key{via} is refused: {why}"))
-                .primary(k.span, "LiteLLM will not start with this key")
+            Diagnostic::new(Code::MasterKey, format!("the gateway master_key{via} {verb}: {why}"))
+                .primary(k.span, label)
                 .help("generate one: printf 'sk-%s\\n' \"$(openssl rand -hex 24)\", and use os.environ/LITELLM_MASTER_KEY"),
         );
     }

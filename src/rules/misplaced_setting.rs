@@ -4,8 +4,10 @@
 //!
 //! ## Why it matters
 //! LiteLLM accepts unknown keys in its settings blocks silently. A `master_key` under
-//! `litellm_settings` leaves the proxy **unauthenticated**; a `routing_strategy` there leaves
-//! the default strategy in place. Nothing at start-up says so.
+//! `litellm_settings` is not the proxy's master key: unless `general_settings.master_key` or
+//! `LITELLM_MASTER_KEY` gives one, current LiteLLM (1.108) refuses to start ("no master key is
+//! set"); a `routing_strategy` there leaves the default strategy in place. Nothing at start-up
+//! names the misplaced key.
 //!
 //! ## Example
 //! ```yaml
@@ -60,16 +62,33 @@ const HOME: &[(&str, &str)] = &[
     ("cache_params", "litellm_settings"),
 ];
 
+/// The block LiteLLM reads `key` from, for keys it reads from one block only.
+pub fn home(key: &str) -> Option<&'static str> {
+    HOME.iter().find(|(k, _)| *k == key).map(|(_, h)| *h)
+}
+
 fn check_block(cx: &mut Ctx, extra: &Extra, block: &str, scope: &Scope) {
     for key in extra.keys() {
-        let Some((_, home)) = HOME.iter().find(|(k, _)| *k == key.as_str()) else {
+        let Some(home) = home(key.as_str()) else {
             continue;
         };
+        // A deployment may set some router settings for itself: LiteLLM's router reads
+        // `cooldown_time` from the deployment first (router.py, deployment_callback_on_failure).
+        if block == "litellm_params" && crate::litellm::vocab::is_per_deployment(key.as_str()) {
+            continue;
+        }
         if home.split(" or ").any(|h| h == block) {
             continue;
         }
-        let danger = if key.as_str() == "master_key" {
-            ": the proxy runs without authentication"
+        let has_master_key = cx
+            .model
+            .raw
+            .litellm_base
+            .as_ref()
+            .and_then(|b| b.general_settings.as_ref())
+            .is_some_and(|g| g.master_key.is_some());
+        let danger = if key.as_str() == "master_key" && !has_master_key {
+            ": without general_settings.master_key (or LITELLM_MASTER_KEY) the proxy refuses to start"
         } else {
             ""
         };

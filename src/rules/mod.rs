@@ -18,6 +18,7 @@ pub mod codex_reserved_provider;
 pub mod codex_wire_api;
 pub mod conflicting_api_key;
 pub mod conflicting_auth;
+pub mod deprecated_litellm_key;
 pub mod duplicate_fallback_key;
 pub mod duplicate_fallback_target;
 pub mod duplicate_key;
@@ -49,7 +50,9 @@ pub mod shadowed_setting;
 pub mod undefined_alias;
 pub mod undefined_credential;
 pub mod unknown_key;
+pub mod unknown_litellm_key;
 pub mod unknown_profile;
+pub mod unknown_provider;
 pub mod unknown_routing_strategy;
 pub mod unused_credential;
 pub mod yaml_syntax;
@@ -78,6 +81,9 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub source: &'a SourceFile,
     pub opts: &'a CheckOptions,
+    /// Places left out because of structural errors (already reported): rules stay quiet about
+    /// what their absence would otherwise imply.
+    pub pruned: &'a [crate::load::Pruned],
     pub out: Vec<Diagnostic>,
     suggestions: HashMap<String, Option<String>>,
     secrets: Option<std::rc::Rc<Vec<(crate::secrets::SecretSite, crate::secrets::SecretState)>>>,
@@ -91,6 +97,20 @@ pub struct FallbackListAt<'a> {
     pub list: &'a crate::span::Sp<Vec<crate::model::raw::FallbackMap>>,
 }
 
+/// One of LiteLLM's open blocks as written (`litellm_params`, `model_info`, the settings
+/// blocks): the keys fgc does not model, and where the block is.
+pub struct OpenBlockAt<'a> {
+    pub block: crate::litellm::Block,
+    pub scope: Scope,
+    /// Where the block is, for messages: `litellm_params of \`router-default\``,
+    /// `router_settings in profiles.cheap`.
+    pub place: String,
+    /// JSON pointer of the block (`/litellm_base/model_list/0/litellm_params`), to find a
+    /// value's node for its span.
+    pub pointer: String,
+    pub extra: &'a crate::model::raw::Extra,
+}
+
 /// Did-you-mean lookups are cached per name and capped, so a config with thousands of bad
 /// references stays linear.
 const MAX_SUGGESTION_LOOKUPS: usize = 256;
@@ -98,6 +118,20 @@ const MAX_SUGGESTION_LOOKUPS: usize = 256;
 impl<'a> Ctx<'a> {
     pub fn report(&mut self, d: Diagnostic) {
         self.out.push(d);
+    }
+
+    /// Whether something at or under `pointer`, or a block holding it, was left out.
+    pub fn was_pruned(&self, pointer: &str) -> bool {
+        self.pruned.iter().any(|p| {
+            p.pointer.starts_with(pointer) || pointer.starts_with(&format!("{}/", p.pointer))
+        })
+    }
+
+    /// Whether `name` is the `model_name` of a `model_list` entry left out.
+    pub fn pruned_alias(&self, name: &str) -> bool {
+        self.pruned
+            .iter()
+            .any(|p| p.model_name.as_deref() == Some(name))
     }
 
     /// Whether rules should look at settings in `scope` (the selected profile, or all).
@@ -126,6 +160,77 @@ impl<'a> Ctx<'a> {
                     list,
                 });
             }
+        }
+        out
+    }
+
+    /// Every open LiteLLM block in the scopes this check covers, in file order.
+    pub fn open_blocks(&self) -> Vec<OpenBlockAt<'a>> {
+        use crate::litellm::Block as B;
+        let model = self.model;
+        let mut out = Vec::new();
+        for (i, dep) in model.deployments().iter().enumerate() {
+            let at = format!("/litellm_base/model_list/{i}");
+            out.push(OpenBlockAt {
+                block: B::LitellmParams,
+                scope: Scope::Base,
+                place: format!("litellm_params of `{}`", dep.model_name),
+                pointer: format!("{at}/litellm_params"),
+                extra: &dep.litellm_params.extra,
+            });
+            if let Some(info) = &dep.model_info {
+                out.push(OpenBlockAt {
+                    block: B::ModelInfo,
+                    scope: Scope::Base,
+                    place: format!("model_info of `{}`", dep.model_name),
+                    pointer: format!("{at}/model_info"),
+                    extra: info,
+                });
+            }
+        }
+        for scope in model.scopes() {
+            if !self.in_scope(&scope) {
+                continue;
+            }
+            let root = match &scope {
+                Scope::Profile(p) => {
+                    format!("/profiles/{}", p.replace('~', "~0").replace('/', "~1"))
+                }
+                _ => "/litellm_base".to_string(),
+            };
+            let (ls, rs) = model.settings(&scope);
+            if let Some(ls) = ls {
+                out.push(OpenBlockAt {
+                    block: B::LitellmSettings,
+                    scope: scope.clone(),
+                    place: format!("litellm_settings in {}", scope.describe()),
+                    pointer: format!("{root}/litellm_settings"),
+                    extra: &ls.extra,
+                });
+            }
+            if let Some(rs) = rs {
+                out.push(OpenBlockAt {
+                    block: B::RouterSettings,
+                    scope: scope.clone(),
+                    place: format!("router_settings in {}", scope.describe()),
+                    pointer: format!("{root}/router_settings"),
+                    extra: &rs.extra,
+                });
+            }
+        }
+        if let Some(gs) = model
+            .raw
+            .litellm_base
+            .as_ref()
+            .and_then(|b| b.general_settings.as_ref())
+        {
+            out.push(OpenBlockAt {
+                block: B::GeneralSettings,
+                scope: Scope::Base,
+                place: "general_settings".into(),
+                pointer: "/litellm_base/general_settings".into(),
+                extra: &gs.extra,
+            });
         }
         out
     }
@@ -184,11 +289,17 @@ impl<'a> Ctx<'a> {
 }
 
 /// Run every semantic rule over a model.
-pub fn run(model: &Model, source: &SourceFile, opts: &CheckOptions) -> Vec<Diagnostic> {
+pub fn run(
+    model: &Model,
+    source: &SourceFile,
+    opts: &CheckOptions,
+    pruned: &[crate::load::Pruned],
+) -> Vec<Diagnostic> {
     let mut cx = Ctx {
         model,
         source,
         opts,
+        pruned,
         out: Vec::new(),
         suggestions: HashMap::new(),
         secrets: None,

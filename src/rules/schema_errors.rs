@@ -9,12 +9,20 @@ use serde_json::Value;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::schema;
+use crate::span::Span;
 use crate::yaml::de::DeError;
 use crate::yaml::{Node, NodeKind};
 
 /// Every structural problem in one run, not just the first.
 pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
+    diagnostics_and_places(node, doc).0
+}
+
+/// The diagnostics, and the span of each node to leave out so that the rest of the file can be
+/// read (the value of the wrong type, the object missing a key, the unknown key).
+pub fn diagnostics_and_places(node: &Node, doc: &Value) -> (Vec<Diagnostic>, Vec<Span>) {
     let mut out = Vec::new();
+    let mut places = Vec::new();
     let pruned = schema::prune_nulls(doc);
     for err in schema::validator().iter_errors(&pruned) {
         let path = err.instance_path().as_str().to_string();
@@ -32,6 +40,7 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
                             .map_or(target.span, |(k, _)| k.span),
                         _ => target.span,
                     };
+                    places.push(span);
                     let within = if path.is_empty() {
                         "at the top level".to_string()
                     } else {
@@ -51,6 +60,7 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
                 }
             }
             ValidationErrorKind::Required { property } => {
+                places.push(target.span);
                 let prop = property.as_str().unwrap_or("?");
                 let what = if path.is_empty() {
                     "the document".to_string()
@@ -66,6 +76,7 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
                 );
             }
             ValidationErrorKind::Type { kind } => {
+                places.push(target.span);
                 let expected = type_names(kind);
                 let found = found_name(target);
                 let subject = if name.is_empty() {
@@ -82,6 +93,7 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
                 );
             }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+                places.push(target.span);
                 let mut d = Diagnostic::new(
                     Code::InvalidValue,
                     format!("`{name}` has none of the allowed forms"),
@@ -96,6 +108,7 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
                 out.push(d);
             }
             _ => {
+                places.push(target.span);
                 let subject = if name.is_empty() {
                     "the document".to_string()
                 } else {
@@ -108,7 +121,7 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
             }
         }
     }
-    out
+    (out, places)
 }
 
 /// A typed-deserialization error (rare once the schema passed).

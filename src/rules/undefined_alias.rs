@@ -4,6 +4,12 @@
 //! in the base settings and every profile, `default_fallbacks`, `model_group_alias` targets,
 //! `integration.default_model` / `fast_model`, and the Codex and Claude Code model slots.
 //!
+//! A wildcard deployment (`model_name: "*"`, `azure/*`) serves every name it matches, as
+//! LiteLLM's pattern router does (each `*` stands for any text; a name also matches through
+//! the provider LiteLLM infers for it, so `openai/*` serves `gpt-4o`), and the fallback key
+//! `"*"` is LiteLLM's generic fallback for every alias without its own entry: neither is
+//! reported.
+//!
 //! ## Why it matters
 //! LiteLLM never checks that fallback targets exist: a fallback that names an old alias simply
 //! never fires. A client that asks for an alias the gateway does not serve gets
@@ -27,12 +33,24 @@
 use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
+use crate::litellm::wildcard;
 use crate::model::checked::RefSite;
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
+    let patterns: Vec<&str> = model
+        .aliases
+        .keys()
+        .map(String::as_str)
+        .filter(|a| wildcard::is_pattern(a))
+        .collect();
     for r in &model.refs {
         if !r.site.is_use() || !cx.in_scope(&r.scope) {
+            continue;
+        }
+        // `"*"` as a fallback key: LiteLLM's generic fallback (fallback_event_handlers.py,
+        // get_fallback_model_group), not an alias.
+        if matches!(r.site, RefSite::FallbackKey(..)) && r.name == "*" {
             continue;
         }
         let defined = match r.site {
@@ -40,7 +58,10 @@ pub fn check(cx: &mut Ctx) {
             RefSite::GroupAliasTarget => model.aliases.contains_key(&r.name),
             _ => model.is_served(&r.name),
         };
-        if defined {
+        if defined
+            || wildcard::served_by(patterns.iter().copied(), &r.name)
+            || cx.pruned_alias(&r.name)
+        {
             continue;
         }
         let mut d = Diagnostic::new(
