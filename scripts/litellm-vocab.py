@@ -142,6 +142,13 @@ for path in sorted((PKG / "router_strategy").rglob("*.py")):
 # model_info: the router's ModelInfo and the cost-map entry fields LiteLLM registers from it.
 model_info = set(fields(RouterModelInfo)) | set(fields(types_utils.ModelInfo))
 model_info |= per_deployment - set(fields(GenericLiteLLMParams))
+# Keys the router and its strategies read from a deployment's model_info
+# (`mi_dict.get("adaptive_router_preferences")`).
+all_files = sorted(PKG.rglob("*.py"))
+all_trees = {path: parse(path) for path in all_files}
+model_info_dicts = {"model_info", "_model_info", "mi_dict", "model_info_dict", "deployment_model_info"}
+for path in [PKG / "router.py", *sorted((PKG / "router_strategy").rglob("*.py")), *sorted((PKG / "router_utils").rglob("*.py"))]:
+    model_info |= literal_keys_read_from(all_trees[path], model_info_dicts)
 model_info |= set(fields(types_utils.ModelInfoBase))
 
 # ---------------------------------------------------------------------------------------------
@@ -164,6 +171,9 @@ for node in init_tree.body:
         targets = node.targets
     elif isinstance(node, ast.AnnAssign):
         targets = [node.target]
+    elif isinstance(node, ast.ImportFrom):
+        # `from litellm._logging import set_verbose, ...`: settings defined elsewhere
+        module_settings |= {a.asname or a.name for a in node.names if (a.asname or a.name).islower()}
     for t in targets:
         if isinstance(t, ast.Name) and t.id.islower():
             module_settings.add(t.id)
@@ -186,6 +196,10 @@ for path in proxy_files:
         ):
             by_name.add(node.comparators[0].value)
 litellm_settings |= by_name
+# Integrations read their own params from litellm_settings
+# (`litellm_settings["code_interpreter_interception_params"]`).
+for path, tree in all_trees.items():
+    litellm_settings |= literal_keys_read_from(tree, {"litellm_settings", "_litellm_settings"})
 
 # general_settings: ConfigGeneralSettings, and every key the proxy reads from general_settings.
 from litellm.proxy._types import ConfigGeneralSettings, ConfigYAML  # noqa: E402

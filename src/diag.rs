@@ -82,7 +82,7 @@ codes! {
     invalid_value => InvalidValue, "invalid-value", Error, load, "a value is outside what the schema allows";
     undefined_alias => UndefinedAlias, "undefined-alias", Error, rule, "an alias is referenced but not defined";
     self_fallback => SelfFallback, "self-fallback", Error, rule, "an alias falls back to itself";
-    fallback_cycle => FallbackCycle, "fallback-cycle", Error, rule, "fallback chains form a cycle";
+    fallback_cycle => FallbackCycle, "fallback-cycle", Warning, rule, "context-window fallbacks form a cycle";
     duplicate_fallback_key => DuplicateFallbackKey, "duplicate-fallback-key", Error, rule, "one alias has two entries in one fallback list";
     duplicate_fallback_target => DuplicateFallbackTarget, "duplicate-fallback-target", Warning, rule, "a fallback list names the same target twice";
     multi_key_fallback => MultiKeyFallback, "multi-key-fallback", Error, rule, "a fallback entry has several keys; LiteLLM reads only the first";
@@ -111,7 +111,7 @@ codes! {
     shadowed_setting => ShadowedSetting, "shadowed-setting", Warning, rule, "a setting written in both litellm_settings and router_settings";
     unknown_routing_strategy => UnknownRoutingStrategy, "unknown-routing-strategy", Error, rule, "`routing_strategy` is not one LiteLLM knows";
     unknown_profile => UnknownProfile, "unknown-profile", Error, rule, "a profile is named that does not exist";
-    master_key => MasterKey, "master-key", Error, rule, "the gateway key is one LiteLLM refuses";
+    master_key => MasterKey, "master-key", Error, rule, "the gateway key is empty or publicly known";
     missing_master_key => MissingMasterKey, "missing-master-key", Warning, rule, "no gateway key is set";
     group_alias_shadows => GroupAliasShadows, "group-alias-shadows", Warning, rule, "a `model_group_alias` name hides an alias";
     missing_default_model => MissingDefaultModel, "missing-default-model", Error, emit, "a client target is emitted without `integration.default_model`";

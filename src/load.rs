@@ -87,10 +87,11 @@ pub fn load(source: SourceFile) -> Loaded {
             }
             diagnostics.extend(found);
             places.extend(e.span);
-            if let Some((tree, config, gone)) = recover(&node, places) {
+            if let Some((tree, config, gone, more)) = recover(&node, places) {
                 model = Some(Model::build(config, source.dir(), &tree));
                 node = tree;
                 pruned = gone;
+                diagnostics.extend(more);
             }
         }
     }
@@ -112,19 +113,36 @@ pub struct Pruned {
 /// Rounds of pruning before giving up (each round removes every place the schema named).
 const MAX_RECOVERY_ROUNDS: usize = 4;
 
-/// Leave out the nodes at `places` and read the rest, a few rounds at most: the tree without
-/// them, its typed config, and what was left out.
-fn recover(node: &Node, mut places: Vec<crate::span::Span>) -> Option<(Node, Config, Vec<Pruned>)> {
+/// What [`recover`] read: the tree without the pruned places, its typed config, what was left
+/// out, and the problems found only once the first ones were out of the way.
+type Recovered = (Node, Config, Vec<Pruned>, Vec<Diagnostic>);
+
+/// Leave out the nodes at `places` and read the rest, a few rounds at most.
+fn recover(node: &Node, mut places: Vec<crate::span::Span>) -> Option<Recovered> {
     let mut tree = node.clone();
     let mut gone = Vec::new();
+    let mut more = Vec::new();
+    // Mappings that lost an entry: that they now miss a required key is no news.
+    let mut parents = Vec::new();
     for _ in 0..MAX_RECOVERY_ROUNDS {
-        if places.is_empty() || !prune(&mut tree, &places, "", &mut gone) {
+        if places.is_empty() || !prune(&mut tree, &places, "", &mut gone, &mut parents) {
             return None;
         }
         match yaml::de::from_node::<Config>(&tree) {
-            Ok(config) => return Some((tree, config, gone)),
+            Ok(config) => return Some((tree, config, gone, more)),
             Err(e) => {
-                places = rules::schema_errors::diagnostics_and_places(&tree, &tree.to_json()).1;
+                let (found, p) =
+                    rules::schema_errors::diagnostics_and_places(&tree, &tree.to_json());
+                if found.is_empty() {
+                    more.push(rules::schema_errors::from_de_error(&tree, &e));
+                }
+                // `diagnostics_and_places` gives one place per diagnostic, in order.
+                for (d, at) in found.into_iter().zip(&p) {
+                    if !(d.code == crate::diag::Code::MissingKey && parents.contains(at)) {
+                        more.push(d);
+                    }
+                }
+                places = p;
                 places.extend(e.span);
             }
         }
@@ -134,10 +152,18 @@ fn recover(node: &Node, mut places: Vec<crate::span::Span>) -> Option<(Node, Con
 
 /// Remove every map entry (by key or value span) and list item whose span is in `places`.
 /// Returns whether anything was removed.
-fn prune(node: &mut Node, places: &[crate::span::Span], at: &str, gone: &mut Vec<Pruned>) -> bool {
+fn prune(
+    node: &mut Node,
+    places: &[crate::span::Span],
+    at: &str,
+    gone: &mut Vec<Pruned>,
+    parents: &mut Vec<crate::span::Span>,
+) -> bool {
     let mut removed = false;
+    let span = node.span;
     match &mut node.kind {
         yaml::NodeKind::Map(entries) => {
+            let before = entries.len();
             entries.retain(|(k, v)| {
                 let hit = places.contains(&k.span) || places.contains(&v.span);
                 if hit {
@@ -149,9 +175,12 @@ fn prune(node: &mut Node, places: &[crate::span::Span], at: &str, gone: &mut Vec
                 }
                 !hit
             });
+            if entries.len() != before {
+                parents.push(span);
+            }
             for (k, v) in entries.iter_mut() {
                 let p = format!("{at}/{}", escape(&k.key_text()));
-                removed |= prune(v, places, &p, gone);
+                removed |= prune(v, places, &p, gone, parents);
             }
         }
         yaml::NodeKind::Seq(items) => {
@@ -172,7 +201,7 @@ fn prune(node: &mut Node, places: &[crate::span::Span], at: &str, gone: &mut Vec
                 !hit
             });
             for (i, item) in items.iter_mut().enumerate() {
-                removed |= prune(item, places, &format!("{at}/{i}"), gone);
+                removed |= prune(item, places, &format!("{at}/{i}"), gone, parents);
             }
         }
         _ => {}

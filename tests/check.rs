@@ -228,3 +228,164 @@ fn explain() {
     let out = run(&["explain"]);
     with_settings(|| insta::assert_snapshot!("explain_codes", stdout(&out)));
 }
+
+/// LiteLLM's own example configs (proxy/example_config_yaml/ in the litellm 1.108.7 wheel,
+/// wrapped in `litellm_base`) and the config snippets of the seed documents (JSON, as they are)
+/// check clean: exit 0, and nothing but absent secrets and the master key LiteLLM needs
+/// (LiteLLM refuses to start without one, so that warning names a real problem).
+#[test]
+fn documented_examples_check_clean() {
+    for dir in ["tests/fixtures/litellm-examples", "tests/fixtures/seeds"] {
+        let mut n = 0;
+        for entry in fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(root())
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let out = run(&["check", "--format", "json", &rel]);
+            assert_eq!(out.status.code(), Some(0), "{rel}:\n{}", transcript(&out));
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            for d in v["diagnostics"].as_array().unwrap() {
+                let code = d["code"].as_str().unwrap();
+                assert!(
+                    matches!(code, "missing-secret" | "missing-master-key"),
+                    "{rel}: {code}: {}",
+                    d["message"]
+                );
+            }
+            n += 1;
+        }
+        assert!(n > 0, "no fixtures in {dir}");
+    }
+}
+
+fn codes_in(out: &std::process::Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A profile that sets another kind of fallback list, or the same kind in router_settings but
+/// empty, keeps the base's context-window cycle; one that sets a router_settings list replaces
+/// it (LiteLLM uses `router_settings` when set: `context_window_fallbacks or
+/// litellm.context_window_fallbacks`).
+#[test]
+fn fallback_cycle_follows_the_list_litellm_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("flowgate.yaml");
+    fs::write(
+        &cfg,
+        r#"litellm_base:
+  model_list:
+    - {model_name: a, litellm_params: {model: openai/a}}
+    - {model_name: b, litellm_params: {model: openai/b}}
+  litellm_settings:
+    context_window_fallbacks: [{a: [b]}, {b: [a]}]
+  general_settings: {master_key: sk-fgc-fixture-key}
+profiles:
+  other-kind: {litellm_settings: {fallbacks: [{a: [b]}]}}
+  other-block: {router_settings: {content_policy_fallbacks: [{a: [b]}]}}
+  empty-router: {router_settings: {context_window_fallbacks: []}}
+  router-list: {router_settings: {context_window_fallbacks: [{a: [b]}]}}
+"#,
+    )
+    .unwrap();
+    let path = cfg.to_str().unwrap();
+    for (profile, cycle) in [
+        ("other-kind", true),
+        ("other-block", true),
+        ("empty-router", true),
+        ("router-list", false),
+    ] {
+        let out = run(&["check", "--format", "json", "--profile", profile, path]);
+        let found = codes_in(&out)
+            .iter()
+            .filter(|c| *c == "fallback-cycle")
+            .count();
+        assert_eq!(
+            found,
+            usize::from(cycle),
+            "profile {profile}: {}",
+            transcript(&out)
+        );
+    }
+    // Without --profile the base cycle, seen from three profiles, is reported once.
+    let out = run(&["check", "--format", "json", path]);
+    let found = codes_in(&out)
+        .iter()
+        .filter(|c| *c == "fallback-cycle")
+        .count();
+    assert_eq!(found, 1, "{}", transcript(&out));
+}
+
+/// A cycle of eight: named in full in the message, six labels (five steps and the closing one).
+#[test]
+fn long_fallback_cycle_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("flowgate.yaml");
+    let names: Vec<String> = (0..8).map(|i| format!("m{i}")).collect();
+    let mut text = String::from("litellm_base:\n  model_list:\n");
+    for n in &names {
+        text.push_str(&format!(
+            "    - {{model_name: {n}, litellm_params: {{model: openai/x}}}}\n"
+        ));
+    }
+    text.push_str("  router_settings:\n    context_window_fallbacks:\n");
+    for (i, n) in names.iter().enumerate() {
+        text.push_str(&format!("      - {{{n}: [{}]}}\n", names[(i + 1) % 8]));
+    }
+    text.push_str("  general_settings: {master_key: sk-fgc-fixture-key}\n");
+    fs::write(&cfg, text).unwrap();
+    let out = run(&["check", "--format", "json", cfg.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "fallback-cycle", "{}", transcript(&out));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("m0 -> m1 -> m2 -> m3 -> m4 -> m5 -> m6 -> m7 -> m0"),
+        "{}",
+        d["message"]
+    );
+    let labels = d["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 6);
+    assert_eq!(labels.iter().filter(|l| l["primary"] == true).count(), 1);
+    assert_eq!(labels[5]["message"], "and back to the start");
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);
+}
+
+/// `LITELLM_MASTER_KEY` in the environment is the key LiteLLM uses when the config has none.
+#[test]
+fn master_key_from_the_environment() {
+    let file = "tests/fixtures/seeds/000-0.yaml";
+    let out = run(&["check", "--format", "json", file]);
+    assert!(codes_in(&out).contains(&"missing-master-key".to_owned()));
+    let mut c = crate::common::fgc();
+    c.args(["check", "--format", "json", file])
+        .env("LITELLM_MASTER_KEY", "sk-fgc-test-environment-key");
+    let out = c.output().unwrap();
+    assert!(
+        !codes_in(&out).contains(&"missing-master-key".to_owned()),
+        "{}",
+        transcript(&out)
+    );
+    let mut c = crate::common::fgc();
+    c.args(["check", "--format", "json", file]).env(
+        "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY",
+        "True",
+    );
+    let out = c.output().unwrap();
+    assert!(
+        !codes_in(&out).contains(&"missing-master-key".to_owned()),
+        "{}",
+        transcript(&out)
+    );
+}

@@ -114,25 +114,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_rules() {
-        assert!(plain_ok("router-main", false));
-        assert!(plain_ok("router-main", true));
-        assert!(plain_ok("gpt-5.2", true));
-        assert!(plain_ok("a:b", false));
-        assert!(!plain_ok("a:b", true));
-        assert!(plain_ok("a,b", false));
-        assert!(!plain_ok("a,b", true));
-        assert!(!plain_ok("a: b", false));
-        assert!(!plain_ok("a #b", false));
-        assert!(!plain_ok("yes", false));
-        assert!(!plain_ok("Null", false));
-        assert!(!plain_ok("1.5", false));
-        assert!(!plain_ok("*x", false));
-        assert!(!plain_ok("-x", false));
-        assert!(!plain_ok("x:", false));
-    }
-
-    #[test]
     fn quoting() {
         assert_eq!(single_quoted("it's"), "'it''s'");
         assert_eq!(double_quoted(r#"a"b\c"#), r#""a\"b\\c""#);

@@ -18,8 +18,9 @@ pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
     diagnostics_and_places(node, doc).0
 }
 
-/// The diagnostics, and the span of each node to leave out so that the rest of the file can be
-/// read (the value of the wrong type, the object missing a key, the unknown key).
+/// The diagnostics, and for each (in the same order) the span of the node to leave out so that
+/// the rest of the file can be read (the value of the wrong type, the object missing a key,
+/// the unknown key).
 pub fn diagnostics_and_places(node: &Node, doc: &Value) -> (Vec<Diagnostic>, Vec<Span>) {
     let mut out = Vec::new();
     let mut places = Vec::new();
@@ -130,12 +131,15 @@ pub fn from_de_error(node: &Node, e: &DeError) -> Diagnostic {
     Diagnostic::new(Code::InvalidValue, e.message.clone()).primary(span, "here")
 }
 
+/// The name of the place at `path`: its key, or `key[i]` for a list item.
 fn last_segment(path: &str) -> String {
-    path.rsplit('/')
-        .next()
-        .unwrap_or("")
-        .replace("~1", "/")
-        .replace("~0", "~")
+    let unescape = |s: &str| s.replace("~1", "/").replace("~0", "~");
+    let mut segs = path.rsplit('/');
+    let last = unescape(segs.next().unwrap_or(""));
+    match (last.parse::<usize>(), segs.next()) {
+        (Ok(i), Some(parent)) if !parent.is_empty() => format!("{}[{i}]", unescape(parent)),
+        _ => last,
+    }
 }
 
 /// `/litellm_base/model_list/1` as `litellm_base.model_list[1]`.

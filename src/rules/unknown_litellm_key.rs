@@ -5,6 +5,9 @@
 //! (`scripts/litellm-vocab.py`, `data/litellm-vocab.json`): its parameter types, the
 //! arguments its router and `completion` take, and the keys its proxy and providers read.
 //!
+//! In `model_info`, which holds a deployment's metadata (LiteLLM returns it from
+//! `/model/info`), only a near miss of a key LiteLLM reads is reported.
+//!
 //! A key close to one LiteLLM knows is reported with that key. It is an error when the key it
 //! is close to matters for where a request goes or whether it succeeds: the upstream URL and
 //! key, the provider, fallbacks, retries, routing and timeouts. Anything else is a warning:
@@ -153,6 +156,9 @@ pub fn check(cx: &mut Ctx) {
                     .primary(key.span, format!("{} here", fate(block)))
                     .help(format!("move `{k}` to {}", other.name()))
                 }
+                // model_info is the deployment's metadata, shown by /model/info: keys of the
+                // user's own are normal there. Only a near miss of LiteLLM's is worth a word.
+                (None, None) if block == Block::ModelInfo => continue,
                 (None, None) => Diagnostic::new(
                     Code::UnknownLitellmKey,
                     format!("unknown key `{k}` in {at}"),
