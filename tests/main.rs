@@ -11,3 +11,4 @@ mod rename;
 mod serve;
 mod serve_translate;
 mod translate;
+mod yaml;
