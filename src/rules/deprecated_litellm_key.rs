@@ -16,17 +16,12 @@
 //! ## How to fix
 //! Move the setting to the key the help names.
 
-use super::{Ctx, OpenBlockAt};
+use super::Ctx;
 use crate::diag::{Code, Diagnostic};
 
 pub fn check(cx: &mut Ctx) {
-    for OpenBlockAt {
-        block,
-        place,
-        extra,
-        ..
-    } in cx.open_blocks()
-    {
+    for b in cx.open_blocks() {
+        let (block, extra) = (b.block, b.extra);
         for key in extra.keys() {
             let Some(replacement) = block.deprecated(key.as_str()) else {
                 continue;
@@ -34,7 +29,8 @@ pub fn check(cx: &mut Ctx) {
             let mut d = Diagnostic::new(
                 Code::DeprecatedLitellmKey,
                 format!(
-                    "`{key}` in {place} is deprecated in LiteLLM {}",
+                    "`{key}` in {} is deprecated in LiteLLM {}",
+                    b.place(),
                     crate::litellm::VERSION
                 ),
             )

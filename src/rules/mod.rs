@@ -102,13 +102,23 @@ pub struct FallbackListAt<'a> {
 pub struct OpenBlockAt<'a> {
     pub block: crate::litellm::Block,
     pub scope: Scope,
+    /// For a deployment's block: its index in `model_list` and its `model_name`.
+    pub deployment: Option<(usize, &'a str)>,
+    pub extra: &'a crate::model::raw::Extra,
+}
+
+impl OpenBlockAt<'_> {
     /// Where the block is, for messages: `litellm_params of \`router-default\``,
     /// `router_settings in profiles.cheap`.
-    pub place: String,
-    /// JSON pointer of the block (`/litellm_base/model_list/0/litellm_params`), to find a
-    /// value's node for its span.
-    pub pointer: String,
-    pub extra: &'a crate::model::raw::Extra,
+    pub fn place(&self) -> String {
+        match self.deployment {
+            Some((_, name)) => format!("{} of `{name}`", self.block.name()),
+            None if self.block == crate::litellm::Block::GeneralSettings => {
+                self.block.name().to_owned()
+            }
+            None => format!("{} in {}", self.block.name(), self.scope.describe()),
+        }
+    }
 }
 
 /// Did-you-mean lookups are cached per name and capped, so a config with thousands of bad
@@ -170,20 +180,18 @@ impl<'a> Ctx<'a> {
         let model = self.model;
         let mut out = Vec::new();
         for (i, dep) in model.deployments().iter().enumerate() {
-            let at = format!("/litellm_base/model_list/{i}");
+            let deployment = Some((i, dep.model_name.as_str()));
             out.push(OpenBlockAt {
                 block: B::LitellmParams,
                 scope: Scope::Base,
-                place: format!("litellm_params of `{}`", dep.model_name),
-                pointer: format!("{at}/litellm_params"),
+                deployment,
                 extra: &dep.litellm_params.extra,
             });
             if let Some(info) = &dep.model_info {
                 out.push(OpenBlockAt {
                     block: B::ModelInfo,
                     scope: Scope::Base,
-                    place: format!("model_info of `{}`", dep.model_name),
-                    pointer: format!("{at}/model_info"),
+                    deployment,
                     extra: info,
                 });
             }
@@ -192,30 +200,19 @@ impl<'a> Ctx<'a> {
             if !self.in_scope(&scope) {
                 continue;
             }
-            let root = match &scope {
-                Scope::Profile(p) => {
-                    format!("/profiles/{}", p.replace('~', "~0").replace('/', "~1"))
-                }
-                _ => "/litellm_base".to_string(),
-            };
             let (ls, rs) = model.settings(&scope);
-            if let Some(ls) = ls {
-                out.push(OpenBlockAt {
-                    block: B::LitellmSettings,
-                    scope: scope.clone(),
-                    place: format!("litellm_settings in {}", scope.describe()),
-                    pointer: format!("{root}/litellm_settings"),
-                    extra: &ls.extra,
-                });
-            }
-            if let Some(rs) = rs {
-                out.push(OpenBlockAt {
-                    block: B::RouterSettings,
-                    scope: scope.clone(),
-                    place: format!("router_settings in {}", scope.describe()),
-                    pointer: format!("{root}/router_settings"),
-                    extra: &rs.extra,
-                });
+            for (block, extra) in [
+                (B::LitellmSettings, ls.map(|l| &l.extra)),
+                (B::RouterSettings, rs.map(|r| &r.extra)),
+            ] {
+                if let Some(extra) = extra {
+                    out.push(OpenBlockAt {
+                        block,
+                        scope: scope.clone(),
+                        deployment: None,
+                        extra,
+                    });
+                }
             }
         }
         if let Some(gs) = model
@@ -227,8 +224,7 @@ impl<'a> Ctx<'a> {
             out.push(OpenBlockAt {
                 block: B::GeneralSettings,
                 scope: Scope::Base,
-                place: "general_settings".into(),
-                pointer: "/litellm_base/general_settings".into(),
+                deployment: None,
                 extra: &gs.extra,
             });
         }

@@ -30,7 +30,7 @@
 //! Use the key the help suggests. A provider-specific parameter LiteLLM does not list can stay
 //! (the warning names it so that a typo does not go unseen).
 
-use super::{Ctx, OpenBlockAt};
+use super::Ctx;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::litellm::Block;
 
@@ -107,19 +107,14 @@ fn read_elsewhere(block: Block, key: &str) -> Option<Block> {
 }
 
 pub fn check(cx: &mut Ctx) {
-    for OpenBlockAt {
-        block,
-        place,
-        extra,
-        ..
-    } in cx.open_blocks()
-    {
+    for b in cx.open_blocks() {
+        let (block, extra) = (b.block, b.extra);
         for key in extra.keys() {
             let k = key.as_str();
             if block.knows(k) || super::misplaced_setting::home(k).is_some() {
                 continue;
             }
-            let at = &place;
+            let at = &b.place();
             let d = match (block.closest(k), read_elsewhere(block, k)) {
                 (Some(near), _) => {
                     let sev = if matters(block, near) {
