@@ -49,16 +49,22 @@ def parse(path):
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
+def named(node, names):
+    """`x` or `something.x` with `x` in `names`."""
+    return (isinstance(node, ast.Name) and node.id in names) or (
+        isinstance(node, ast.Attribute) and node.attr in names
+    )
+
+
 def literal_keys_read_from(tree, names):
-    """String keys read from a dict named in `names`: `x.get("k")`, `x.pop("k")`, `x["k"]`,
-    `"k" in x`, `x.setdefault("k")`."""
+    """String keys read from a dict named in `names` (or an attribute of that name):
+    `x.get("k")`, `x.pop("k")`, `x["k"]`, `"k" in x`, `x.setdefault("k")`."""
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             recv = node.func.value
             if (
-                isinstance(recv, ast.Name)
-                and recv.id in names
+                named(recv, names)
                 and node.func.attr in ("get", "pop", "setdefault")
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
@@ -67,8 +73,7 @@ def literal_keys_read_from(tree, names):
                 out.add(node.args[0].value)
         elif isinstance(node, ast.Subscript):
             if (
-                isinstance(node.value, ast.Name)
-                and node.value.id in names
+                named(node.value, names)
                 and isinstance(node.slice, ast.Constant)
                 and isinstance(node.slice.value, str)
             ):
@@ -78,8 +83,7 @@ def literal_keys_read_from(tree, names):
                 isinstance(node.ops[0], (ast.In, ast.NotIn))
                 and isinstance(node.left, ast.Constant)
                 and isinstance(node.left.value, str)
-                and isinstance(node.comparators[0], ast.Name)
-                and node.comparators[0].id in names
+                and named(node.comparators[0], names)
             ):
                 out.add(node.left.value)
     return out
@@ -146,7 +150,7 @@ model_info |= per_deployment - set(fields(GenericLiteLLMParams))
 # (`mi_dict.get("adaptive_router_preferences")`).
 all_files = sorted(PKG.rglob("*.py"))
 all_trees = {path: parse(path) for path in all_files}
-model_info_dicts = {"model_info", "_model_info", "mi_dict", "model_info_dict", "deployment_model_info"}
+model_info_dicts = {"model_info", "_model_info", "mi", "mi_dict", "model_info_dict", "deployment_model_info"}
 for path in [PKG / "router.py", *sorted((PKG / "router_strategy").rglob("*.py")), *sorted((PKG / "router_utils").rglob("*.py"))]:
     model_info |= literal_keys_read_from(all_trees[path], model_info_dicts)
 model_info |= set(fields(types_utils.ModelInfoBase))
@@ -205,10 +209,12 @@ for path, tree in all_trees.items():
 from litellm.proxy._types import ConfigGeneralSettings, ConfigYAML  # noqa: E402
 
 general_settings = set(fields(ConfigGeneralSettings))
+# Every name the proxy gives the general_settings dict (`proxy_general_settings`,
+# `resolved_general_settings`, ...); in helper modules also `settings`.
+gs_names = {"general_settings", "_general_settings", "proxy_general_settings", "resolved_general_settings"}
 for path in proxy_files:
-    general_settings |= literal_keys_read_from(
-        parse(path), {"general_settings", "_general_settings", "settings"}
-    ) if path.name != "proxy_server.py" else literal_keys_read_from(parse(path), {"general_settings", "_general_settings"})
+    extra_names = {"settings"} if path.name != "proxy_server.py" else set()
+    general_settings |= literal_keys_read_from(parse(path), gs_names | extra_names)
 
 # Top-level keys: ConfigYAML, the include key, and what ProxyConfig reads from `config`.
 top_level = set(fields(ConfigYAML))
@@ -261,6 +267,21 @@ deprecated.update(deprecated_fields(GenericLiteLLMParams, "litellm_params"))
 router_src = (PKG / "router.py").read_text(encoding="utf-8")
 for m in re.finditer(r"Deprecated '([a-z_]+)' argument used\. Please remove '[a-z_]+' .*?use '([a-z_]+)'", router_src):
     deprecated[f"router_settings.{m.group(1)}"] = m.group(2)
+
+# litellm module settings LiteLLM's own comments call deprecated:
+# `model_fallbacks: Optional[List] = None  # Deprecated for 'litellm.fallbacks'`.
+for line in (PKG / "__init__.py").read_text(encoding="utf-8").splitlines():
+    m = re.match(r"^([a-z_][a-z0-9_]*)\s*[:=][^#]*#\s*(.*)$", line)
+    if m and re.search(r"deprecated|older variable", m.group(2), re.I):
+        r = re.search(r"'litellm\.([a-z_]+)'|use ([a-z_]+) instead", m.group(2))
+        deprecated[f"litellm_settings.{m.group(1)}"] = (r.group(1) or r.group(2)) if r else None
+# general_settings keys read right under a `### [DEPRECATED] ...` comment in proxy_server.py.
+server_lines = (PKG / "proxy" / "proxy_server.py").read_text(encoding="utf-8").splitlines()
+for i, line in enumerate(server_lines[:-1]):
+    if "[DEPRECATED]" in line and line.strip().startswith("#"):
+        m = re.search(r'general_settings\.get\("([a-z_]+)"', server_lines[i + 1])
+        if m:
+            deprecated[f"general_settings.{m.group(1)}"] = None
 
 # ---------------------------------------------------------------------------------------------
 # Providers: the prefixes get_llm_provider accepts (provider_list, JSON-configured providers).

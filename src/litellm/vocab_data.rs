@@ -720,6 +720,8 @@ pub(super) static MODEL_INFO: &[&str] = &[
     "access_windows",
     "adaptive_router_preferences",
     "allow_fail_open",
+    "allowed_fails",
+    "allowed_fails_policy",
     "annotation_cost_per_page",
     "annotation_cost_per_page_batches",
     "base_model",
@@ -773,6 +775,7 @@ pub(super) static MODEL_INFO: &[&str] = &[
     "db_model",
     "default_reasoning_effort",
     "discoverable",
+    "display_name",
     "enable_tag_filtering",
     "google_maps_grounding_cost_per_query",
     "id",
@@ -1608,6 +1611,7 @@ pub(super) static GENERAL_SETTINGS: &[&str] = &[
     "enable_drain_endpoint",
     "enable_health_check_routing",
     "enable_jwt_auth",
+    "enable_mcp_registry",
     "enable_oauth2_auth",
     "enable_oauth2_proxy_auth",
     "enable_openai_websocket_passthrough",
@@ -1667,6 +1671,7 @@ pub(super) static GENERAL_SETTINGS: &[&str] = &[
     "maximum_spend_logs_retention_interval",
     "maximum_spend_logs_retention_period",
     "mcp_advertised_versions",
+    "mcp_allow_all_keys_respects_mcp_scope",
     "mcp_allowed_clients",
     "mcp_client_id_header",
     "mcp_client_side_auth_header_name",
@@ -2212,7 +2217,11 @@ pub(super) static PUBLICLY_KNOWN_MASTER_KEY_SHA256: &[&str] = &[
 /// (block, key, replacement)
 pub(super) static DEPRECATED: &[(&str, &str, Option<&str>)] = &[
     ("general_settings", "blocked_file_extensions", Some("allowed_file_extensions")),
+    ("general_settings", "use_azure_key_vault", None),
+    ("general_settings", "use_google_kms", None),
     ("general_settings", "user_header_name", Some("user_header_mappings")),
+    ("litellm_settings", "model_fallbacks", Some("fallbacks")),
+    ("litellm_settings", "use_aiohttp_transport", Some("disable_aiohttp_transport")),
     ("router_settings", "redis_db", Some("cache_kwargs")),
 ];
 pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[

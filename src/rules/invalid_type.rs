@@ -4,7 +4,8 @@
 //!
 //! ## Why it matters
 //! LiteLLM and the clients would reject the value at start-up or, worse, read it differently.
-//! fgc reads YAML 1.2: only `true`/`false` are booleans, so `no` or `on` stay strings.
+//! fgc reads YAML as LiteLLM's PyYAML does (YAML 1.1): unquoted `yes`, `no`, `on`, `off` are
+//! booleans and `2024-01-01` is a date, so a name written that way must be quoted.
 //!
 //! ## Example
 //! ```yaml

@@ -40,6 +40,12 @@ const HOME: &[(&str, &str)] = &[
     ("allowed_fails_policy", "router_settings"),
     ("routing_strategy_args", "router_settings"),
     ("cooldown_time", "router_settings"),
+    ("retry_after", "router_settings"),
+    ("disable_cooldowns", "router_settings"),
+    ("stream_timeout", "router_settings or litellm_params"),
+    ("max_retries", "litellm_params"),
+    ("health_check_interval", "general_settings"),
+    ("health_check_concurrency", "general_settings"),
     ("timeout", "router_settings"),
     ("request_timeout", "litellm_settings"),
     ("fallbacks", "litellm_settings or router_settings"),
@@ -87,18 +93,21 @@ fn check_block(cx: &mut Ctx, extra: &Extra, block: &str, scope: &Scope) {
             .as_ref()
             .and_then(|b| b.general_settings.as_ref())
             .is_some_and(|g| g.master_key.is_some());
-        let danger = if key.as_str() == "master_key" && !has_master_key {
-            ": without general_settings.master_key (or LITELLM_MASTER_KEY) the proxy refuses to start"
-        } else {
-            ""
+        let what = match key.as_str() {
+            "master_key" if !has_master_key => {
+                "is ignored by LiteLLM: without general_settings.master_key (or LITELLM_MASTER_KEY) the proxy refuses to start"
+            }
+            // proxy_server.py: "'health_check_interval' is NOT a valid router_settings
+            // parameter. Please move it to 'general_settings'." (a ValueError at start-up)
+            "health_check_interval" | "health_check_concurrency" if block == "router_settings" => {
+                "makes LiteLLM refuse to start"
+            }
+            _ => "is ignored by LiteLLM",
         };
         cx.report(
             Diagnostic::new(
                 Code::MisplacedSetting,
-                format!(
-                    "`{key}` under {block} ({}) is ignored by LiteLLM{danger}",
-                    scope.describe()
-                ),
+                format!("`{key}` under {block} ({}) {what}", scope.describe()),
             )
             .primary(key.span, format!("LiteLLM reads this from {home}"))
             .help(format!("move `{key}` to {home}")),
