@@ -40,22 +40,10 @@ pub fn check(cx: &mut Ctx) {
     let custom: Vec<&str> = custom.iter().map(String::as_str).collect();
     for dep in cx.model.deployments() {
         let lp = &dep.litellm_params;
-        let Some(m) = &lp.model else {
+        let (Some(m), Some(res)) = (&lp.model, super::unknown_provider::resolution(dep, &custom))
+        else {
             continue;
         };
-        let clp = lp
-            .extra
-            .iter()
-            .find(|(k, _)| k.as_str() == "custom_llm_provider")
-            .and_then(|(_, v)| v.as_str());
-        let res = provider::resolve(
-            provider::Deployment {
-                model: m.as_str(),
-                api_base: lp.api_base.as_ref().map(|b| b.as_str()),
-                custom_llm_provider: clp,
-            },
-            &custom,
-        );
         // A name LiteLLM infers for a provider with an API of its own, sent to an api_base
         // of the user's: LiteLLM speaks that provider's API there (a bare `claude-*` name is
         // Anthropic's Messages API), which an OpenAI-compatible upstream does not serve.

@@ -23,7 +23,8 @@ use super::Ctx;
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::litellm::provider::{self, Resolution};
 use crate::litellm::vocab;
-use crate::span::Span;
+use crate::model::raw::Deployment;
+use crate::span::{Sp, Span};
 
 /// Provider names the config registers (`litellm_settings.custom_provider_map[].provider`),
 /// in the base and every profile.
@@ -45,6 +46,28 @@ pub fn custom_providers(cx: &Ctx) -> Vec<String> {
         }
     }
     out
+}
+
+/// How LiteLLM resolves the provider of `dep` (None without a `model`).
+pub fn resolution<'a>(dep: &'a Deployment, custom: &[&str]) -> Option<Resolution<'a>> {
+    let lp = &dep.litellm_params;
+    let m = lp.model.as_ref()?;
+    Some(provider::resolve(
+        provider::Deployment {
+            model: m.as_str(),
+            api_base: lp.api_base.as_ref().map(|b| b.as_str()),
+            custom_llm_provider: custom_llm_provider(dep).and_then(|(_, v)| v.as_str()),
+        },
+        custom,
+    ))
+}
+
+/// `litellm_params.custom_llm_provider`, with its key.
+fn custom_llm_provider(dep: &Deployment) -> Option<(&Sp<String>, &serde_json::Value)> {
+    dep.litellm_params
+        .extra
+        .iter()
+        .find(|(k, _)| k.as_str() == "custom_llm_provider")
 }
 
 fn report(cx: &mut Ctx, name: &str, span: Span, what: &str, alias: &str) {
@@ -89,7 +112,7 @@ pub fn check(cx: &mut Ctx) {
                 report(cx, p, span, "the provider prefix", dep.model_name.as_str());
             }
             Resolution::Explicit(p) if !vocab::is_provider(p) && !custom.contains(&p) => {
-                let span = clp.map_or(m.span, |(k, _)| k.span);
+                let span = custom_llm_provider(dep).map_or(m.span, |(k, _)| k.span);
                 report(cx, p, span, "custom_llm_provider", dep.model_name.as_str());
             }
             _ => {}

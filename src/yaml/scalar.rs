@@ -321,6 +321,7 @@ mod tests {
         assert!(!plain_ok("a,b", true));
         assert!(plain_ok("y", false), "a string in YAML 1.1 and 1.2");
         assert!(plain_ok("-x", false));
+        // Read otherwise by YAML 1.1 (PyYAML) or 1.2; emit::yaml's tests cover the indicators.
         for s in [
             "",
             "yes",
@@ -336,31 +337,6 @@ mod tests {
             "0o17",
             "1:30",
             "2026-01-01",
-            "-1",
-            "- x",
-            "-",
-            "a: b",
-            "a #b",
-            "#x",
-            "*x",
-            "&x",
-            "!x",
-            "|",
-            ">",
-            "'",
-            "\"",
-            "%x",
-            "@x",
-            "`x",
-            " x",
-            "x ",
-            "x:",
-            "{a}",
-            "[a]",
-            "a\nb",
-            "?",
-            ",",
-            ".5",
             "20_000",
             "0777",
             "<<",
@@ -368,6 +344,8 @@ mod tests {
             ".inf",
             "-.5",
             "-1:30",
+            "0b101",
+            "1.",
         ] {
             assert!(!plain_ok(s, false), "{s:?} must be quoted");
         }
