@@ -199,6 +199,31 @@ fn litellm_leaves_out_the_fgc_serve_responses_api_marker() {
     assert!(!text.contains("responses_api"), "{text}");
 }
 
+/// What LiteLLM reads beside litellm_params (`tpm`, `rpm`, `blocked`), model_info, and YAML 1.1
+/// values (`20_000`, `yes`) reach the LiteLLM config with the meaning LiteLLM gives them.
+#[test]
+fn litellm_keeps_entry_level_keys_and_yaml11_values() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("f.yaml"),
+        "litellm_base:\n  model_list:\n    - model_name: a\n      litellm_params: {model: openai/a, cooldown_time: 30}\n      tpm: 20_000\n      rpm: 600\n      blocked: no\n      model_info: {max_input_tokens: 128_000, team: core}\n  litellm_settings: {drop_params: yes}\n",
+    )
+    .unwrap();
+    let out = emit(dir.path(), &["litellm", "-c", "f.yaml"], &[]);
+    let text = ok(&out);
+    for want in [
+        "\n    tpm: 20000\n",
+        "\n    rpm: 600\n",
+        "\n    blocked: false\n",
+        "max_input_tokens: 128000",
+        "team: core",
+        "cooldown_time: 30",
+        "drop_params: true",
+    ] {
+        assert!(text.contains(want), "{want:?} in:\n{text}");
+    }
+}
+
 #[test]
 fn litellm_round_trip_and_secrets() {
     let dir = scratch("examples/flowgate.yaml");
