@@ -83,3 +83,23 @@ fn schema_accepts_every_valid_file() {
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
 }
+
+/// The rules built on the generated vocabulary name the LiteLLM version it came from (in
+/// `fgc explain` and docs/rules.md): regenerating the vocabulary for another version fails
+/// here until their documentation says so.
+#[test]
+fn vocabulary_rules_name_the_litellm_version() {
+    for code in [
+        "unknown-litellm-key",
+        "deprecated-litellm-key",
+        "unknown-provider",
+        "missing-provider-prefix",
+    ] {
+        let doc = fgc::diag::Code::from_name(code).unwrap().doc();
+        assert!(
+            doc.contains(&format!("LiteLLM {}", fgc::litellm::VERSION)),
+            "{code}: its doc does not name LiteLLM {}",
+            fgc::litellm::VERSION
+        );
+    }
+}
