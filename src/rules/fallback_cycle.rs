@@ -33,7 +33,7 @@ use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::checked::{FallbackKind, Scope};
-use crate::model::raw::FallbackMap;
+use crate::model::view::{FallbackEntry, GENERIC_FALLBACK};
 use crate::span::{Sp, Span};
 
 /// Edges labelled in one report; longer cycles are named in full in the message only.
@@ -49,47 +49,20 @@ struct Edge<'a> {
     span: Span,
 }
 
-/// The `context_window_fallbacks` list LiteLLM uses for `scope`.
-fn effective<'m>(cx: &Ctx<'m>, scope: &Scope) -> Option<&'m Sp<Vec<FallbackMap>>> {
-    let model = cx.model;
-    let (pl, pr) = model.settings(scope);
-    let (bl, br) = model.settings(&Scope::Base);
-    let pick = |own: Option<&'m Sp<Vec<FallbackMap>>>, base: Option<&'m Sp<Vec<FallbackMap>>>| {
-        own.or(base)
-    };
-    let router = pick(
-        pr.and_then(|r| r.context_window_fallbacks.as_ref()),
-        br.and_then(|r| r.context_window_fallbacks.as_ref()),
-    );
-    let litellm = pick(
-        pl.and_then(|l| l.context_window_fallbacks.as_ref()),
-        bl.and_then(|l| l.context_window_fallbacks.as_ref()),
-    );
-    match router {
-        Some(r) if !r.value.is_empty() => Some(r),
-        _ => litellm,
-    }
-}
-
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
-    // Without profiles the base is what runs; with profiles, each profile over the base.
-    let scopes: Vec<Scope> = if model.profiles.is_empty() {
-        vec![Scope::Base]
-    } else {
-        model
-            .profiles
-            .keys()
-            .map(|p| Scope::Profile(p.clone()))
-            .filter(|s| cx.in_scope(s))
-            .collect()
-    };
     let mut reported: HashSet<Vec<Span>> = HashSet::new();
-    for scope in scopes {
-        let Some(list) = effective(cx, &scope) else {
+    // Each profile over the base (the base alone without profiles), with the list LiteLLM
+    // uses: the view decides which block and layer wins.
+    for view in model.views(cx.opts.profile.as_deref()) {
+        let scope = view
+            .profile
+            .map_or(Scope::Base, |p| Scope::Profile(p.to_owned()));
+        let list = &view.fallbacks.graph(KIND).entries;
+        if list.is_empty() {
             continue;
-        };
-        let graph = build_graph(model.aliases.keys().map(String::as_str), &list.value);
+        }
+        let graph = build_graph(model.aliases.keys().map(String::as_str), list);
         for cycle in cycles(&graph) {
             let mut spans: Vec<Span> = cycle.iter().map(|e| e.span).collect();
             spans.sort();
@@ -105,16 +78,13 @@ pub fn check(cx: &mut Ctx) {
 /// without an entry of its own. The first entry for a key wins, as in LiteLLM.
 fn build_graph<'a>(
     aliases: impl Iterator<Item = &'a str>,
-    list: &'a [FallbackMap],
+    list: &[FallbackEntry<'a>],
 ) -> BTreeMap<&'a str, Vec<Edge<'a>>> {
     let mut graph: BTreeMap<&str, Vec<Edge>> = BTreeMap::new();
-    let mut generic: Option<&Vec<Sp<String>>> = None;
-    for map in list {
-        // LiteLLM reads only the first key of an entry (see `multi-key-fallback`).
-        let Some((key, targets)) = map.iter().next() else {
-            continue;
-        };
-        if key.as_str() == "*" {
+    let mut generic: Option<&[Sp<String>]> = None;
+    for e in list {
+        let (key, targets) = (e.key, e.targets);
+        if key.as_str() == GENERIC_FALLBACK {
             generic.get_or_insert(targets);
             continue;
         }
