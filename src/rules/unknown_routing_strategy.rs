@@ -3,8 +3,9 @@
 //!
 //! ## Why it matters
 //! LiteLLM's router rejects an unknown strategy when the proxy starts, so the gateway does not
-//! come up (`ValueError` at start-up). Known: `simple-shuffle` (default), `least-busy`,
-//! `usage-based-routing`, `usage-based-routing-v2`, `latency-based-routing`,
+//! come up (`ValueError` at start-up, `validate_routing_strategy`). Known in LiteLLM 1.108.7
+//! (`VALID_ROUTING_STRATEGIES`, from the generated vocabulary): `simple-shuffle` (default),
+//! `least-busy`, `usage-based-routing`, `usage-based-routing-v2`, `latency-based-routing`,
 //! `cost-based-routing`, `provider-budget-routing`, `lar1`.
 //!
 //! ## Example
@@ -20,18 +21,6 @@ use super::Ctx;
 use crate::diag::Code;
 use crate::diag::{Diagnostic, did_you_mean};
 
-/// The strategies LiteLLM 1.106's router accepts (`Router.routing_strategy_init`).
-pub const STRATEGIES: [&str; 8] = [
-    "simple-shuffle",
-    "least-busy",
-    "usage-based-routing",
-    "usage-based-routing-v2",
-    "latency-based-routing",
-    "cost-based-routing",
-    "provider-budget-routing",
-    "lar1",
-];
-
 pub fn check(cx: &mut Ctx) {
     for scope in cx.model.scopes() {
         if !cx.in_scope(&scope) {
@@ -41,12 +30,18 @@ pub fn check(cx: &mut Ctx) {
         let Some(s) = rs.and_then(|r| r.routing_strategy.as_ref()) else {
             continue;
         };
-        if STRATEGIES.contains(&s.as_str()) {
+        if crate::litellm::vocab::routing_strategies().contains(&s.as_str()) {
             continue;
         }
-        let help = match did_you_mean(s.as_str(), STRATEGIES) {
+        let help = match did_you_mean(
+            s.as_str(),
+            crate::litellm::vocab::routing_strategies().iter().copied(),
+        ) {
             Some(x) => format!("did you mean `{x}`?"),
-            None => format!("use one of: {}", STRATEGIES.join(", ")),
+            None => format!(
+                "use one of: {}",
+                crate::litellm::vocab::routing_strategies().join(", ")
+            ),
         };
         cx.report(
             Diagnostic::new(
