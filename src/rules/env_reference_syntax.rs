@@ -89,7 +89,11 @@ fn misspelt_reference(v: &str) -> Option<String> {
             .to_string()
     };
     // A near miss of `os.environ/`: `os.environment/`, `os.enviorn/`, `OS.ENVIRON/`, `os_environ/`.
-    if let Some((head, var)) = v.split_once('/') {
+    // Only a head that starts like `os` is compared (URLs and model names are not), so the
+    // edit distance is computed for near misses alone.
+    if let Some((head, var)) = v.split_once('/')
+        && head.get(..2).is_some_and(|h| h.eq_ignore_ascii_case("os"))
+    {
         let head = head.to_ascii_lowercase();
         let near = head.starts_with("os.env")
             || head.starts_with("os_env")
