@@ -84,3 +84,42 @@ proptest! {
         prop_assert_eq!(value_of(&doc), NodeKind::Str(s.clone()));
     }
 }
+
+/// PyYAML's patterns, compiled once.
+static PATTERNS: std::sync::LazyLock<[regex::Regex; 3]> = std::sync::LazyLock::new(|| {
+    use fgc::yaml::scalar::{FLOAT_11, INT_11, TIMESTAMP_11};
+    [FLOAT_11, INT_11, TIMESTAMP_11].map(|p| regex::Regex::new(p).unwrap())
+});
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    /// The hand-written matchers of PyYAML's int, float and timestamp patterns agree with the
+    /// patterns themselves (compiled with the regex crate), on strings made of the characters
+    /// those patterns care about.
+    #[test]
+    fn scalar_matchers_agree_with_pyyaml_patterns(
+        s in "[-+0-9_.:eExXbBoOTtZ a-fINnaf\t]{0,14}"
+    ) {
+        use fgc::yaml::scalar::*;
+        let [float, int, timestamp] = &*PATTERNS;
+        prop_assert_eq!(is_float_11(&s), float.is_match(&s), "float {:?}", s);
+        prop_assert_eq!(is_int_11(&s), int.is_match(&s), "int {:?}", s);
+        prop_assert_eq!(is_timestamp_11(&s), timestamp.is_match(&s), "timestamp {:?}", s);
+    }
+
+    /// Dates and times, which random strings rarely hit.
+    #[test]
+    fn timestamp_matcher_agrees_on_date_shapes(
+        y in "[0-9]{3,5}", m in "[0-9]{1,3}", d in "[0-9]{1,3}",
+        sep in "(T|t| |\t| {2}|x)?", h in "[0-9]{0,3}", rest in "(:[0-9]{1,3}){0,2}(\\.[0-9]{0,3})?( ?(Z|[-+][0-9]{1,3}(:[0-9]{1,3})?))?"
+    ) {
+        let s = format!("{y}-{m}-{d}{sep}{h}{rest}");
+        prop_assert_eq!(
+            fgc::yaml::scalar::is_timestamp_11(&s),
+            PATTERNS[2].is_match(&s),
+            "timestamp {:?}",
+            s
+        );
+    }
+}

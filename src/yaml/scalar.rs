@@ -12,36 +12,202 @@
 //! (`fgc rename`, `fgc emit`): only when YAML 1.1 *and* YAML 1.2 read it back as the same
 //! string, so the output means the same to PyYAML and to any other YAML tool.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 use super::NodeKind;
 
-/// PyYAML's `tag:yaml.org,2002:float` pattern.
-const FLOAT_11: &str = r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$";
-/// PyYAML's `tag:yaml.org,2002:int` pattern.
-const INT_11: &str = r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$";
-/// PyYAML's `tag:yaml.org,2002:timestamp` pattern (its verbose regex, spaces removed).
-const TIMESTAMP_11: &str = r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$";
+/// PyYAML's `tag:yaml.org,2002:float` pattern (`yaml/resolver.py`), which
+/// [`is_float_11`] implements; the tests check one against the other.
+pub const FLOAT_11: &str = r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$";
+/// PyYAML's `tag:yaml.org,2002:int` pattern, implemented by [`is_int_11`].
+pub const INT_11: &str = r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$";
+/// PyYAML's `tag:yaml.org,2002:timestamp` pattern (its verbose regex, spaces removed),
+/// implemented by [`is_timestamp_11`].
+pub const TIMESTAMP_11: &str = r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$";
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("PyYAML's patterns compile"))
+// The patterns are matched by hand rather than with a regex: compiling three regexes costs
+// more than checking the whole of a small config (`fgc check` is a pre-commit hook).
+
+/// A cursor over the bytes of a scalar.
+struct Cur<'a> {
+    b: &'a [u8],
+    i: usize,
 }
 
-fn float_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, FLOAT_11)
+impl Cur<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    fn eat(&mut self, f: impl Fn(u8) -> bool) -> bool {
+        match self.peek() {
+            Some(c) if f(c) => {
+                self.i += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+    /// Consume bytes while `f` holds; how many.
+    fn eat_while(&mut self, f: impl Fn(u8) -> bool) -> usize {
+        let start = self.i;
+        while self.eat(&f) {}
+        self.i - start
+    }
+    fn at_end(&self) -> bool {
+        self.i == self.b.len()
+    }
 }
 
-fn int_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, INT_11)
+fn digit(c: u8) -> bool {
+    c.is_ascii_digit()
+}
+fn digit_(c: u8) -> bool {
+    c.is_ascii_digit() || c == b'_'
+}
+fn sign(c: u8) -> bool {
+    c == b'+' || c == b'-'
 }
 
-fn timestamp_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, TIMESTAMP_11)
+/// `(:[0-5]?[0-9])+`: one or more sexagesimal groups.
+fn sexagesimal_groups(c: &mut Cur) -> bool {
+    let mut groups = 0;
+    while c.eat(|x| x == b':') {
+        let n = c.eat_while(digit);
+        let first = c.b[c.i - n..].first().copied();
+        let ok = n == 1 || (n == 2 && first.is_some_and(|f| f <= b'5'));
+        if !ok {
+            return false;
+        }
+        groups += 1;
+    }
+    groups > 0
+}
+
+/// `([eE][-+][0-9]+)?` and the end.
+fn exponent_then_end(c: &mut Cur) -> bool {
+    if c.eat(|x| x == b'e' || x == b'E') && (!c.eat(sign) || c.eat_while(digit) == 0) {
+        return false;
+    }
+    c.at_end()
+}
+
+/// Whether `v` matches [`FLOAT_11`].
+pub fn is_float_11(v: &str) -> bool {
+    let b = v.as_bytes();
+    if matches!(v, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let unsigned = b
+        .strip_prefix(b"+")
+        .or_else(|| b.strip_prefix(b"-"))
+        .unwrap_or(b);
+    if matches!(unsigned, b".inf" | b".Inf" | b".INF") {
+        return true;
+    }
+    // `\.[0-9][0-9_]*(exponent)?`, without a sign.
+    if b.first() == Some(&b'.') {
+        let mut c = Cur { b, i: 1 };
+        return c.eat(digit) && {
+            c.eat_while(digit_);
+            exponent_then_end(&mut c)
+        };
+    }
+    let mut c = Cur { b: unsigned, i: 0 };
+    if !c.eat(digit) {
+        return false;
+    }
+    c.eat_while(digit_);
+    if c.peek() == Some(b':') {
+        // `[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*`
+        if !sexagesimal_groups(&mut c) || !c.eat(|x| x == b'.') {
+            return false;
+        }
+        c.eat_while(digit_);
+        return c.at_end();
+    }
+    if !c.eat(|x| x == b'.') {
+        return false;
+    }
+    c.eat_while(digit_);
+    exponent_then_end(&mut c)
+}
+
+/// Whether `v` matches [`INT_11`].
+pub fn is_int_11(v: &str) -> bool {
+    let b = v.as_bytes();
+    let b = b
+        .strip_prefix(b"+")
+        .or_else(|| b.strip_prefix(b"-"))
+        .unwrap_or(b);
+    let all = |s: &[u8], f: fn(u8) -> bool| !s.is_empty() && s.iter().all(|&c| f(c));
+    if let Some(rest) = b.strip_prefix(b"0b") {
+        return all(rest, |c| c == b'0' || c == b'1' || c == b'_');
+    }
+    if let Some(rest) = b.strip_prefix(b"0x") {
+        return all(rest, |c| c.is_ascii_hexdigit() || c == b'_');
+    }
+    if b == b"0" {
+        return true;
+    }
+    if let Some(rest) = b.strip_prefix(b"0") {
+        return all(rest, |c| (b'0'..=b'7').contains(&c) || c == b'_');
+    }
+    let mut c = Cur { b, i: 0 };
+    if !c.eat(|x| (b'1'..=b'9').contains(&x)) {
+        return false;
+    }
+    c.eat_while(digit_);
+    c.at_end() || (sexagesimal_groups(&mut c) && c.at_end())
+}
+
+/// Whether `v` matches [`TIMESTAMP_11`].
+pub fn is_timestamp_11(v: &str) -> bool {
+    let mut c = Cur {
+        b: v.as_bytes(),
+        i: 0,
+    };
+    if c.eat_while(digit) != 4 || !c.eat(|x| x == b'-') {
+        return false;
+    }
+    let month = c.eat_while(digit);
+    if !(1..=2).contains(&month) || !c.eat(|x| x == b'-') {
+        return false;
+    }
+    let day = c.eat_while(digit);
+    if !(1..=2).contains(&day) {
+        return false;
+    }
+    if c.at_end() {
+        return month == 2 && day == 2;
+    }
+    // `([Tt]|[ \t]+)` then the time.
+    if !c.eat(|x| x == b'T' || x == b't') && c.eat_while(|x| x == b' ' || x == b'\t') == 0 {
+        return false;
+    }
+    let hour = c.eat_while(digit);
+    if !(1..=2).contains(&hour)
+        || !c.eat(|x| x == b':')
+        || c.eat_while(digit) != 2
+        || !c.eat(|x| x == b':')
+        || c.eat_while(digit) != 2
+    {
+        return false;
+    }
+    if c.eat(|x| x == b'.') {
+        c.eat_while(digit);
+    }
+    if c.at_end() {
+        return true;
+    }
+    c.eat_while(|x| x == b' ' || x == b'\t');
+    if c.eat(|x| x == b'Z') {
+        return c.at_end();
+    }
+    if !c.eat(sign) || !(1..=2).contains(&c.eat_while(digit)) {
+        return false;
+    }
+    if c.eat(|x| x == b':') && c.eat_while(digit) != 2 {
+        return false;
+    }
+    c.at_end()
 }
 
 /// What PyYAML's `safe_load` makes of the plain scalar `v` (YAML 1.1).
@@ -78,13 +244,13 @@ pub fn resolve(v: &str) -> NodeKind {
             .parse::<f64>()
             .map_or(NodeKind::Str(v.to_owned()), NodeKind::Float);
     }
-    if float_re().is_match(v) {
+    if is_float_11(v) {
         return construct_float(v).map_or(NodeKind::Str(v.to_owned()), NodeKind::Float);
     }
-    if int_re().is_match(v) {
+    if is_int_11(v) {
         return construct_int(v).unwrap_or(NodeKind::Str(v.to_owned()));
     }
-    if b[0].is_ascii_digit() && timestamp_re().is_match(v) {
+    if b[0].is_ascii_digit() && is_timestamp_11(v) {
         return NodeKind::Timestamp(v.to_owned());
     }
     NodeKind::Str(v.to_owned())
