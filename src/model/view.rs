@@ -442,13 +442,6 @@ impl Model {
         }
     }
 
-    /// The fallbacks of `profile` alone: what `view(profile).fallbacks` holds, without building
-    /// the rest of the view (for rules that read only the fallback graphs).
-    pub fn fallbacks_of(&self, profile: Option<&str>) -> Fallbacks<'_> {
-        let profile = profile.and_then(|p| self.profiles.get_key_value(p).map(|(k, _)| k.as_str()));
-        Layers::new(self, profile).fallbacks()
-    }
-
     /// The views `fgc check` covers: each profile (only `selected` when given), or the base
     /// settings when the file has no profiles.
     pub fn views(&self, selected: Option<&str>) -> Vec<View<'_>> {

@@ -54,21 +54,11 @@ pub fn check(cx: &mut Ctx) {
     let mut reported: HashSet<Vec<Span>> = HashSet::new();
     // Each profile over the base (the base alone without profiles), with the list LiteLLM
     // uses: the profile view decides which block and layer wins.
-    let profiles: Vec<Option<&str>> = if model.profiles.is_empty() {
-        vec![None]
-    } else {
-        model
-            .profiles
-            .keys()
-            .map(String::as_str)
-            .filter(|p| cx.opts.profile.as_deref().is_none_or(|s| s == *p))
-            .map(Some)
-            .collect()
-    };
-    for profile in profiles {
-        let scope = profile.map_or(Scope::Base, |p| Scope::Profile(p.to_owned()));
-        let fallbacks = model.fallbacks_of(profile);
-        let list = &fallbacks.graph(KIND).entries;
+    for view in model.views(cx.opts.profile.as_deref()) {
+        let scope = view
+            .profile
+            .map_or(Scope::Base, |p| Scope::Profile(p.to_owned()));
+        let list = &view.fallbacks.graph(KIND).entries;
         if list.is_empty() {
             continue;
         }
