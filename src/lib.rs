@@ -14,6 +14,7 @@ pub mod model;
 pub mod redirect;
 pub mod rename;
 pub mod render;
+pub mod routing;
 pub mod rules;
 pub mod schema;
 pub mod secrets;

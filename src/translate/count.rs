@@ -1,4 +1,5 @@
-//! Local `count_tokens` for upstreams that have no such endpoint.
+//! Local token counts: `count_tokens` for upstreams that have no such endpoint, and the
+//! exact side of scenario routing's long-context rule (all three client protocols).
 //!
 //! An **estimate**: the text of the request is tokenised with OpenAI's `cl100k_base` BPE (bundled
 //! in `tiktoken-rs`, no network), which is not the tokenizer of every upstream model: models with
@@ -69,6 +70,122 @@ pub fn count_messages_request(req: &Value) -> u64 {
     n.max(1)
 }
 
+/// Estimate the input tokens of an OpenAI Chat Completions request body: every message's
+/// text parts, tool calls (name and arguments) and the function tools, counted as
+/// [`count_messages_request`] counts their Anthropic equivalents.
+pub fn count_chat_request(req: &Value) -> u64 {
+    let mut n = 3;
+    for m in array(req, "messages") {
+        n += PER_MESSAGE + m.get("content").map(openai_content_tokens).unwrap_or(0);
+        for call in m
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let f = call.get("function");
+            n += tokens(str_at(f, "name")) + tokens(str_at(f, "arguments"));
+        }
+    }
+    for t in array(req, "tools") {
+        n += PER_TOOL + function_tokens(t.get("function").unwrap_or(t));
+    }
+    n.max(1)
+}
+
+/// Estimate the input tokens of an OpenAI Responses request body: `instructions`, the
+/// `input` items (messages, function and custom tool calls and their outputs) and the tools
+/// with a definition.
+pub fn count_responses_request(req: &Value) -> u64 {
+    let mut n = 3;
+    if let Some(s) = req.get("instructions").and_then(Value::as_str) {
+        n += PER_MESSAGE + tokens(s);
+    }
+    match req.get("input") {
+        Some(Value::String(s)) => n += PER_MESSAGE + tokens(s),
+        Some(Value::Array(items)) => {
+            for item in items {
+                let kind = item
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("message");
+                n += PER_MESSAGE
+                    + match kind {
+                        "message" => item.get("content").map(openai_content_tokens).unwrap_or(0),
+                        "function_call" => {
+                            tokens(str_at(Some(item), "name"))
+                                + tokens(str_at(Some(item), "arguments"))
+                        }
+                        "custom_tool_call" => {
+                            tokens(str_at(Some(item), "name")) + tokens(str_at(Some(item), "input"))
+                        }
+                        "function_call_output" | "custom_tool_call_output" => {
+                            item.get("output").map(openai_content_tokens).unwrap_or(0)
+                        }
+                        "reasoning" => item.get("summary").map(openai_content_tokens).unwrap_or(0),
+                        _ => 0,
+                    };
+            }
+        }
+        _ => {}
+    }
+    for t in array(req, "tools") {
+        n += PER_TOOL + function_tokens(t);
+    }
+    n.max(1)
+}
+
+/// Tokens of a base64 document of `len` base64 bytes: one page of 1,500 tokens per 50 kB.
+pub fn document_tokens(len: u64) -> u64 {
+    (len * 3 / 4 / 50_000 + 1) * 1_500
+}
+
+fn array<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
+fn str_at<'a>(v: Option<&'a Value>, key: &str) -> &'a str {
+    v.and_then(|v| v.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// A function definition: name, description and the parameter schema's JSON.
+fn function_tokens(f: &Value) -> u64 {
+    let mut n = tokens(str_at(Some(f), "name")) + tokens(str_at(Some(f), "description"));
+    if let Some(p) = f.get("parameters") {
+        n += tokens(&p.to_string());
+    }
+    n
+}
+
+/// OpenAI content: a string, or parts (`text` / `input_text` / `output_text`, images,
+/// files, and `summary_text` in reasoning items).
+fn openai_content_tokens(content: &Value) -> u64 {
+    match content {
+        Value::String(s) => tokens(s),
+        Value::Array(parts) => parts
+            .iter()
+            .map(
+                |p| match p.get("type").and_then(Value::as_str).unwrap_or("") {
+                    "image_url" | "input_image" => IMAGE_TOKENS,
+                    "file" | "input_file" => {
+                        let data = p
+                            .get("file")
+                            .unwrap_or(p)
+                            .get("file_data")
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
+                        document_tokens(data.len() as u64)
+                    }
+                    _ => tokens(str_at(Some(p), "text")),
+                },
+            )
+            .sum(),
+        _ => 0,
+    }
+}
+
 fn content_tokens(content: &Value) -> u64 {
     match content {
         Value::String(s) => tokens(s),
@@ -91,14 +208,12 @@ fn block_tokens(b: &Value) -> u64 {
                         .and_then(Value::as_str)
                         .unwrap_or(""),
                 ),
-                _ => {
-                    let len = src
-                        .and_then(|s| s.get("data"))
+                _ => document_tokens(
+                    src.and_then(|s| s.get("data"))
                         .and_then(Value::as_str)
                         .map(str::len)
-                        .unwrap_or(0) as u64;
-                    (len * 3 / 4 / 50_000 + 1) * 1_500
-                }
+                        .unwrap_or(0) as u64,
+                ),
             }
         }
         "tool_use" | "server_tool_use" => {
