@@ -114,6 +114,9 @@ codes! {
     master_key => MasterKey, "master-key", Error, rule, "the gateway key is empty or publicly known";
     missing_master_key => MissingMasterKey, "missing-master-key", Warning, rule, "no gateway key is set";
     group_alias_shadows => GroupAliasShadows, "group-alias-shadows", Warning, rule, "a `model_group_alias` name hides an alias";
+    unreachable_route => UnreachableRoute, "unreachable-route", Warning, rule, "a route or routing setting no request can reach";
+    routing_threshold => RoutingThreshold, "routing-threshold", Error, rule, "`long_context_threshold` routes nearly every request to long_context, or none";
+    route_not_in_litellm => RouteNotInLitellm, "route-not-in-litellm", Warning, emit, "a route LiteLLM cannot express (`fgc emit litellm`)";
     missing_default_model => MissingDefaultModel, "missing-default-model", Error, emit, "a client target is emitted without `integration.default_model`";
 }
 

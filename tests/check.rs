@@ -74,6 +74,7 @@ fn every_code_has_a_fixture_or_a_test() {
         "unknown-profile",
         // Reported by `fgc emit` only (tests/emit.rs).
         "missing-default-model",
+        "route-not-in-litellm",
     ];
     for code in fgc::diag::Code::ALL {
         let name = code.as_str();

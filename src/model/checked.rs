@@ -5,7 +5,10 @@
 
 use indexmap::IndexMap;
 
-use super::raw::{Config, FallbackMap, GroupAliasTarget, LitellmSettings, RouterSettings};
+use super::raw::{
+    Config, FallbackMap, FamilyRoute, GroupAliasTarget, LitellmSettings, RouterSettings, Routing,
+};
+use crate::routing::{Entry, Family, Key};
 use crate::span::{Sp, Span};
 
 /// Which settings block a value sits in.
@@ -54,6 +57,8 @@ pub enum Scope {
     Base,
     Profile(String),
     Integration,
+    /// The top-level `routing` section (a profile's `routing` has the profile's scope).
+    Routing,
 }
 
 impl Scope {
@@ -62,6 +67,7 @@ impl Scope {
             Scope::Base => "litellm_base".into(),
             Scope::Profile(p) => format!("profiles.{p}"),
             Scope::Integration => "integration".into(),
+            Scope::Routing => "routing".into(),
         }
     }
 }
@@ -85,6 +91,8 @@ pub enum RefSite {
     ClaudeOpus,
     ClaudeSonnet,
     ClaudeHaiku,
+    /// A route of the `routing` section.
+    Route(Entry),
 }
 
 impl RefSite {
@@ -108,6 +116,7 @@ impl RefSite {
             RefSite::ClaudeOpus => "integration.claude_code.opus_model".into(),
             RefSite::ClaudeSonnet => "integration.claude_code.sonnet_model".into(),
             RefSite::ClaudeHaiku => "integration.claude_code.haiku_model".into(),
+            RefSite::Route(e) => e.path(),
         }
     }
 }
@@ -226,6 +235,16 @@ impl Model {
                 );
             }
         }
+        if let Some(r) = &raw.routing {
+            routing_refs(&mut refs, r, &Scope::Routing);
+        }
+        if let Some(profiles) = &raw.profiles {
+            for (name, p) in profiles {
+                if let Some(r) = &p.routing {
+                    routing_refs(&mut refs, r, &Scope::Profile(name.value.clone()));
+                }
+            }
+        }
         for r in &refs {
             if r.site == RefSite::GroupAliasName {
                 self.group_aliases.entry(r.name.clone()).or_insert(r.span);
@@ -298,6 +317,44 @@ fn push(refs: &mut Vec<AliasRef>, v: &Sp<String>, site: RefSite, scope: &Scope) 
         site,
         scope: scope.clone(),
     });
+}
+
+/// Every route of a `routing` section: the top-level keys, then each family's.
+fn routing_refs(refs: &mut Vec<AliasRef>, r: &Routing, scope: &Scope) {
+    for key in Key::ALL {
+        if let Some(v) = r.route(key) {
+            push(refs, v, RefSite::Route(Entry::top(key)), scope);
+        }
+    }
+    let Some(families) = &r.families else {
+        return;
+    };
+    for family in Family::ALL {
+        let Some(route) = families.get(family) else {
+            continue;
+        };
+        let entry = |key| Entry {
+            family: Some(family),
+            key,
+        };
+        match &route.value {
+            FamilyRoute::Alias(a) => {
+                let v = Sp {
+                    value: a.clone(),
+                    span: route.span,
+                    def: route.def,
+                };
+                push(refs, &v, RefSite::Route(entry(Key::Default)), scope);
+            }
+            FamilyRoute::Routes(set) => {
+                for key in Key::ALL {
+                    if let Some(v) = set.route(key) {
+                        push(refs, v, RefSite::Route(entry(key)), scope);
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn fallback_refs(
@@ -429,7 +486,7 @@ impl Model {
                 .map_or((None, None), |p| {
                     (p.litellm_settings.as_ref(), p.router_settings.as_ref())
                 }),
-            Scope::Integration => (None, None),
+            Scope::Integration | Scope::Routing => (None, None),
         }
     }
 

@@ -39,6 +39,10 @@ pub struct Config {
     pub oauth: Option<Sp<IndexMap<String, Value>>>,
     /// `fgc redirect`: which upstreams to map standard model names on, and which names.
     pub redirect: Option<Redirect>,
+    /// Scenario routing for `fgc serve`: which alias serves background jobs, thinking, long
+    /// contexts, web searches and images, and requests naming a Claude model family
+    /// (docs/routing.md).
+    pub routing: Option<Routing>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -129,6 +133,8 @@ pub struct Profile {
     pub description: Option<String>,
     pub litellm_settings: Option<LitellmSettings>,
     pub router_settings: Option<RouterSettings>,
+    /// Replaces the top-level `routing` key by key (and `families` family by family).
+    pub routing: Option<Routing>,
 }
 
 /// `{alias: [fallback, ...]}`: when `alias` fails, try these in order.
@@ -195,6 +201,124 @@ pub struct Service {
 pub struct Auth {
     /// Login providers (for example `codex`, `copilot`), each a mapping of settings.
     pub providers: Option<IndexMap<Sp<String>, IndexMap<String, Value>>>,
+}
+
+/// `routing`: which alias serves a request that does not name one, by what the request is.
+/// Every route names an alias. Only `fgc serve` runs it (LiteLLM has no such routing;
+/// `fgc emit litellm` maps the families and warns about the rest).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Routing {
+    /// Requests whose model is not a served name and that no other route takes (with it,
+    /// every such name is routed; without it only Claude family ids are).
+    pub default: Option<Sp<String>>,
+    /// Background jobs: requests naming the haiku family, or whose system prompt starts
+    /// with one of `background_prompts`.
+    pub background: Option<Sp<String>>,
+    /// Requests asking for at least `think_effort` of reasoning.
+    pub think: Option<Sp<String>>,
+    /// Requests of more than `long_context_threshold` tokens.
+    pub long_context: Option<Sp<String>>,
+    /// Requests that offer a server-side web-search tool.
+    pub web_search: Option<Sp<String>>,
+    /// Requests whose latest user turn carries an image.
+    pub image: Option<Sp<String>>,
+    /// Tokens above which a request is long context (default 60000).
+    pub long_context_threshold: Option<Sp<u64>>,
+    /// The lowest reasoning effort that makes a request a `think` request (default
+    /// `xhigh`: above Claude Code's default `high`). A thinking budget counts by its level.
+    pub think_effort: Option<Sp<crate::routing::Effort>>,
+    /// System prompt starts that make a request a background request (default: the start
+    /// of Claude Code's title prompt). `[]` turns prompt matching off.
+    pub background_prompts: Option<Sp<Vec<Sp<String>>>>,
+    /// Claude model families: requests naming `claude-opus-*`, `claude-sonnet-*`,
+    /// `claude-haiku-*` (dated ids included) or `claude-fable-*` go to these aliases.
+    pub families: Option<Families>,
+}
+
+/// The Claude model families Claude Code names.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Families {
+    pub opus: Option<Sp<FamilyRoute>>,
+    pub sonnet: Option<Sp<FamilyRoute>>,
+    /// Haiku requests are background requests: `routing.background` takes them first.
+    pub haiku: Option<Sp<FamilyRoute>>,
+    pub fable: Option<Sp<FamilyRoute>>,
+}
+
+impl Families {
+    pub fn get(&self, f: crate::routing::Family) -> Option<&Sp<FamilyRoute>> {
+        use crate::routing::Family as F;
+        match f {
+            F::Opus => self.opus.as_ref(),
+            F::Sonnet => self.sonnet.as_ref(),
+            F::Haiku => self.haiku.as_ref(),
+            F::Fable => self.fable.as_ref(),
+        }
+    }
+}
+
+/// A family's alias, or its own routes (`default` being its alias), which come before the
+/// top-level ones for its requests.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum FamilyRoute {
+    Alias(String),
+    Routes(Box<RouteSet>),
+}
+
+/// The routes of one family.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSet {
+    /// The family's alias, for its requests no scenario takes.
+    pub default: Option<Sp<String>>,
+    pub background: Option<Sp<String>>,
+    pub think: Option<Sp<String>>,
+    pub long_context: Option<Sp<String>>,
+    pub web_search: Option<Sp<String>>,
+    pub image: Option<Sp<String>>,
+}
+
+macro_rules! route_keys {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The route written for `key`.
+            pub fn route(&self, key: crate::routing::Key) -> Option<&Sp<String>> {
+                use crate::routing::Key as K;
+                match key {
+                    K::Default => self.default.as_ref(),
+                    K::Background => self.background.as_ref(),
+                    K::Think => self.think.as_ref(),
+                    K::LongContext => self.long_context.as_ref(),
+                    K::WebSearch => self.web_search.as_ref(),
+                    K::Image => self.image.as_ref(),
+                }
+            }
+        }
+    )*};
+}
+route_keys!(Routing, RouteSet);
+
+impl<'de> Deserialize<'de> for FamilyRoute {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FamilyRoute;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an alias or a mapping of routes")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FamilyRoute::Alias(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RouteSet::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|r| FamilyRoute::Routes(Box::new(r)))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The target of a `model_group_alias` entry: an alias, or `{model: alias, hidden: bool}`.

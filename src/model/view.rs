@@ -14,8 +14,9 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::checked::{Block, FallbackKind, Model, Scope};
-use super::raw::{self, GroupAliasTarget, LitellmSettings, RouterSettings};
+use super::raw::{self, FamilyRoute, GroupAliasTarget, LitellmSettings, RouterSettings};
 use super::upstream::UpstreamApi;
+use crate::routing::{self, Entry, Family, Key};
 use crate::secrets::{self, SecretSource};
 use crate::span::{Sp, Span};
 
@@ -320,6 +321,8 @@ pub struct DeploymentView<'m> {
     pub cooldown_time: Option<f64>,
     /// `litellm_params.responses_api` (fgc only).
     pub responses_api: bool,
+    /// `model_info.max_input_tokens`: the context window the deployment declares.
+    pub max_input_tokens: Option<u64>,
 }
 
 impl DeploymentView<'_> {
@@ -373,6 +376,42 @@ pub struct Gateway {
     pub key: GatewayKey,
 }
 
+/// A route as the profile runs it, with where it is written.
+#[derive(Clone, Debug)]
+pub struct WrittenRoute {
+    pub entry: Entry,
+    /// The alias, with the span of its text.
+    pub alias: Sp<String>,
+    pub scope: Scope,
+}
+
+/// A routing setting and where it is written.
+#[derive(Clone, Debug)]
+pub struct Written<'m, T> {
+    pub value: &'m Sp<T>,
+    pub scope: Scope,
+}
+
+/// The profile's `routing`: the top-level section with the profile's `routing` laid over it
+/// key by key (and `families` family by family), defaults applied. `table` is what `fgc
+/// serve` runs and `fgc emit` asks; the rest says where each part is written.
+#[derive(Clone, Debug)]
+pub struct RoutingView<'m> {
+    pub table: routing::Table,
+    /// Every route in effect, top level first, then the families.
+    pub routes: Vec<WrittenRoute>,
+    pub threshold: Option<Written<'m, u64>>,
+    pub think_effort: Option<Written<'m, routing::Effort>>,
+    pub background_prompts: Option<Written<'m, Vec<Sp<String>>>>,
+}
+
+impl RoutingView<'_> {
+    /// Where the route at `entry` is written.
+    pub fn written(&self, entry: Entry) -> Option<&WrittenRoute> {
+        self.routes.iter().find(|r| r.entry == entry)
+    }
+}
+
 /// Why a command could not choose a profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
@@ -398,6 +437,8 @@ pub struct View<'m> {
     pub gateway: Gateway,
     /// Settings written in both blocks, and which one LiteLLM uses.
     pub shadowed: Vec<Shadowed>,
+    /// Scenario routing (`None`: no `routing` section in the file or the profile).
+    pub routing: Option<RoutingView<'m>>,
 }
 
 impl Model {
@@ -439,6 +480,7 @@ impl Model {
             group_aliases: layers.group_aliases(),
             gateway: gateway(self),
             shadowed: layers.shadowed(),
+            routing: routing_view(self, profile),
         }
     }
 
@@ -771,6 +813,112 @@ impl<'m> Layers<'m> {
     }
 }
 
+/// The routing of `profile`: its `routing` over the top-level one.
+fn routing_view<'m>(model: &'m Model, profile: Option<&str>) -> Option<RoutingView<'m>> {
+    let own = profile.and_then(|p| {
+        let (name, prof) = model
+            .raw
+            .profiles
+            .as_ref()?
+            .iter()
+            .find(|(k, _)| k.value == p)?;
+        Some((prof.routing.as_ref()?, Scope::Profile(name.value.clone())))
+    });
+    let base = model.raw.routing.as_ref().map(|r| (r, Scope::Routing));
+    let layers: Vec<(&'m raw::Routing, Scope)> = own.into_iter().chain(base).collect();
+    if layers.is_empty() {
+        return None;
+    }
+    fn first<'m, T: 'm>(
+        layers: &[(&'m raw::Routing, Scope)],
+        get: impl Fn(&'m raw::Routing) -> Option<&'m Sp<T>>,
+    ) -> Option<Written<'m, T>> {
+        layers.iter().find_map(|(r, scope)| {
+            get(r).map(|value| Written {
+                value,
+                scope: scope.clone(),
+            })
+        })
+    }
+    let mut routes = Vec::new();
+    for key in Key::ALL {
+        if let Some(w) = first(&layers, |r| r.route(key)) {
+            routes.push(WrittenRoute {
+                entry: Entry::top(key),
+                alias: w.value.clone(),
+                scope: w.scope,
+            });
+        }
+    }
+    for family in Family::ALL {
+        let Some(w) = first(&layers, |r| r.families.as_ref()?.get(family)) else {
+            continue;
+        };
+        let entry = |key| Entry {
+            family: Some(family),
+            key,
+        };
+        match &w.value.value {
+            FamilyRoute::Alias(a) => routes.push(WrittenRoute {
+                entry: entry(Key::Default),
+                alias: Sp {
+                    value: a.clone(),
+                    span: w.value.span,
+                    def: w.value.def,
+                },
+                scope: w.scope,
+            }),
+            FamilyRoute::Routes(set) => {
+                for key in Key::ALL {
+                    if let Some(v) = set.route(key) {
+                        routes.push(WrittenRoute {
+                            entry: entry(key),
+                            alias: v.clone(),
+                            scope: w.scope.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let threshold = first(&layers, |r| r.long_context_threshold.as_ref());
+    let think_effort = first(&layers, |r| r.think_effort.as_ref());
+    let background_prompts = first(&layers, |r| r.background_prompts.as_ref());
+    let mut top = routing::Routes::default();
+    let mut families: [routing::Routes; 4] = Default::default();
+    for r in &routes {
+        let slot = match r.entry.family {
+            None => &mut top,
+            Some(f) => &mut families[f.index()],
+        };
+        slot[r.entry.key.index()] = Some(r.alias.value.clone());
+    }
+    let table = routing::Table::new(
+        top,
+        families,
+        threshold
+            .as_ref()
+            .map_or(routing::DEFAULT_THRESHOLD, |t| t.value.value),
+        think_effort
+            .as_ref()
+            .map_or(routing::DEFAULT_THINK_EFFORT, |t| t.value.value),
+        match &background_prompts {
+            Some(p) => p.value.value.iter().map(|s| s.value.clone()).collect(),
+            None => routing::DEFAULT_BACKGROUND_PROMPTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        },
+    );
+    Some(RoutingView {
+        table,
+        routes,
+        threshold,
+        think_effort,
+        background_prompts,
+    })
+}
+
 fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
     let dir = model.config_dir.clone();
     let mut counts: IndexMap<&str, usize> = IndexMap::new();
@@ -812,6 +960,11 @@ fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
                     .and_then(|(_, v)| v.as_f64())
                     .or(p.cooldown_time.as_ref().map(|c| c.value)),
                 responses_api: p.responses_api.as_ref().is_some_and(|r| r.value),
+                max_input_tokens: dep
+                    .model_info
+                    .as_ref()
+                    .and_then(|i| i.get("max_input_tokens"))
+                    .and_then(Value::as_u64),
             }
         })
         .collect()

@@ -43,6 +43,8 @@ pub mod missing_provider_prefix;
 pub mod missing_secret;
 pub mod multi_key_fallback;
 pub mod port_conflict;
+pub mod route_not_in_litellm;
+pub mod routing_threshold;
 pub mod schema_errors;
 pub mod secret_file_permissions;
 pub mod self_fallback;
@@ -54,6 +56,7 @@ pub mod unknown_litellm_key;
 pub mod unknown_profile;
 pub mod unknown_provider;
 pub mod unknown_routing_strategy;
+pub mod unreachable_route;
 pub mod unused_credential;
 pub mod yaml_syntax;
 

@@ -2,7 +2,9 @@
 //! Reports a place that names an alias no `model_list` entry defines: fallback keys and
 //! targets of every kind (`fallbacks`, `context_window_fallbacks`, `content_policy_fallbacks`)
 //! in the base settings and every profile, `default_fallbacks`, `model_group_alias` targets,
-//! `integration.default_model` / `fast_model`, and the Codex and Claude Code model slots.
+//! `integration.default_model` / `fast_model`, the Codex and Claude Code model slots, and
+//! every route of `routing` (top level, families, profiles), which must name an alias (not a
+//! `model_group_alias` name).
 //!
 //! A wildcard deployment (`model_name: "*"`, `azure/*`) serves every name it matches, as
 //! LiteLLM's pattern router does (each `*` stands for any text; a name also matches through
@@ -54,8 +56,8 @@ pub fn check(cx: &mut Ctx) {
             continue;
         }
         let defined = match r.site {
-            // A group alias must point at a real model group.
-            RefSite::GroupAliasTarget => model.aliases.contains_key(&r.name),
+            // A group alias and a route must point at a real model group.
+            RefSite::GroupAliasTarget | RefSite::Route(_) => model.aliases.contains_key(&r.name),
             _ => model.is_served(&r.name),
         };
         if defined
