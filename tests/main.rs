@@ -9,6 +9,7 @@ mod hostile;
 mod redirect;
 mod rename;
 mod serve;
+mod serve_routing;
 mod serve_translate;
 mod translate;
 mod yaml;

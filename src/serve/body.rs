@@ -90,6 +90,38 @@ impl JsonBody {
         out
     }
 
+    /// The body with field `key`'s value replaced by `raw` (valid JSON text), the other
+    /// fields as sent.
+    pub fn with_field(&self, key: &str, raw: &[u8]) -> JsonBody {
+        let mut out = Vec::with_capacity(self.bytes.len() + raw.len());
+        let mut fields = Vec::with_capacity(self.fields.len());
+        out.push(b'{');
+        for (i, (k, r)) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_string(&mut out, k);
+            out.push(b':');
+            let start = out.len();
+            out.extend_from_slice(if k == key {
+                raw
+            } else {
+                &self.bytes[r.clone()]
+            });
+            fields.push((k.clone(), start..out.len()));
+        }
+        out.push(b'}');
+        JsonBody {
+            bytes: Bytes::from(out),
+            fields,
+        }
+    }
+
+    /// The body as the client sent it.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The whole body as a JSON value (for translation, which rewrites it).
     pub fn to_value(&self) -> Value {
         serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
@@ -131,6 +163,19 @@ mod tests {
         assert_eq!(
             body(r#"{"a":1}"#).with_model("m"),
             br#"{"a":1,"model":"m"}"#
+        );
+    }
+
+    #[test]
+    fn replaces_one_field() {
+        let b = body(r#"{"model":"m", "system" : "<tag>x", "n":1}"#);
+        let c = b.with_field("system", br#""x""#);
+        assert_eq!(c.bytes(), br#"{"model":"m","system":"x","n":1}"#);
+        assert_eq!(c.raw("n"), Some(&b"1"[..]));
+        assert_eq!(c.get_str("system").as_deref(), Some("x"));
+        assert_eq!(
+            c.with_model("u").as_slice(),
+            br#"{"model":"u","system":"x","n":1}"#
         );
     }
 

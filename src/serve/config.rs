@@ -82,6 +82,8 @@ pub struct Snapshot {
     pub cooldowns_disabled: bool,
     pub strategy: Strategy,
     pub master_key: Option<String>,
+    /// Scenario routing, when the profile has a `routing` section.
+    pub routing: Option<Arc<crate::routing::Table>>,
 }
 
 impl Snapshot {
@@ -249,6 +251,7 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         cooldowns_disabled: s.cooldowns_disabled(),
         strategy,
         master_key,
+        routing: view.routing.as_ref().map(|r| Arc::new(r.table.clone())),
     })
 }
 

@@ -15,6 +15,7 @@ use super::auth;
 use super::body::JsonBody;
 use super::health::State as Health;
 use super::protocol::{ClientApi, UpstreamApi};
+use super::route;
 use super::router::{self, error};
 use super::state::AppState;
 use super::usage::Record;
@@ -78,6 +79,7 @@ async fn readiness(State(st): State<Arc<AppState>>) -> Response {
         "profile": snap.profile,
         "aliases": snap.aliases.len(),
         "deployments": deployments,
+        "routing": snap.routing.as_ref().map(|t| t.to_json()),
     });
     (status, axum::Json(body)).into_response()
 }
@@ -202,7 +204,19 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
         return router::finish_error(&st.usage, rec, resp);
     };
     rec.alias = name.clone();
-    let Some(alias) = snap.resolve(&name).map(str::to_string) else {
+    // Scenario routing (docs/routing.md) comes before the alias walk.
+    let (body, routed) = match route::route(&snap, api, body, &name).await {
+        route::Step::AsNamed(body) => (body, None),
+        route::Step::Routed(r) => {
+            rec.route = Some(r.route.name());
+            (r.body, Some(r.alias))
+        }
+        route::Step::Refused(msg) => {
+            let resp = error(api, StatusCode::NOT_FOUND, "model_not_found", &msg);
+            return router::finish_error(&st.usage, rec, resp);
+        }
+    };
+    let Some(alias) = routed.or_else(|| snap.resolve(&name).map(str::to_string)) else {
         let close = snap.closest(&name);
         let hint = if close.is_empty() {
             format!("defined: {}", snap.listed_names().join(", "))

@@ -4,6 +4,7 @@
 //! - [`state`]: loading, the shared state, reload
 //! - [`http`]: routes, auth, body limits, parsing
 //! - [`body`]: request bodies parsed at the top level only
+//! - [`route`]: scenario routing ([`crate::routing`]) before the alias chain
 //! - [`router`]: alias chain, deployment choice, retries, fallbacks, promotion
 //! - [`health`]: the circuit breaker (injectable clock)
 //! - [`forward`]: the pooled upstream client and streaming passthrough
@@ -22,6 +23,7 @@ pub mod http;
 pub mod mock;
 pub mod protocol;
 pub mod retry;
+pub mod route;
 pub mod router;
 pub mod signals;
 pub mod state;

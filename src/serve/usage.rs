@@ -166,6 +166,10 @@ pub struct Record {
     pub api: &'static str,
     /// The name the client asked for.
     pub alias: String,
+    /// Why scenario routing chose the alias (`background`, `think`, ...; docs/routing.md),
+    /// when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<&'static str>,
     /// The alias that answered (differs after a fallback).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub served_alias: Option<String>,
@@ -199,6 +203,7 @@ impl Record {
                 .map_or(0, |d| d.as_millis() as u64),
             api,
             alias: alias.to_string(),
+            route: None,
             served_alias: None,
             deployment: None,
             upstream_model: None,
