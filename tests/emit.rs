@@ -683,3 +683,228 @@ fn warnings_are_one_line_each() {
         "{err}"
     );
 }
+
+/// A config with routing: the families and scenarios of examples/claude-code-routing.yaml.
+fn routing_scratch() -> tempfile::TempDir {
+    scratch("examples/claude-code-routing.yaml")
+}
+
+#[test]
+fn litellm_maps_routed_families_and_warns_about_the_rest() {
+    with_settings(|| {
+        let dir = routing_scratch();
+        let out = emit(dir.path(), &["litellm"], &[]);
+        let text = ok(&out);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        let warnings: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("route-not-in-litellm"))
+            .collect();
+        insta::assert_snapshot!("emit__routing_litellm_warnings", warnings.join("\n"));
+        let v: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let mga = &v["router_settings"]["model_group_alias"];
+        assert_eq!(
+            mga["claude-opus-4-8"],
+            serde_json::json!({"model": "router-main", "hidden": true})
+        );
+        assert_eq!(mga["claude-sonnet-4-6"]["model"], "router-main");
+        assert_eq!(
+            mga["claude-haiku-4-5-20251001"]["model"], "router-fast",
+            "a haiku request is a background request"
+        );
+        assert!(mga.get("claude-fable-5").is_none(), "fable is not routed");
+        // The user's own router settings are kept.
+        assert_eq!(
+            v["router_settings"]["fallbacks"],
+            serde_json::json!([{"router-think": ["router-main"]}])
+        );
+        // -q: no warnings.
+        let quiet = emit(dir.path(), &["litellm", "-q"], &[]);
+        assert!(quiet.stderr.is_empty(), "{}", transcript(&quiet));
+    });
+}
+
+#[test]
+fn litellm_keeps_a_served_name_that_is_also_a_claude_id() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("f.yaml"),
+        "litellm_base:\n  model_list:\n    - {model_name: claude-opus-4-8, litellm_params: {model: anthropic/claude-opus-4-8}}\n    - {model_name: main, litellm_params: {model: openai/m, api_base: 'http://127.0.0.1:9/v1'}}\n  router_settings:\n    model_group_alias: {claude-opus-4-7: claude-opus-4-8}\nrouting:\n  families: {opus: main}\n",
+    )
+    .unwrap();
+    let text = ok(&emit(dir.path(), &["litellm", "-q", "-c", "f.yaml"], &[]));
+    let v: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let mga = &v["router_settings"]["model_group_alias"];
+    assert_eq!(mga["claude-opus-4-7"], "claude-opus-4-8", "as written");
+    assert!(
+        mga.get("claude-opus-4-8").is_none(),
+        "an alias of that name"
+    );
+    assert_eq!(mga["claude-opus-4-6"]["model"], "main");
+}
+
+#[test]
+fn claude_code_leaves_out_the_slots_routing_covers() {
+    let dir = routing_scratch();
+    let d = dir.path();
+    let env = ok(&emit(d, &["claude-code", "-q"], &[]));
+    assert!(!env.contains("ANTHROPIC_MODEL="), "{env}");
+    assert!(!env.contains("_MODEL="), "{env}");
+    assert!(
+        env.contains("# ANTHROPIC_DEFAULT_HAIKU_MODEL is left out"),
+        "{env}"
+    );
+    let shell = ok(&emit(d, &["claude-code", "-q", "--format", "shell"], &[]));
+    for k in [
+        "ANTHROPIC_MODEL",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    ] {
+        assert!(shell.contains(&format!("\nunset {k}\n")), "{shell}");
+    }
+    // The shell output runs: the variables are gone afterwards.
+    let script = format!(
+        "export ANTHROPIC_MODEL=stale ANTHROPIC_DEFAULT_HAIKU_MODEL=stale\n{shell}\necho \"[${{ANTHROPIC_MODEL-unset}}][${{ANTHROPIC_DEFAULT_HAIKU_MODEL-unset}}][$ANTHROPIC_BASE_URL]\"\n"
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "[unset][unset][http://127.0.0.1:4000]"
+    );
+    // settings.json: the two keys, and the notes on stderr.
+    let out = emit(
+        d,
+        &["claude-code", "--format", "settings"],
+        &[("LITELLM_MASTER_KEY", MASTER)],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let keys: Vec<&String> = v["env"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("note: ANTHROPIC_MODEL is left out: Claude Code then names its own claude-opus-* models, which fgc serve routes (`router-main` unless a scenario applies)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn claude_code_merge_removes_stale_slot_keys() {
+    with_settings(|| {
+        let dir = routing_scratch();
+        let d = dir.path();
+        let original = std::fs::read_to_string(
+            root().join("tests/fixtures/emit/claude-settings.json"),
+        )
+        .unwrap()
+        .replace(
+            "\"DISABLE_TELEMETRY\": \"1\"",
+            "\"DISABLE_TELEMETRY\": \"1\",\n    \"ANTHROPIC_DEFAULT_HAIKU_MODEL\": \"router-fast\"",
+        );
+        let path = d.join("settings.json");
+        std::fs::write(&path, &original).unwrap();
+        let out = emit(
+            d,
+            &["claude-code", "-q", "--merge", "settings.json", "--write"],
+            &[("LITELLM_MASTER_KEY", MASTER)],
+        );
+        let diff = ok(&out);
+        insta::assert_snapshot!("emit__claude_merge_routing_diff", diff);
+        let merged: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let env = merged["env"].as_object().unwrap();
+        assert!(!env.contains_key("ANTHROPIC_MODEL"));
+        assert!(!env.contains_key("ANTHROPIC_DEFAULT_HAIKU_MODEL"));
+        assert_eq!(env["BASH_DEFAULT_TIMEOUT_MS"], "120000");
+        assert_eq!(env["DISABLE_TELEMETRY"], "1");
+        assert_eq!(merged["hooks"]["PostToolUse"][0]["matcher"], "Edit");
+        // Again: nothing left to change.
+        let again = emit(
+            d,
+            &["claude-code", "--merge", "settings.json", "--check"],
+            &[],
+        );
+        assert_eq!(again.status.code(), Some(0), "{}", transcript(&again));
+        // Every key removed, none added: an empty env object.
+        std::fs::write(
+            &path,
+            "{\"env\": {\"ANTHROPIC_MODEL\": \"x\", \"ANTHROPIC_DEFAULT_OPUS_MODEL\": \"y\"}, \"a\": 1}\n",
+        )
+        .unwrap();
+        ok(&emit(
+            d,
+            &["claude-code", "-q", "--merge", "settings.json", "--write"],
+            &[("LITELLM_MASTER_KEY", MASTER)],
+        ));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let keys: Vec<&String> = v["env"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"]);
+        assert_eq!(v["a"], 1);
+    });
+}
+
+#[test]
+fn claude_code_keeps_explicit_slots_and_needs_no_default_model_when_routed() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "litellm_base:\n  model_list:\n    - {model_name: main, litellm_params: {model: openai/m, api_base: 'http://127.0.0.1:9/v1'}}\n    - {model_name: fast, litellm_params: {model: openai/f, api_base: 'http://127.0.0.1:9/v1'}}\n";
+    // Routing covers every family: no default_model needed.
+    std::fs::write(
+        dir.path().join("all.yaml"),
+        format!("{base}routing:\n  default: main\n  background: fast\n"),
+    )
+    .unwrap();
+    let env = ok(&emit(
+        dir.path(),
+        &["claude-code", "-q", "-c", "all.yaml"],
+        &[],
+    ));
+    assert!(!env.contains("_MODEL="), "{env}");
+    // Only haiku routed; an explicit haiku slot is kept and said so.
+    std::fs::write(
+        dir.path().join("haiku.yaml"),
+        format!(
+            "{base}routing:\n  families: {{haiku: fast}}\nintegration:\n  default_model: main\n  claude_code: {{opus_model: main}}\n"
+        ),
+    )
+    .unwrap();
+    let env = ok(&emit(
+        dir.path(),
+        &["claude-code", "-q", "-c", "haiku.yaml"],
+        &[],
+    ));
+    assert!(env.contains("\nANTHROPIC_MODEL=main\n"), "{env}");
+    assert!(
+        env.contains("\nANTHROPIC_DEFAULT_OPUS_MODEL=main\n"),
+        "{env}"
+    );
+    assert!(
+        env.contains("\nANTHROPIC_DEFAULT_SONNET_MODEL=main\n"),
+        "{env}"
+    );
+    assert!(!env.contains("ANTHROPIC_DEFAULT_HAIKU_MODEL="), "{env}");
+    std::fs::write(
+        dir.path().join("explicit.yaml"),
+        format!(
+            "{base}routing:\n  families: {{haiku: fast}}\nintegration:\n  default_model: main\n  claude_code: {{haiku_model: main}}\n"
+        ),
+    )
+    .unwrap();
+    let env = ok(&emit(
+        dir.path(),
+        &["claude-code", "-q", "-c", "explicit.yaml"],
+        &[],
+    ));
+    assert!(
+        env.contains("\nANTHROPIC_DEFAULT_HAIKU_MODEL=main\n"),
+        "{env}"
+    );
+    assert!(
+        env.contains("# ANTHROPIC_DEFAULT_HAIKU_MODEL is kept: integration.claude_code.haiku_model sets it to `main`"),
+        "{env}"
+    );
+}

@@ -98,6 +98,10 @@ pub fn run(args: Args) -> u8 {
     match args.target {
         Target::Litellm(a) => with_input(&a.common, |input| {
             let c = &a.common;
+            let warnings = litellm::warnings(input);
+            if !c.quiet && !warnings.is_empty() {
+                eprint!("{}", render::short(input.source, &warnings));
+            }
             match &c.output {
                 Some(path) => to_file(c, input, path, litellm::emit(input, true)),
                 None => to_stdout(c, input, litellm::emit(input, c.show_secrets)),
@@ -167,6 +171,16 @@ fn default_codex_home() -> Option<PathBuf> {
 
 fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
     let c = &a.common;
+    // env and shell output carry the notes as comments; settings.json cannot.
+    let settings = a.merge.is_some() || a.format == Some(claude_code::Format::Settings);
+    if settings
+        && !c.quiet
+        && let Ok(v) = claude_code::values(input)
+    {
+        for n in &v.notes {
+            eprintln!("note: {n}");
+        }
+    }
     if let Some(path) = &a.merge {
         if a.format.is_some_and(|f| f != claude_code::Format::Settings) {
             eprintln!("error: --merge edits a settings.json; it works with --format settings only");

@@ -7,6 +7,13 @@
 //! `os.environ/VAR` reference. A reference stays a reference where the format can express
 //! one (`${VAR}` in env and shell); `settings.json` cannot, so there the variable is
 //! resolved into files written by fgc (mode 0600) and on stdout only with `--show-secrets`.
+//!
+//! With a `routing` section that covers a Claude family, the variable that would name an
+//! alias for it is left out (`ANTHROPIC_MODEL` for opus, Claude Code's default main model,
+//! and the `ANTHROPIC_DEFAULT_*_MODEL` slots), so Claude Code sends its own model ids and
+//! `fgc serve` routes them; the output says so, `--format shell` unsets them and a merge
+//! removes them from `settings.json` (a stale `env` entry there would win). A variable set
+//! explicitly in `integration.claude_code` is kept.
 
 use serde_json::{Map, Value};
 
@@ -14,8 +21,9 @@ use super::{Emitted, Input, alias_or_default, integration};
 use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::model::view::GatewayKey;
+use crate::routing::Family;
 use crate::secrets;
-use crate::span::Span;
+use crate::span::{Sp, Span};
 
 pub const KEYS: [&str; 6] = [
     "ANTHROPIC_BASE_URL",
@@ -55,42 +63,90 @@ pub enum Token {
 pub struct ClaudeValues {
     pub base_url: String,
     pub token: Token,
-    pub model: String,
-    pub opus: String,
-    pub sonnet: String,
-    pub haiku: String,
+    /// `ANTHROPIC_MODEL` and the three slots; `None` when left out because routing covers
+    /// the family.
+    pub model: Option<String>,
+    pub opus: Option<String>,
+    pub sonnet: Option<String>,
+    pub haiku: Option<String>,
+    /// Why variables are left out (or kept although routing covers their family).
+    pub notes: Vec<String>,
 }
 
 pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
     let model = input.model();
     let int = integration(model);
     let c = int.and_then(|i| i.claude_code.as_ref());
+    let routing = input.view.routing.as_ref();
+    let covered = |f: Family| routing.and_then(|r| r.table.family_alias(f));
     let mut missing = Vec::new();
-    let main = alias_or_default(
-        model,
-        c.and_then(|c| c.model.as_ref()),
-        "ANTHROPIC_MODEL",
-        &mut missing,
-    );
-    let opus = alias_or_default(
-        model,
-        c.and_then(|c| c.opus_model.as_ref()),
-        "the opus slot",
-        &mut missing,
-    );
-    let sonnet = alias_or_default(
-        model,
-        c.and_then(|c| c.sonnet_model.as_ref()),
-        "the sonnet slot",
-        &mut missing,
-    );
-    let haiku_explicit = c
-        .and_then(|c| c.haiku_model.as_ref())
-        .or_else(|| int.and_then(|i| i.fast_model.as_ref()));
-    let haiku = alias_or_default(model, haiku_explicit, "the haiku slot", &mut missing);
-    let (Some(main), Some(opus), Some(sonnet), Some(haiku)) = (main, opus, sonnet, haiku) else {
-        return Err(super::missing_default_model(input, "Claude Code", &missing));
+    let mut notes = Vec::new();
+    // `explicit`: the key written in integration.claude_code; `fallback`: what it defaults
+    // to before integration.default_model.
+    let mut slot = |var: &str,
+                    key: &str,
+                    explicit: Option<&Sp<String>>,
+                    fallback: Option<&Sp<String>>,
+                    family: Family| {
+        let f = family.name();
+        match (explicit, covered(family)) {
+            (Some(v), Some(routed)) => {
+                notes.push(format!(
+                    "{var} is kept: integration.claude_code.{key} sets it to `{v}`, so Claude Code names that alias and fgc serve does not route its {f} requests (routing would send claude-{f}-* to `{routed}`)"
+                ));
+                Some(v.value.clone())
+            }
+            (Some(v), None) => Some(v.value.clone()),
+            (None, Some(routed)) => {
+                notes.push(format!(
+                    "{var} is left out: Claude Code then names its own claude-{f}-* models, which fgc serve routes (`{routed}` unless a scenario applies)"
+                ));
+                None
+            }
+            (None, None) => alias_or_default(model, fallback, var, &mut missing),
+        }
     };
+    // Claude Code's main model is `opus[1m]` when ANTHROPIC_MODEL is not set.
+    let main = slot(
+        "ANTHROPIC_MODEL",
+        "model",
+        c.and_then(|c| c.model.as_ref()),
+        None,
+        Family::Opus,
+    );
+    let opus = slot(
+        "ANTHROPIC_DEFAULT_OPUS_MODEL",
+        "opus_model",
+        c.and_then(|c| c.opus_model.as_ref()),
+        None,
+        Family::Opus,
+    );
+    let sonnet = slot(
+        "ANTHROPIC_DEFAULT_SONNET_MODEL",
+        "sonnet_model",
+        c.and_then(|c| c.sonnet_model.as_ref()),
+        None,
+        Family::Sonnet,
+    );
+    let haiku = slot(
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "haiku_model",
+        c.and_then(|c| c.haiku_model.as_ref()),
+        int.and_then(|i| i.fast_model.as_ref()),
+        Family::Haiku,
+    );
+    if !missing.is_empty() {
+        let missing: Vec<String> = missing
+            .into_iter()
+            .map(|m| match m.as_str() {
+                "ANTHROPIC_DEFAULT_OPUS_MODEL" => "the opus slot".to_string(),
+                "ANTHROPIC_DEFAULT_SONNET_MODEL" => "the sonnet slot".to_string(),
+                "ANTHROPIC_DEFAULT_HAIKU_MODEL" => "the haiku slot".to_string(),
+                _ => m,
+            })
+            .collect();
+        return Err(super::missing_default_model(input, "Claude Code", &missing));
+    }
     let base_url = match c.and_then(|c| c.base_url.as_ref()) {
         Some(u) => u.as_str().trim_end_matches('/').to_string(),
         None => input.view.gateway.root.clone(),
@@ -116,20 +172,33 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
         opus,
         sonnet,
         haiku,
+        notes,
     })
 }
 
 impl ClaudeValues {
-    /// The six pairs; the token as `token` (already resolved or a placeholder).
-    fn pairs<'a>(&'a self, token: &'a str) -> [(&'static str, &'a str); 6] {
-        [
-            (KEYS[0], &self.base_url),
-            (KEYS[1], token),
-            (KEYS[2], &self.model),
-            (KEYS[3], &self.opus),
-            (KEYS[4], &self.sonnet),
-            (KEYS[5], &self.haiku),
-        ]
+    /// The pairs written (up to six); the token as `token` (already resolved or a
+    /// placeholder).
+    fn pairs<'a>(&'a self, token: &'a str) -> Vec<(&'static str, &'a str)> {
+        let models = [&self.model, &self.opus, &self.sonnet, &self.haiku];
+        let mut v = vec![(KEYS[0], self.base_url.as_str()), (KEYS[1], token)];
+        for (key, m) in KEYS[2..].iter().zip(models) {
+            if let Some(m) = m {
+                v.push((*key, m.as_str()));
+            }
+        }
+        v
+    }
+
+    /// The model variables left out because routing covers their family.
+    pub fn left_out(&self) -> Vec<&'static str> {
+        let models = [&self.model, &self.opus, &self.sonnet, &self.haiku];
+        KEYS[2..]
+            .iter()
+            .zip(models)
+            .filter(|(_, m)| m.is_none())
+            .map(|(k, _)| *k)
+            .collect()
     }
 }
 
@@ -183,6 +252,7 @@ pub fn emit(input: &Input, format: Format, resolve: bool) -> Result<Emitted, Vec
     match format {
         Format::Env => {
             comment_header(input, &mut text);
+            notes_as_comments(&v, &mut text);
             let token = token_text(&v.token, |var| format!("${{{var}}}"));
             for (k, val) in v.pairs(&token) {
                 let val = if k == KEYS[1] && matches!(v.token, Token::Env(..)) {
@@ -195,6 +265,10 @@ pub fn emit(input: &Input, format: Format, resolve: bool) -> Result<Emitted, Vec
         }
         Format::Shell => {
             comment_header(input, &mut text);
+            notes_as_comments(&v, &mut text);
+            for k in v.left_out() {
+                text.push_str(&format!("unset {k}\n"));
+            }
             let token = token_text(&v.token, |var| format!("\"${{{var}}}\""));
             for (k, val) in v.pairs(&token) {
                 let val = if k == KEYS[1] && matches!(v.token, Token::Env(..)) {
@@ -223,6 +297,16 @@ pub fn emit(input: &Input, format: Format, resolve: bool) -> Result<Emitted, Vec
         secrets: secrets_out,
         hidden: Vec::new(),
     })
+}
+
+/// The notes as comment lines (a note is one line; config values in it are aliases, which
+/// `fgc check` keeps free of line breaks).
+fn notes_as_comments(v: &ClaudeValues, out: &mut String) {
+    for n in &v.notes {
+        out.push_str("# ");
+        out.push_str(&n.replace(['\n', '\r'], " "));
+        out.push('\n');
+    }
 }
 
 fn token_text(t: &Token, reference: impl Fn(&str) -> String) -> String {
@@ -325,6 +409,7 @@ pub fn merge(
         (Err(d), _, _) => return Ok(Err(vec![d])),
     };
     let pairs = v.pairs(&token);
+    let remove = v.left_out();
     let text = if existing.trim().is_empty() {
         let mut env = Map::new();
         for (k, val) in pairs {
@@ -334,7 +419,7 @@ pub fn merge(
         root.insert("env".into(), Value::Object(env));
         pretty(&Value::Object(root), b"  ") + "\n"
     } else {
-        patch(existing, &pairs)
+        patch(existing, &pairs, &remove)
     };
     Ok(Ok(Merged {
         emitted: Emitted {
@@ -349,8 +434,9 @@ pub fn merge(
     }))
 }
 
-/// Apply the six pairs to valid JSON text whose root is an object.
-fn patch(text: &str, pairs: &[(&str, &str)]) -> String {
+/// Apply the pairs to valid JSON text whose root is an object, and remove the `remove` keys
+/// from its `env`.
+fn patch(text: &str, pairs: &[(&str, &str)], remove: &[&str]) -> String {
     let root = json_span::object_at(text, json_span::skip_ws(text, 0));
     let unit = json_span::indent_unit(text);
     let q = |s: &str| serde_json::to_string(s).expect("a string serialises");
@@ -372,7 +458,23 @@ fn patch(text: &str, pairs: &[(&str, &str)]) -> String {
                     None => added.push_str(&format!(",\n{member_indent}{}: {}", q(k), q(val))),
                 }
             }
-            if !added.is_empty() {
+            edits.extend(removals(&env, remove));
+            let kept = env
+                .members
+                .iter()
+                .filter(|m| !remove.contains(&m.key.as_str()))
+                .count();
+            if !added.is_empty() && kept == 0 && !env.members.is_empty() {
+                // Every member goes: write the object anew.
+                edits.retain(|e| e.1 <= env.span.0 || e.0 >= env.span.1);
+                let close_indent = line_indent(text, env_member.key_span.0);
+                let body = added.trim_start_matches(',').to_string();
+                edits.push((
+                    env.span.0,
+                    env.span.1,
+                    format!("{{{body}\n{close_indent}}}"),
+                ));
+            } else if !added.is_empty() {
                 match env.members.last() {
                     Some(last) => edits.push((last.value.1, last.value.1, added)),
                     None => {
@@ -415,6 +517,36 @@ fn patch(text: &str, pairs: &[(&str, &str)]) -> String {
         out.replace_range(a..b, &r);
     }
     out
+}
+
+/// Edits deleting the members of `env` named in `remove`, each with the separator that
+/// joined it to a kept neighbour, so the rest of the object stays as written.
+fn removals(env: &json_span::Object, remove: &[&str]) -> Vec<(usize, usize, String)> {
+    let gone = |m: &json_span::Member| remove.contains(&m.key.as_str());
+    let members = &env.members;
+    let mut edits = Vec::new();
+    // Leading members that go: from the first key to the first kept key.
+    let lead = members.iter().take_while(|m| gone(m)).count();
+    if lead == members.len() {
+        if lead > 0 {
+            edits.push((env.span.0 + 1, env.span.1 - 1, String::new()));
+        }
+        return edits;
+    }
+    if lead > 0 {
+        edits.push((
+            members[0].key_span.0,
+            members[lead].key_span.0,
+            String::new(),
+        ));
+    }
+    // Later members: from the end of the previous value to the end of their own.
+    for i in lead + 1..members.len() {
+        if gone(&members[i]) {
+            edits.push((members[i - 1].value.1, members[i].value.1, String::new()));
+        }
+    }
+    edits
 }
 
 /// The whitespace at the start of the line holding `pos`.

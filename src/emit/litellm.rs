@@ -10,6 +10,11 @@
 //!
 //! Then the effective `litellm_settings` / `router_settings` (base overlaid by the profile)
 //! and `general_settings`, in that order. Keys fgc does not model pass through as written.
+//!
+//! `routing` (fgc serve's scenario routing) is mapped where LiteLLM can follow it: each
+//! Claude Code model id of a routed family becomes a hidden `model_group_alias` entry
+//! (unless the file already serves that name); [`warnings`] lists the routes it cannot
+//! express (`route-not-in-litellm`).
 
 use serde_json::{Map, Value};
 
@@ -146,11 +151,25 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
 
     let mut root = Map::new();
     root.insert("model_list".into(), Value::Array(model_list));
+    let families = family_group_aliases(input);
     for (name, block) in [
         ("litellm_settings", Block::Litellm),
         ("router_settings", Block::Router),
     ] {
-        let b: Map<String, Value> = view.block_entries(block).into_iter().collect();
+        let mut b: Map<String, Value> = view.block_entries(block).into_iter().collect();
+        if block == Block::Router && !families.is_empty() {
+            let mga = b
+                .entry("model_group_alias")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(mga) = mga {
+                for (id, alias) in &families {
+                    mga.insert(
+                        id.to_string(),
+                        serde_json::json!({"model": alias, "hidden": true}),
+                    );
+                }
+            }
+        }
         if !b.is_empty() {
             root.insert(name.into(), Value::Object(b));
         }
@@ -190,6 +209,11 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         }
         text.push_str("# or write the config with `-o FILE` (mode 0600), which resolves them.\n");
     }
+    if !families.is_empty() {
+        text.push_str(
+            "#\n# routing.families: the Claude Code model ids of each routed family are hidden\n# model_group_alias entries. LiteLLM matches names exactly: other ids of these\n# families, and the other routes (see the warnings), run in fgc serve only.\n",
+        );
+    }
     text.push('\n');
     text.push_str(&super::yaml::to_string(&Value::Object(root)));
     Ok(Emitted {
@@ -197,6 +221,41 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         secrets: secrets_out,
         hidden: Vec::new(),
     })
+}
+
+/// The routes LiteLLM cannot express (`route-not-in-litellm` warnings), for the command to
+/// print.
+pub fn warnings(input: &Input) -> Vec<Diagnostic> {
+    input
+        .view
+        .routing
+        .as_ref()
+        .map(crate::rules::route_not_in_litellm::diagnostics)
+        .unwrap_or_default()
+}
+
+/// `(model id, alias)` for each Claude Code id of a family the routing table maps, when no
+/// alias or `model_group_alias` name of the profile is that id already.
+fn family_group_aliases(input: &Input) -> Vec<(&'static str, String)> {
+    let view = &input.view;
+    let Some(routing) = &view.routing else {
+        return Vec::new();
+    };
+    let taken = |id: &str| {
+        view.model.aliases.contains_key(id) || view.group_aliases.iter().any(|g| g.name.value == id)
+    };
+    let mut out = Vec::new();
+    for family in crate::routing::Family::ALL {
+        let Some(alias) = routing.table.family_alias(family) else {
+            continue;
+        };
+        for id in family.claude_code_ids() {
+            if !taken(id) {
+                out.push((*id, alias.to_string()));
+            }
+        }
+    }
+    out
 }
 
 /// The span of a credential's `file:` value, for diagnostics.
