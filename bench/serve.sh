@@ -5,7 +5,10 @@
 #   bench/serve.sh            # fgc serve only
 #   bench/serve.sh litellm    # also LiteLLM (pip install 'litellm[proxy]')
 #
-# Env: RUN_SECONDS (default 5), RATE (default 1000), CONC (default 16).
+# Env: RUN_SECONDS (default 5), RATE (default 1000), CONC (default 16); FGC (the binary,
+# default target/release/fgc, to compare builds); ROUTING=1 adds a routing section and sends
+# a name only routing serves (`claude-sonnet-4-6`, routed by `families`), so every request
+# goes through the routing decision.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_SECONDS=${RUN_SECONDS:-5}
@@ -18,7 +21,7 @@ KEY=sk-bench-5d41402abc4b2a76b9719d911017c592
 export FGC_LOAD_KEY=$KEY
 
 cargo build --release --quiet --bin fgc --example fgc-mock --example fgc-load
-FGC=target/release/fgc
+FGC=${FGC:-target/release/fgc}
 LOAD=target/release/examples/fgc-load
 MOCK=target/release/examples/fgc-mock
 
@@ -47,6 +50,11 @@ litellm_base:
   general_settings:
     master_key: os.environ/BENCH_MASTER_KEY
 YAML
+MODEL=bench
+if [ "${ROUTING:-}" = 1 ]; then
+  printf 'routing:\n  think: bench\n  image: bench\n  web_search: bench\n  long_context: bench\n  families: {sonnet: bench}\n' >> "$tmp/flowgate.yaml"
+  MODEL=claude-sonnet-4-6
+fi
 export BENCH_UPSTREAM_KEY=sk-mock-upstream BENCH_MASTER_KEY=$KEY
 MOCK_URL=http://127.0.0.1:$MOCK_PORT/v1/chat/completions
 FGC_URL=http://127.0.0.1:$FGC_PORT/v1/chat/completions
@@ -66,11 +74,11 @@ run() { # label, args...
   echo "{\"what\":\"$label\",\"result\":$($LOAD "$@" --seconds "$RUN_SECONDS")}"
 }
 run "mock direct, ${RATE}/s"   rate "$MOCK_URL" --rate "$RATE" --concurrency "$CONC" --model bench-upstream
-run "fgc, ${RATE}/s"           rate "$FGC_URL"  --rate "$RATE" --concurrency "$CONC" --model bench
+run "fgc, ${RATE}/s"           rate "$FGC_URL"  --rate "$RATE" --concurrency "$CONC" --model "$MODEL"
 run "mock direct, max"         max  "$MOCK_URL" --concurrency "$CONC" --model bench-upstream
-run "fgc, max"                 max  "$FGC_URL"  --concurrency "$CONC" --model bench
+run "fgc, max"                 max  "$FGC_URL"  --concurrency "$CONC" --model "$MODEL"
 run "mock direct, stream 100/s" stream "$MOCK_URL" --rate 100 --concurrency "$CONC" --model bench-upstream
-run "fgc, stream 100/s"         stream "$FGC_URL"  --rate 100 --concurrency "$CONC" --model bench
+run "fgc, stream 100/s"         stream "$FGC_URL"  --rate 100 --concurrency "$CONC" --model "$MODEL"
 echo "{\"what\":\"fgc peak RSS kB\",\"result\":$(awk '/VmHWM/{print $2}' /proc/$fgc_pid/status)}"
 kill "$fgc_pid"
 

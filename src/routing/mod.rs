@@ -27,7 +27,7 @@ pub mod probe;
 
 use serde_json::{Map, Value, json};
 
-pub use probe::{Body, FieldEdit, Probe, Protocol};
+pub use probe::{Body, CountCache, FieldEdit, Probe, Protocol};
 
 /// A Claude model family: the tiers Claude Code names (`ANTHROPIC_DEFAULT_*_MODEL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -89,7 +89,10 @@ pub const BYTES_PER_TOKEN: u64 = 4;
 /// Below this share of the threshold the estimate decides "short" without counting.
 pub const BAND_LOW: f64 = 0.5;
 /// Above this share of the threshold it decides "long" without counting.
-pub const BAND_HIGH: f64 = 1.5;
+pub const BAND_HIGH: f64 = 2.0;
+/// The most one base64 payload adds to the estimate: an image's charge (a document's is
+/// 1,500 tokens plus less than its bytes take away).
+const MAX_PAYLOAD_CHARGE: u64 = count::IMAGE_TOKENS;
 
 impl Estimate {
     /// Which side of `threshold` the request is on, when the estimate is far enough from it
@@ -254,16 +257,18 @@ impl<'a, B: Body + ?Sized> Probe<'a, B> {
         }
         let items: Vec<Range<usize>> = Elements::new(raw).collect();
         for r in items.iter().rev() {
-            let Ok(item) = serde_json::from_slice::<Value>(&raw[r.clone()]) else {
+            let item = &raw[r.clone()];
+            let Ok(head) = serde_json::from_slice::<ItemHead>(item) else {
                 return false;
             };
-            match turn_part(self.protocol, &item) {
-                TurnPart::User => {
-                    if carries_image(&item) {
+            match turn_part(self.protocol, &head) {
+                // Only an item holding the marker is parsed whole.
+                TurnPart::User if memmem::find(item, needle).is_some() => {
+                    if serde_json::from_slice::<Value>(item).is_ok_and(|v| carries_image(&v)) {
                         return true;
                     }
                 }
-                TurnPart::System => {}
+                TurnPart::User | TurnPart::System => {}
                 TurnPart::Other => return false,
             }
         }
@@ -358,24 +363,36 @@ impl<'a, B: Body + ?Sized> Probe<'a, B> {
     /// Which side of `threshold` the request's tokens are on, when the estimate can say
     /// ([`Estimate::side_of`]); `None` when only an exact count can.
     pub fn long_context(&self, threshold: u64) -> Option<bool> {
-        // The whole body at the estimate's rate is an upper bound on the estimate (base64
-        // payloads only lower it); far below the threshold no scan is needed.
+        // The whole body at the estimate's rate, plus the most a base64 payload can add
+        // (its charge, less its bytes), bounds the estimate: far below the threshold only
+        // the conversation is searched for payload markers.
         let quick = self.body.bytes().len() as u64 / BYTES_PER_TOKEN;
-        if (quick as f64) < threshold as f64 * BAND_LOW
-            && memmem::find(self.body.bytes(), b"base64").is_none()
-        {
-            return Some(false);
+        let low = threshold as f64 * BAND_LOW;
+        if (quick as f64) < low {
+            let markers = memmem::find_iter(self.conversation(), b"base64").count() as u64;
+            if ((quick + markers * MAX_PAYLOAD_CHARGE) as f64) < low {
+                return Some(false);
+            }
         }
         self.estimate().side_of(threshold)
     }
 
-    /// The token estimate: the body's bytes, base64 payloads (images, documents) taken out
-    /// and charged as the local count charges them.
+    /// The field that holds the conversation (where images and documents are).
+    fn conversation(&self) -> &'a [u8] {
+        let key = match self.protocol {
+            Protocol::Messages | Protocol::Chat => "messages",
+            Protocol::Responses => "input",
+        };
+        self.body.field(key).unwrap_or_default()
+    }
+
+    /// The token estimate: the body's bytes, base64 payloads of the conversation (images,
+    /// documents) taken out and charged as the local count charges them.
     pub fn estimate(&self) -> Estimate {
         let bytes = self.body.bytes();
         let mut payload = 0u64;
         let mut charged = 0u64;
-        for p in base64_payloads(bytes) {
+        for p in base64_payloads(self.conversation()) {
             let len = (p.range.end - p.range.start) as u64;
             payload += len;
             charged += if p.image {
@@ -389,18 +406,95 @@ impl<'a, B: Body + ?Sized> Probe<'a, B> {
         }
     }
 
+    fn count_protocol(&self) -> crate::translate::Protocol {
+        match self.protocol {
+            Protocol::Messages => crate::translate::Protocol::Messages,
+            Protocol::Chat => crate::translate::Protocol::Chat,
+            Protocol::Responses => crate::translate::Protocol::Responses,
+        }
+    }
+
     /// The local token count ([`crate::translate::count`]) of the whole request: tens of
     /// milliseconds for tens of thousands of tokens, so only asked near the threshold.
     pub fn count_tokens(&self) -> u64 {
-        let Ok(v) = serde_json::from_slice::<Value>(self.body.bytes()) else {
-            return self.estimate().tokens;
-        };
-        match self.protocol {
-            Protocol::Messages => count::count_messages_request(&v),
-            Protocol::Chat => count::count_chat_request(&v),
-            Protocol::Responses => count::count_responses_request(&v),
+        match serde_json::from_slice::<Value>(self.body.bytes()) {
+            Ok(v) => count::count_request(self.count_protocol(), &v),
+            Err(_) => self.estimate().tokens,
         }
     }
+
+    /// [`Probe::count_tokens`], with the count of each field and of each conversation
+    /// element taken from `cache` when the same text was counted before: a conversation that
+    /// grows by appending costs its new turns only.
+    pub fn count_tokens_cached(&self, cache: &CountCache) -> u64 {
+        let proto = self.count_protocol();
+        let mut n = count::BASE;
+        for (key, how) in count::fields(proto) {
+            let Some(raw) = self.body.field(key) else {
+                continue;
+            };
+            if *how == count::Field::Each && raw.first() == Some(&b'[') {
+                for r in Elements::new(raw) {
+                    let e = &raw[r];
+                    n += cache.get_or(cache_key(proto, key, e), || {
+                        serde_json::from_slice::<Value>(e)
+                            .map_or(0, |v| count::count_element(proto, key, &v))
+                    });
+                }
+            } else {
+                n += cache.get_or(cache_key(proto, key, raw), || {
+                    serde_json::from_slice::<Value>(raw)
+                        .map_or(0, |v| count::count_field(proto, key, &v))
+                });
+            }
+        }
+        n.max(1)
+    }
+}
+
+/// Token counts of request fields and conversation elements, by their raw text, for
+/// [`Probe::count_tokens_cached`]. Bounded: emptied when it holds [`COUNT_CACHE_ENTRIES`].
+#[derive(Debug, Default)]
+pub struct CountCache {
+    map: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
+}
+
+/// About 2 MB of counts: a few hundred long conversations.
+pub const COUNT_CACHE_ENTRIES: usize = 65_536;
+
+impl CountCache {
+    fn get_or(&self, key: u64, count: impl FnOnce() -> u64) -> u64 {
+        let lock = || self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = lock().get(&key) {
+            return *n;
+        }
+        // Counted without the lock: another request may count the same text meanwhile.
+        let n = count();
+        let mut map = lock();
+        if map.len() >= COUNT_CACHE_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, n);
+        n
+    }
+
+    /// Counts held.
+    pub fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn cache_key(proto: crate::translate::Protocol, key: &str, raw: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (proto as u8).hash(&mut h);
+    key.hash(&mut h);
+    raw.hash(&mut h);
+    h.finish()
 }
 
 /// The elements of a JSON array's raw text, one at a time, each as its byte range. Stops
@@ -556,8 +650,16 @@ enum TurnPart {
     Other,
 }
 
-fn turn_part(protocol: Protocol, item: &Value) -> TurnPart {
-    let role = item.get("role").and_then(Value::as_str);
+/// The role and type of a message or input item, read without building the rest.
+#[derive(Deserialize)]
+struct ItemHead {
+    role: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+fn turn_part(protocol: Protocol, item: &ItemHead) -> TurnPart {
+    let role = item.role.as_deref();
     if is_system_role(role) {
         return TurnPart::System;
     }
@@ -570,14 +672,11 @@ fn turn_part(protocol: Protocol, item: &Value) -> TurnPart {
             Some("user" | "tool") => TurnPart::User,
             _ => TurnPart::Other,
         },
-        Protocol::Responses => {
-            let kind = item.get("type").and_then(Value::as_str);
-            match (kind, role) {
-                (Some("function_call_output" | "custom_tool_call_output"), _) => TurnPart::User,
-                (None | Some("message"), Some("user")) => TurnPart::User,
-                _ => TurnPart::Other,
-            }
-        }
+        Protocol::Responses => match (item.kind.as_deref(), role) {
+            (Some("function_call_output" | "custom_tool_call_output"), _) => TurnPart::User,
+            (None | Some("message"), Some("user")) => TurnPart::User,
+            _ => TurnPart::Other,
+        },
     }
 }
 
@@ -644,15 +743,18 @@ fn base64_payloads(body: &[u8]) -> Vec<Payload> {
             continue;
         };
         let s = &body[start..end];
+        // An Anthropic base64 source: `"type": "base64"` and the media type sit next to
+        // the data, before or after it.
+        let before = &body[hit.saturating_sub(160)..hit];
+        let after = &body[end..(end + 160).min(body.len())];
+        let marked = memmem::find(before, b"\"base64\"").is_some()
+            || memmem::find(after, b"\"base64\"").is_some();
         let looks_base64 = s.len() >= 64
             && s[..64]
                 .iter()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
             && body[end - 1] != b'\\';
-        if looks_base64 && !out.iter().any(|p| p.range.contains(&start)) {
-            // The media type sits next to the data in an Anthropic source, before or after.
-            let before = &body[hit.saturating_sub(160)..hit];
-            let after = &body[end..(end + 160).min(body.len())];
+        if marked && looks_base64 && !out.iter().any(|p| p.range.contains(&start)) {
             out.push(Payload {
                 range: start..end,
                 image: memmem::find(before, b"image/").is_some()

@@ -842,3 +842,53 @@ fn readiness_json_lists_the_table() {
     assert_eq!(v["think_effort"], "xhigh");
     assert_eq!(v["order"][0], "subagent");
 }
+
+#[test]
+fn the_cached_count_is_the_count_and_grows_with_new_turns_only() {
+    let cache = CountCache::default();
+    for (p, body) in [
+        (Protocol::Messages, recorded("tool_result")),
+        (Protocol::Messages, recorded("image_tool_result")),
+        (
+            Protocol::Chat,
+            json!({"model": "x", "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": [{"type": "text", "text": "hello world"}]}],
+                "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}),
+        ),
+        (
+            Protocol::Responses,
+            json!({"model": "x", "instructions": "be brief", "input": "hello world"}),
+        ),
+        (
+            Protocol::Responses,
+            json!({"model": "x", "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+                {"type": "function_call_output", "call_id": "c", "output": "result"}]}),
+        ),
+    ] {
+        let b = TestBody::new(&body);
+        let probe = Probe::new(p, &b, "x");
+        assert_eq!(
+            probe.count_tokens_cached(&cache),
+            probe.count_tokens(),
+            "{p:?}"
+        );
+        assert_eq!(
+            probe.count_tokens_cached(&cache),
+            probe.count_tokens(),
+            "{p:?} from the cache"
+        );
+    }
+    // One more turn adds one element to the cache, nothing else.
+    let cache = CountCache::default();
+    let mut body = recorded("tool_result");
+    let b = TestBody::new(&body);
+    Probe::new(Protocol::Messages, &b, "x").count_tokens_cached(&cache);
+    let before = cache.len();
+    body["messages"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"role": "user", "content": "one more"}));
+    let b = TestBody::new(&body);
+    let probe = Probe::new(Protocol::Messages, &b, "x");
+    assert_eq!(probe.count_tokens_cached(&cache), probe.count_tokens());
+    assert_eq!(cache.len(), before + 1);
+}

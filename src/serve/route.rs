@@ -5,7 +5,13 @@
 use super::body::JsonBody;
 use super::config::Snapshot;
 use super::protocol::ClientApi;
-use crate::routing::{self, Family, Outcome, Probe, Protocol, Route};
+use std::sync::LazyLock;
+
+use crate::routing::{self, CountCache, Family, Outcome, Probe, Protocol, Route};
+
+/// Token counts of the conversations near the long-context threshold, shared by every
+/// request (and every reload: counts depend on the text only).
+static COUNTS: LazyLock<CountCache> = LazyLock::new(CountCache::default);
 
 impl routing::Body for JsonBody {
     fn field(&self, key: &str) -> Option<&[u8]> {
@@ -55,8 +61,10 @@ pub async fn route(snap: &Snapshot, api: ClientApi, body: JsonBody, name: &str) 
         // Near the threshold: count with the local tokenizer (milliseconds per thousand
         // tokens) on a blocking thread.
         let (b, n) = (body.clone(), name.to_string());
-        let counted =
-            tokio::task::spawn_blocking(move || Probe::new(protocol, &b, &n).count_tokens()).await;
+        let counted = tokio::task::spawn_blocking(move || {
+            Probe::new(protocol, &b, &n).count_tokens_cached(&COUNTS)
+        })
+        .await;
         let count = counted.unwrap_or_else(|_| Probe::new(protocol, &body, name).estimate().tokens);
         outcome = routing::decide(
             &table,

@@ -13,6 +13,8 @@
 use serde_json::Value;
 use tiktoken_rs::CoreBPE;
 
+use super::Protocol;
+
 /// Tokens per image (no decoding of the image to learn its size).
 pub const IMAGE_TOKENS: u64 = 1_600;
 /// Framing tokens per message (role markers of a chat template).
@@ -37,111 +39,142 @@ fn tokens(text: &str) -> u64 {
     }
 }
 
-/// Estimate the input tokens of an Anthropic Messages (or `count_tokens`) request body.
-pub fn count_messages_request(req: &Value) -> u64 {
-    let mut n = 3;
-    if let Some(system) = req.get("system") {
-        n += PER_MESSAGE + content_tokens(system);
+/// How one top-level field of a request counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The field counts as a whole (`system`, `instructions`, the tool list).
+    Whole,
+    /// An array whose elements count one by one (`messages`, `input`): a conversation that
+    /// grows by appending, so a cache can keep the count of each element.
+    Each,
+}
+
+/// The fields of a `protocol` request that hold counted text, and how each counts.
+pub fn fields(protocol: Protocol) -> &'static [(&'static str, Field)] {
+    match protocol {
+        Protocol::Messages => &[
+            ("system", Field::Whole),
+            ("messages", Field::Each),
+            ("tools", Field::Whole),
+        ],
+        Protocol::Chat => &[("messages", Field::Each), ("tools", Field::Whole)],
+        Protocol::Responses => &[
+            ("instructions", Field::Whole),
+            ("input", Field::Each),
+            ("tools", Field::Whole),
+        ],
     }
-    for m in req
-        .get("messages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        n += PER_MESSAGE + m.get("content").map(content_tokens).unwrap_or(0);
-    }
-    for t in req
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        n += PER_TOOL;
-        for key in ["name", "description"] {
-            if let Some(s) = t.get(key).and_then(Value::as_str) {
-                n += tokens(s);
-            }
+}
+
+/// The fixed framing every request counts once.
+pub const BASE: u64 = 3;
+
+/// The tokens of field `key` of a `protocol` request, counted whole: for an [`Field::Each`]
+/// field that is not an array (a Responses `input` string), the value itself.
+pub fn count_field(protocol: Protocol, key: &str, v: &Value) -> u64 {
+    match (protocol, key) {
+        (Protocol::Messages, "system") => PER_MESSAGE + content_tokens(v),
+        (Protocol::Responses, "instructions") => v.as_str().map_or(0, |s| PER_MESSAGE + tokens(s)),
+        (Protocol::Messages, "tools") => array_items(v).map(anthropic_tool_tokens).sum(),
+        (Protocol::Chat, "tools") => array_items(v)
+            .map(|t| PER_TOOL + function_tokens(t.get("function").unwrap_or(t)))
+            .sum(),
+        (Protocol::Responses, "tools") => {
+            array_items(v).map(|t| PER_TOOL + function_tokens(t)).sum()
         }
-        if let Some(schema) = t.get("input_schema") {
-            n += tokens(&schema.to_string());
+        (_, "messages" | "input") => match v {
+            Value::String(s) => PER_MESSAGE + tokens(s),
+            _ => array_items(v)
+                .map(|e| count_element(protocol, key, e))
+                .sum(),
+        },
+        _ => 0,
+    }
+}
+
+/// The tokens of one element of an [`Field::Each`] field (a message, an input item).
+pub fn count_element(protocol: Protocol, _key: &str, e: &Value) -> u64 {
+    match protocol {
+        Protocol::Messages => PER_MESSAGE + e.get("content").map(content_tokens).unwrap_or(0),
+        Protocol::Chat => {
+            let mut n = PER_MESSAGE + e.get("content").map(openai_content_tokens).unwrap_or(0);
+            for call in array_items(e.get("tool_calls").unwrap_or(&Value::Null)) {
+                let f = call.get("function");
+                n += tokens(str_at(f, "name")) + tokens(str_at(f, "arguments"));
+            }
+            n
+        }
+        Protocol::Responses => {
+            let kind = e.get("type").and_then(Value::as_str).unwrap_or("message");
+            PER_MESSAGE
+                + match kind {
+                    "message" => e.get("content").map(openai_content_tokens).unwrap_or(0),
+                    "function_call" => {
+                        tokens(str_at(Some(e), "name")) + tokens(str_at(Some(e), "arguments"))
+                    }
+                    "custom_tool_call" => {
+                        tokens(str_at(Some(e), "name")) + tokens(str_at(Some(e), "input"))
+                    }
+                    "function_call_output" | "custom_tool_call_output" => {
+                        e.get("output").map(openai_content_tokens).unwrap_or(0)
+                    }
+                    "reasoning" => e.get("summary").map(openai_content_tokens).unwrap_or(0),
+                    _ => 0,
+                }
+        }
+    }
+}
+
+/// The input tokens of a whole `protocol` request: [`BASE`] plus every counted field.
+pub fn count_request(protocol: Protocol, req: &Value) -> u64 {
+    let mut n = BASE;
+    for (key, _) in fields(protocol) {
+        if let Some(v) = req.get(*key) {
+            n += count_field(protocol, key, v);
         }
     }
     n.max(1)
+}
+
+/// Estimate the input tokens of an Anthropic Messages (or `count_tokens`) request body.
+pub fn count_messages_request(req: &Value) -> u64 {
+    count_request(Protocol::Messages, req)
 }
 
 /// Estimate the input tokens of an OpenAI Chat Completions request body: every message's
 /// text parts, tool calls (name and arguments) and the function tools, counted as
 /// [`count_messages_request`] counts their Anthropic equivalents.
 pub fn count_chat_request(req: &Value) -> u64 {
-    let mut n = 3;
-    for m in array(req, "messages") {
-        n += PER_MESSAGE + m.get("content").map(openai_content_tokens).unwrap_or(0);
-        for call in m
-            .get("tool_calls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let f = call.get("function");
-            n += tokens(str_at(f, "name")) + tokens(str_at(f, "arguments"));
-        }
-    }
-    for t in array(req, "tools") {
-        n += PER_TOOL + function_tokens(t.get("function").unwrap_or(t));
-    }
-    n.max(1)
+    count_request(Protocol::Chat, req)
 }
 
 /// Estimate the input tokens of an OpenAI Responses request body: `instructions`, the
 /// `input` items (messages, function and custom tool calls and their outputs) and the tools
 /// with a definition.
 pub fn count_responses_request(req: &Value) -> u64 {
-    let mut n = 3;
-    if let Some(s) = req.get("instructions").and_then(Value::as_str) {
-        n += PER_MESSAGE + tokens(s);
-    }
-    match req.get("input") {
-        Some(Value::String(s)) => n += PER_MESSAGE + tokens(s),
-        Some(Value::Array(items)) => {
-            for item in items {
-                let kind = item
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("message");
-                n += PER_MESSAGE
-                    + match kind {
-                        "message" => item.get("content").map(openai_content_tokens).unwrap_or(0),
-                        "function_call" => {
-                            tokens(str_at(Some(item), "name"))
-                                + tokens(str_at(Some(item), "arguments"))
-                        }
-                        "custom_tool_call" => {
-                            tokens(str_at(Some(item), "name")) + tokens(str_at(Some(item), "input"))
-                        }
-                        "function_call_output" | "custom_tool_call_output" => {
-                            item.get("output").map(openai_content_tokens).unwrap_or(0)
-                        }
-                        "reasoning" => item.get("summary").map(openai_content_tokens).unwrap_or(0),
-                        _ => 0,
-                    };
-            }
+    count_request(Protocol::Responses, req)
+}
+
+fn array_items(v: &Value) -> impl Iterator<Item = &Value> {
+    v.as_array().into_iter().flatten()
+}
+
+fn anthropic_tool_tokens(t: &Value) -> u64 {
+    let mut n = PER_TOOL;
+    for key in ["name", "description"] {
+        if let Some(s) = t.get(key).and_then(Value::as_str) {
+            n += tokens(s);
         }
-        _ => {}
     }
-    for t in array(req, "tools") {
-        n += PER_TOOL + function_tokens(t);
+    if let Some(schema) = t.get("input_schema") {
+        n += tokens(&schema.to_string());
     }
-    n.max(1)
+    n
 }
 
 /// Tokens of a base64 document of `len` base64 bytes: one page of 1,500 tokens per 50 kB.
 pub fn document_tokens(len: u64) -> u64 {
     (len * 3 / 4 / 50_000 + 1) * 1_500
-}
-
-fn array<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    v.get(key).and_then(Value::as_array).into_iter().flatten()
 }
 
 fn str_at<'a>(v: Option<&'a Value>, key: &str) -> &'a str {
