@@ -73,8 +73,13 @@ run() { # label, args...
   local label=$1; shift
   echo "{\"what\":\"$label\",\"result\":$($LOAD "$@" --seconds "$RUN_SECONDS")}"
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run "mock direct, ${RATE}/s"   rate "$MOCK_URL" --rate "$RATE" --concurrency "$CONC" --model bench-upstream
+before=$(cpu_ticks "$fgc_pid")
 run "fgc, ${RATE}/s"           rate "$FGC_URL"  --rate "$RATE" --concurrency "$CONC" --model "$MODEL"
+# The gateway's CPU time per request at that rate (steadier than latency on a busy machine).
+ticks=$(( $(cpu_ticks "$fgc_pid") - before ))
+echo "{\"what\":\"fgc CPU us per request, ${RATE}/s\",\"result\":$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$((RATE * RUN_SECONDS))" 'BEGIN{printf "%.1f", t / hz * 1e6 / n}')}"
 run "mock direct, max"         max  "$MOCK_URL" --concurrency "$CONC" --model bench-upstream
 run "fgc, max"                 max  "$FGC_URL"  --concurrency "$CONC" --model "$MODEL"
 run "mock direct, stream 100/s" stream "$MOCK_URL" --rate 100 --concurrency "$CONC" --model bench-upstream
