@@ -77,7 +77,7 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
     let model = input.model();
     let int = integration(model);
     let c = int.and_then(|i| i.claude_code.as_ref());
-    let routing = input.view.routing.as_ref();
+    let routing = input.view.routing();
     let covered = |f: Family| routing.and_then(|r| r.table.family_alias(f));
     let mut missing = Vec::new();
     let mut notes = Vec::new();

@@ -228,8 +228,7 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
 pub fn warnings(input: &Input) -> Vec<Diagnostic> {
     input
         .view
-        .routing
-        .as_ref()
+        .routing()
         .map(crate::rules::route_not_in_litellm::diagnostics)
         .unwrap_or_default()
 }
@@ -238,7 +237,7 @@ pub fn warnings(input: &Input) -> Vec<Diagnostic> {
 /// alias or `model_group_alias` name of the profile is that id already.
 fn family_group_aliases(input: &Input) -> Vec<(&'static str, String)> {
     let view = &input.view;
-    let Some(routing) = &view.routing else {
+    let Some(routing) = view.routing() else {
         return Vec::new();
     };
     let taken = |id: &str| {

@@ -437,8 +437,8 @@ pub struct View<'m> {
     pub gateway: Gateway,
     /// Settings written in both blocks, and which one LiteLLM uses.
     pub shadowed: Vec<Shadowed>,
-    /// Scenario routing (`None`: no `routing` section in the file or the profile).
-    pub routing: Option<RoutingView<'m>>,
+    /// Scenario routing, resolved on first use (see [`View::routing`]).
+    routing: std::sync::OnceLock<Option<RoutingView<'m>>>,
 }
 
 impl Model {
@@ -480,7 +480,7 @@ impl Model {
             group_aliases: layers.group_aliases(),
             gateway: gateway(self),
             shadowed: layers.shadowed(),
-            routing: routing_view(self, profile),
+            routing: std::sync::OnceLock::new(),
         }
     }
 
@@ -1066,6 +1066,13 @@ fn gateway(model: &Model) -> Gateway {
 }
 
 impl<'m> View<'m> {
+    /// Scenario routing (`None`: no `routing` section in the file or the profile).
+    pub fn routing(&self) -> Option<&RoutingView<'m>> {
+        self.routing
+            .get_or_init(|| routing_view(self.model, self.profile))
+            .as_ref()
+    }
+
     /// Every deployment of `model_list`, resolved, in file order.
     pub fn deployments(&self) -> &[DeploymentView<'m>] {
         self.deployments.get_or_init(|| deployments(self.model))

@@ -59,7 +59,7 @@ pub fn check(cx: &mut Ctx) {
 }
 
 fn findings(view: &View<'_>) -> Vec<Diagnostic> {
-    let Some(r) = &view.routing else {
+    let Some(r) = view.routing() else {
         return Vec::new();
     };
     let mut out = Vec::new();

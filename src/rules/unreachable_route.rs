@@ -39,7 +39,7 @@ pub fn check(cx: &mut Ctx) {
     let model = cx.model;
     let mut seen: HashSet<(Span, String)> = HashSet::new();
     for view in model.views(cx.opts.profile.as_deref()) {
-        let Some(routing) = &view.routing else {
+        let Some(routing) = view.routing() else {
             continue;
         };
         for d in findings(&view, routing) {

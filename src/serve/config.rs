@@ -251,7 +251,7 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         cooldowns_disabled: s.cooldowns_disabled(),
         strategy,
         master_key,
-        routing: view.routing.as_ref().map(|r| Arc::new(r.table.clone())),
+        routing: view.routing().map(|r| Arc::new(r.table.clone())),
     })
 }
 
