@@ -249,6 +249,7 @@ async fn responses_scenarios() {
     let background = json!({"model": "gpt-5.5", "input": [
         {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "Generate a concise, sentence-case title"}]},
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]});
+    let long = input(text(&"word ".repeat(400_000)));
     let cases = [
         (medium, "main", "default"),
         (think, "deep", "think"),
@@ -256,6 +257,7 @@ async fn responses_scenarios() {
         (image, "vision", "image"),
         (tagged, "cheapm", "subagent"),
         (background, "fast", "background"),
+        (long, "long", "long_context"),
     ];
     for (body, prefix, route) in &cases {
         let (status, text) = gw.post("/v1/responses", body).await;
