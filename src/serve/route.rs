@@ -96,13 +96,23 @@ pub async fn route(snap: &Snapshot, api: ClientApi, body: JsonBody, name: &str) 
                 None => format!("; served: {}", snap.listed_names().join(", ")),
             };
             Step::Refused(format!(
-                "the subagent tag at the start of the system prompt names `{tag}`, which this gateway does not serve{hint}"
+                "the subagent tag at the start of the system prompt names `{}`, which this gateway does not serve{hint}",
+                shown(&tag)
             ))
         }
     }
 }
 
+/// A client's text in a message: at most 200 characters.
+fn shown(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 fn unrouted(name: &str, family: Option<Family>) -> String {
+    let name = shown(name);
     match family {
         Some(f) => format!(
             "model `{name}` is a Claude {0} model, and no route serves it: set routing.families.{0} or routing.default in flowgate.yaml (or name an alias)",
