@@ -963,8 +963,8 @@ fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
                 max_input_tokens: dep
                     .model_info
                     .as_ref()
-                    .and_then(|i| i.get("max_input_tokens"))
-                    .and_then(Value::as_u64),
+                    .and_then(|i| i.iter().find(|(k, _)| k.as_str() == "max_input_tokens"))
+                    .and_then(|(_, v)| v.as_u64()),
             }
         })
         .collect()
