@@ -34,6 +34,8 @@ pub enum Command {
     Redirect(commands::redirect::Args),
     /// Run the built-in forwarding gateway on the checked configuration.
     Serve(commands::serve::Args),
+    /// Check a running setup end to end: config, ports, gateway, upstreams, clients, secrets.
+    Doctor(commands::doctor::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -46,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Rename(a) => commands::rename::run(a),
         Command::Redirect(a) => commands::redirect::run(a),
         Command::Serve(a) => commands::serve::run(a),
+        Command::Doctor(a) => commands::doctor::run(a),
     };
     ExitCode::from(code)
 }

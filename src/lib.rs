@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod doctor;
 pub mod emit;
 pub mod litellm;
 pub mod load;

@@ -3,6 +3,7 @@
 mod common;
 
 mod check;
+mod doctor;
 mod emit;
 mod generated;
 mod hostile;

@@ -15,6 +15,7 @@ pub mod exit {
 pub const DEFAULT_CONFIG: &str = "config/flowgate.yaml";
 
 pub mod check;
+pub mod doctor;
 pub mod emit;
 pub mod explain;
 pub mod redirect;

@@ -1010,12 +1010,44 @@ fn key_source(model: &Model, dir: &std::path::Path, p: &raw::LitellmParams) -> K
     }
 }
 
+/// The service in `services` that is the gateway (LiteLLM, or `fgc serve` in its place).
+pub const GATEWAY_SERVICE: &str = "litellm";
+
+/// A local service of `services` (`litellm`, `cliproxyapi_plus`, ...) and where it listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service<'m> {
+    pub name: &'m str,
+    /// `host`, else 127.0.0.1.
+    pub host: &'m str,
+    pub port: Option<u16>,
+    /// `enabled` (default true).
+    pub enabled: bool,
+}
+
+impl Model {
+    /// The services of the file, in file order. The gateway's own address is
+    /// [`View::gateway`].
+    pub fn services(&self) -> Vec<Service<'_>> {
+        self.raw
+            .services
+            .iter()
+            .flatten()
+            .map(|(name, s)| Service {
+                name: name.as_str(),
+                host: s.host.as_ref().map_or("127.0.0.1", |h| h.as_str()),
+                port: s.port.as_ref().map(|p| p.value),
+                enabled: s.enabled != Some(false),
+            })
+            .collect()
+    }
+}
+
 fn gateway(model: &Model) -> Gateway {
     let svc = model
         .raw
         .services
         .as_ref()
-        .and_then(|s| s.iter().find(|(k, _)| k.as_str() == "litellm"))
+        .and_then(|s| s.iter().find(|(k, _)| k.as_str() == GATEWAY_SERVICE))
         .map(|(_, v)| v);
     let host = svc
         .and_then(|s| s.host.as_ref())

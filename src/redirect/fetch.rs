@@ -36,7 +36,11 @@ pub enum FetchError {
     #[error("GET {url} answered {status}{}", message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
     Status {
         url: String,
+        /// The status line (`401 Unauthorized`).
         status: String,
+        /// The status code, for callers that act on it (`fgc doctor` names the credential on
+        /// 401 and 403).
+        code: u16,
         message: Option<String>,
     },
     #[error(
@@ -114,7 +118,7 @@ pub fn parse_page(v: &Value) -> Result<Page, String> {
 }
 
 /// A short text for an error object (`{"message": ...}` or a string).
-fn error_text(e: &Value) -> String {
+pub(crate) fn error_text(e: &Value) -> String {
     let s = match e {
         Value::String(s) => s.clone(),
         Value::Object(o) => o
@@ -128,7 +132,7 @@ fn error_text(e: &Value) -> String {
 }
 
 /// One line of at most 200 characters.
-fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     let one: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -313,6 +317,7 @@ pub async fn list(
             return Err(FetchError::Status {
                 url,
                 status: status.to_string(),
+                code: status.as_u16(),
                 message,
             });
         }
