@@ -765,3 +765,124 @@ async fn run_client_checks_one_client() {
         Err(fgc::doctor::DoctorError::UnknownClient(_))
     ));
 }
+
+/// A config for the client checks alone (no gateway, no upstream is asked).
+fn client_setup(extra_integration: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("fgc-doctor")
+        .tempdir()
+        .unwrap();
+    std::fs::create_dir_all(dir.path().join("home/.claude")).unwrap();
+    std::fs::write(
+        dir.path().join("flowgate.yaml"),
+        format!(
+            "litellm_base:\n  model_list:\n    - {{model_name: router-default, litellm_params: {{model: openai/m, api_base: 'http://127.0.0.1:9/v1'}}}}\n    - {{model_name: router-fast, litellm_params: {{model: openai/f, api_base: 'http://127.0.0.1:9/v1'}}}}\n  general_settings: {{master_key: {KEY}}}\nintegration:\n  default_model: router-default\n  fast_model: router-fast\n{extra_integration}services:\n  litellm: {{port: 4555}}\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn claude_checks(dir: &Path, env: &[(&str, &str)]) -> Vec<fgc::doctor::Check> {
+    let mut o = fgc::doctor::Options::new(dir.join("flowgate.yaml"));
+    let mut e = fgc::doctor::Env::default().set("HOME", dir.join("home").to_str().unwrap());
+    for (k, v) in env {
+        e = e.set(k, v);
+    }
+    o.env = e;
+    o.cwd = dir.join("project");
+    let r = fgc::doctor::run_client(&o, "claude-code").unwrap();
+    r.checks
+        .into_iter()
+        .filter(|c| c.id().starts_with("clients.") || c.id() == "secrets.client-file")
+        .collect()
+}
+
+fn find<'a>(checks: &'a [fgc::doctor::Check], id: &str, subject: Option<&str>) -> &'a fgc::doctor::Check {
+    checks
+        .iter()
+        .find(|c| c.id() == id && (subject.is_none() || c.subject.as_deref() == subject))
+        .unwrap_or_else(|| panic!("no {id} {subject:?} in {checks:#?}"))
+}
+
+/// Claude Code's sources: project files over the user's, settings over the environment, the
+/// literal `${VAR}`, a broken file, and a client that is not set up.
+#[test]
+fn claude_code_sources() {
+    use fgc::doctor::Status;
+    let good = [
+        ("ANTHROPIC_BASE_URL", "http://127.0.0.1:4555"),
+        ("ANTHROPIC_AUTH_TOKEN", KEY),
+        ("ANTHROPIC_MODEL", "router-default"),
+        ("ANTHROPIC_DEFAULT_OPUS_MODEL", "router-default"),
+        ("ANTHROPIC_DEFAULT_SONNET_MODEL", "router-default"),
+        ("ANTHROPIC_DEFAULT_HAIKU_MODEL", "router-fast"),
+    ];
+    let dir = client_setup("");
+    let d = dir.path();
+
+    // Not set up, not declared: skipped.
+    let c = claude_checks(d, &[]);
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].status, Status::Skip, "{c:#?}");
+
+    // Everything exported: passes.
+    let c = claude_checks(d, &good);
+    assert!(c.iter().all(|c| c.status == Status::Pass), "{c:#?}");
+
+    // A project settings.local.json wins over the user's file and the environment.
+    std::fs::create_dir_all(d.join("project/.claude")).unwrap();
+    std::fs::write(
+        d.join("project/.claude/settings.local.json"),
+        r#"{"env": {"ANTHROPIC_MODEL": "router-old"}}"#,
+    )
+    .unwrap();
+    let c = claude_checks(d, &good);
+    let m = find(&c, "clients.claude-code.model", Some("ANTHROPIC_MODEL"));
+    assert_eq!(m.status, Status::Fail);
+    assert!(m.message.contains("router-old") && m.message.contains("settings.local.json"), "{m:?}");
+    assert!(m.message.contains("the exported ANTHROPIC_MODEL is ignored"), "{m:?}");
+    assert!(
+        m.fix.as_deref().unwrap().contains("--merge") && m.fix.as_deref().unwrap().contains("project/.claude/settings.local.json"),
+        "{m:?}"
+    );
+    std::fs::remove_file(d.join("project/.claude/settings.local.json")).unwrap();
+
+    // settings.json values are literal: `${VAR}` is sent as it is. The file holds no real
+    // token, so it is not a secret file.
+    std::fs::write(
+        d.join("home/.claude/settings.json"),
+        r#"{"env": {"ANTHROPIC_AUTH_TOKEN": "${LITELLM_MASTER_KEY}"}}"#,
+    )
+    .unwrap();
+    let c = claude_checks(d, &good);
+    let t = find(&c, "clients.claude-code.token", None);
+    assert_eq!(t.status, Status::Fail, "{t:?}");
+    assert!(t.message.contains("`${...}` reference"), "{t:?}");
+    assert!(c.iter().all(|c| c.id() != "secrets.client-file"));
+
+    // Another token than the gateway key, in a file readable by others.
+    std::fs::write(
+        d.join("home/.claude/settings.json"),
+        r#"{"env": {"ANTHROPIC_AUTH_TOKEN": "sk-not-the-gateway-key"}}"#,
+    )
+    .unwrap();
+    set_mode(&d.join("home/.claude/settings.json"), 0o644);
+    let c = claude_checks(d, &good);
+    let t = find(&c, "clients.claude-code.token", None);
+    assert_eq!(t.status, Status::Fail);
+    assert!(t.message.contains("is not the gateway key"), "{t:?}");
+    assert!(!t.message.contains("sk-not-the-gateway-key"), "a token was printed");
+    assert_eq!(find(&c, "secrets.client-file", None).status, Status::Fail);
+
+    // A file that is not JSON is ignored whole by Claude Code: the environment applies.
+    std::fs::write(d.join("home/.claude/settings.json"), "{\"env\": {").unwrap();
+    let c = claude_checks(d, &good);
+    assert_eq!(find(&c, "clients.claude-code.settings", None).status, Status::Fail);
+    assert_eq!(find(&c, "clients.claude-code.token", None).status, Status::Pass);
+
+    // Declared in flowgate.yaml: not being set up fails.
+    let dir = client_setup("  claude_code: {haiku_model: router-fast}\n");
+    let c = claude_checks(dir.path(), &[]);
+    assert_eq!(c[0].status, Status::Fail, "{c:#?}");
+}

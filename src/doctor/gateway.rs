@@ -141,8 +141,9 @@ pub async fn checks(
             None => None,
         }
     };
-    let count = count_tokens(cx, client);
+    let count = count_request(cx, client);
     let (listed, without_key, count) = tokio::join!(listed, without_key, count);
+    let listed_names = listed.as_ref().ok().and_then(listed_ids);
     let reload = reload_fix(cx, kind, process.as_ref());
 
     match (&cx.key, &listed) {
@@ -246,7 +247,16 @@ pub async fn checks(
             format!("a request without the key: {}", f.describe()),
         )),
     }
-    out.push(count);
+    let key_refused = out
+        .iter()
+        .any(|c| c.name == "key-accepted" && c.status == Status::Fail);
+    out.push(count_check(
+        cx,
+        count,
+        listed_names.as_deref(),
+        kind,
+        key_refused,
+    ));
     if cx.opts.probe_models {
         out.extend(probes(cx, client).await);
     }
@@ -474,58 +484,114 @@ fn aliases(cx: &Context<'_>, a: &Answer, reload: &str) -> Vec<Check> {
     out
 }
 
-/// The seed's acceptance request: `count_tokens` with `integration.default_model`.
-async fn count_tokens(cx: &Context<'_>, client: &reqwest::Client) -> Check {
-    let c = |status, message: String| Check::new(A, "count-tokens", status, message);
-    let Some(model) = cx
-        .input
+/// `integration.default_model`, the alias the seed's acceptance counts tokens with.
+fn default_model(cx: &Context<'_>) -> Option<String> {
+    cx.input
         .model()
         .raw
         .integration
         .as_ref()
         .and_then(|i| i.default_model.as_ref())
         .map(|m| m.value.clone())
-    else {
+}
+
+/// The seed's acceptance request: `count_tokens` with `integration.default_model`.
+async fn count_request(
+    cx: &Context<'_>,
+    client: &reqwest::Client,
+) -> Option<Result<Answer, http::Failure>> {
+    let model = default_model(cx)?;
+    let body = json!({"model": model, "messages": [{"role": "user", "content": "ping"}]});
+    let req = Request::post(
+        format!("{}/v1/messages/count_tokens", cx.gateway_root),
+        cx.key.value(),
+        body,
+        cx.opts.timeout,
+    )
+    .headers(&[("anthropic-version", ANTHROPIC_VERSION)]);
+    Some(http::send(client, req).await)
+}
+
+/// The names a `/v1/models` answer lists.
+fn listed_ids(a: &Answer) -> Option<Vec<String>> {
+    let v = a.json().filter(|_| a.ok())?;
+    crate::redirect::fetch::parse_page(&v).ok().map(|p| p.ids)
+}
+
+/// Judge the `count_tokens` answer. A 404 for an alias the gateway lists (or from LiteLLM,
+/// which counts locally for names it does not serve) is the upstream's: LiteLLM asks
+/// OpenAI-compatible upstreams `POST {api_base}/responses/input_tokens`, which many do not
+/// serve.
+fn count_check(
+    cx: &Context<'_>,
+    answer: Option<Result<Answer, http::Failure>>,
+    listed: Option<&[String]>,
+    kind: Kind,
+    key_refused: bool,
+) -> Check {
+    let c = |status, message: String| Check::new(A, "count-tokens", status, message);
+    let (Some(model), Some(answer)) = (default_model(cx), answer) else {
         return c(
             Status::Skip,
             "integration.default_model is not set, so count_tokens was not tried".into(),
         );
     };
-    let key = cx.key.value();
-    let secrets: Vec<&str> = key.into_iter().collect();
-    let body = json!({"model": model, "messages": [{"role": "user", "content": "ping"}]});
-    let req = Request::post(
-        format!("{}/v1/messages/count_tokens", cx.gateway_root),
-        key,
-        body,
-        cx.opts.timeout,
-    )
-    .headers(&[("anthropic-version", ANTHROPIC_VERSION)]);
+    let secrets: Vec<&str> = cx.key.value().into_iter().collect();
     let what = format!("POST /v1/messages/count_tokens with `{model}`");
-    match http::send(client, req).await {
-        Ok(a) if a.ok() => {
-            let tokens = a
-                .json()
-                .and_then(|v| v.get("input_tokens").and_then(Value::as_u64))
-                .map(|n| format!(", {n} input tokens"))
-                .unwrap_or_default();
-            c(Status::Pass, format!("{what} answers {}{tokens}", a.status))
-        }
-        Ok(a) if a.status == 404 => c(
+    let a = match answer {
+        Ok(a) => a,
+        Err(f) => return c(Status::Fail, format!("{what}: {}", f.describe())),
+    };
+    if a.ok() {
+        let tokens = a
+            .json()
+            .and_then(|v| v.get("input_tokens").and_then(Value::as_u64))
+            .map(|n| format!(", {n} input tokens"))
+            .unwrap_or_default();
+        return c(Status::Pass, format!("{what} answers {}{tokens}", a.status));
+    }
+    if let GatewayKeyState::Unavailable { var } = &cx.key
+        && matches!(a.status, 401 | 403)
+    {
+        return c(
+            Status::Skip,
+            format!("{what} answers {}: `{var}` is not set here", a.status),
+        );
+    }
+    if key_refused && (400..500).contains(&a.status) && a.status != 404 {
+        return c(
+            Status::Fail,
+            format!(
+                "{what} answers {}: the gateway refuses the key (see above)",
+                a.describe(&secrets)
+            ),
+        );
+    }
+    let served = listed.map_or(kind == Kind::Litellm, |l| l.iter().any(|n| *n == model));
+    if a.status == 404 && !served {
+        return c(
             Status::Fail,
             format!(
                 "{what} answers 404 ({}): the gateway does not serve it",
                 a.error_text(&secrets)
             ),
         )
-        .fix("see the alias checks above: the gateway runs another config"),
-        Ok(a) => c(
-            Status::Fail,
-            format!("{what} answers {}", a.describe(&secrets)),
-        )
-        .fix("see the upstream checks below (the gateway may count with the upstream)"),
-        Err(f) => c(Status::Fail, format!("{what}: {}", f.describe())),
+        .fix("see the alias checks above: the gateway runs another config");
     }
+    let whose = if a.status == 404 {
+        "; the gateway serves the alias, so the 404 is the upstream's: it does not count tokens (LiteLLM asks OpenAI-compatible upstreams POST {api_base}/responses/input_tokens)"
+    } else {
+        ""
+    };
+    c(
+        Status::Fail,
+        format!("{what} answers {}{whose}", a.describe(&secrets)),
+    )
+    .fix(if a.status == 404 {
+        "fgc serve counts tokens locally for OpenAI-compatible upstreams; with LiteLLM, point integration.default_model at an upstream that counts them"
+    } else {
+        "see the upstream checks below (the gateway may count with the upstream)"
+    })
 }
 
 /// `--probe-models`: each alias answers a minimal chat request.
@@ -557,6 +623,14 @@ async fn probes(cx: &Context<'_>, client: &reqwest::Client) -> Vec<Check> {
                     Check::new(A, "probe", status, message).subject(alias.clone())
                 };
                 match http::send(client, req).await {
+                    Ok(a) if matches!(a.status, 401 | 403)
+                        && matches!(cx.key, GatewayKeyState::Unavailable { .. }) =>
+                    {
+                        c(
+                            Status::Skip,
+                            format!("`{alias}`: answered {}: the key is not set here", a.status),
+                        )
+                    }
                     Ok(a) if a.ok() => c(
                         Status::Pass,
                         format!(
@@ -582,4 +656,39 @@ async fn probes(cx: &Context<'_>, client: &reqwest::Client) -> Vec<Check> {
         .buffered(cx.opts.jobs.max(1))
         .collect()
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            body: body.as_bytes().to_vec(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn what_answers() {
+        // LiteLLM 1.110.2 without a database, with and without a key.
+        let litellm = answer(200, r#"{"status":"healthy","db":"Not connected"}"#);
+        assert_eq!(identify(&litellm), Kind::Litellm);
+        let fgc = answer(
+            200,
+            r#"{"status":"ready","config_loaded":true,"profile":null,"aliases":1,"deployments":[]}"#,
+        );
+        assert_eq!(identify(&fgc), Kind::FgcServe);
+        assert_eq!(identify(&answer(503, r#"{"status":"unavailable"}"#)), Kind::FgcServe);
+        assert_eq!(identify(&answer(404, "not here")), Kind::Other);
+        assert_eq!(identify(&answer(200, r#"{"ok":true}"#)), Kind::Other);
+    }
+
+    #[test]
+    fn cooling_deployments_are_named() {
+        let d = serde_json::json!({"id": "a#0", "state": "cooling-down", "cooldown_seconds_left": 4.5});
+        assert_eq!(cooling_down(&d).as_deref(), Some("a#0 (4.5 s left)"));
+        assert_eq!(cooling_down(&serde_json::json!({"id": "a#1", "state": "healthy"})), None);
+    }
 }

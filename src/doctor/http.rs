@@ -36,15 +36,12 @@ impl Answer {
     /// The error message of a JSON error answer (OpenAI, Anthropic and LiteLLM shapes), or
     /// the start of the text; one line, at most 200 characters, with `secrets` taken out.
     pub fn error_text(&self, secrets: &[&str]) -> String {
-        let text = self
-            .json()
-            .and_then(|v| {
-                v.get("error")
-                    .map(crate::redirect::fetch::error_text)
-                    .or_else(|| v.get("message").map(crate::redirect::fetch::error_text))
-                    .or_else(|| v.get("detail").map(crate::redirect::fetch::error_text))
-            })
+        let mut text = message_of(&self.body)
             .unwrap_or_else(|| crate::redirect::fetch::clip(&String::from_utf8_lossy(&self.body)));
+        // A gateway that passes an upstream's error body on as its message (LiteLLM does).
+        if let Some(inner) = message_of(text.as_bytes()) {
+            text = inner;
+        }
         redact(&text, secrets)
     }
 
@@ -57,6 +54,16 @@ impl Answer {
             format!("{}: {text}", self.status)
         }
     }
+}
+
+/// The message of a JSON error body: `error` (an object with `message`, or a string),
+/// `message` or `detail`.
+fn message_of(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    ["error", "message", "detail"]
+        .iter()
+        .find_map(|k| v.get(*k))
+        .map(crate::redirect::fetch::error_text)
 }
 
 /// Why there was no answer.
@@ -199,4 +206,32 @@ async fn exchange(client: &reqwest::Client, r: Request<'_>) -> Result<(u16, Vec<
         }
     }
     Ok((status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_texts() {
+        let a = Answer {
+            status: 404,
+            body: br#"{"error": {"message": "{\"error\": {\"message\": \"no route /x\"}}"}}"#
+                .to_vec(),
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(a.describe(&[]), "404: no route /x", "nested bodies are unwrapped");
+        let a = Answer {
+            status: 401,
+            body: b"bad key sk-secret-123 given".to_vec(),
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(a.describe(&["sk-secret-123"]), "401: bad key <redacted> given");
+        assert_eq!(
+            root_cause("error sending request: client error (Connect): Connection refused (os error 111)"),
+            "Connection refused (os error 111)"
+        );
+        assert_eq!(secs(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(secs(Duration::from_secs(3)), "3 s");
+    }
 }

@@ -287,14 +287,15 @@ pub struct Fixes {
 }
 
 impl Fixes {
-    fn new(opts: &Options, profile: Option<&str>) -> Fixes {
+    fn new(opts: &Options) -> Fixes {
         let mut args = String::new();
         let config = opts.config.display().to_string();
         if config != crate::commands::DEFAULT_CONFIG {
             args.push_str(" -c ");
             args.push_str(&shell_word(&config));
         }
-        if let Some(p) = opts.profile.as_deref().or(profile) {
+        // The profile only when it was given: without it the command picks the same default.
+        if let Some(p) = opts.profile.as_deref() {
             args.push_str(" -p ");
             args.push_str(&shell_word(p));
         }
@@ -544,7 +545,7 @@ fn run_selected(opts: &Options, client: Option<&str>) -> Result<Report, DoctorEr
                 Status::Fail,
                 "the file has no valid structure, so no other check ran",
             )
-            .fix(Fixes::new(opts, profile.as_deref()).fgc("check", "")),
+            .fix(Fixes::new(opts).fgc("check", "")),
         );
         return Ok(report.finish());
     };
@@ -561,7 +562,7 @@ fn run_selected(opts: &Options, client: Option<&str>) -> Result<Report, DoctorEr
         served: Served::of(&view),
         key: GatewayKeyState::of(&view.gateway.key),
         gateway_root: root,
-        fixes: Fixes::new(opts, profile.as_deref()),
+        fixes: Fixes::new(opts),
         input: Input {
             view,
             source_name: &loaded.source.name,

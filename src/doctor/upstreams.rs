@@ -19,8 +19,9 @@ use crate::secrets::{self, SecretSource, SecretState};
 
 const A: Area = Area::Upstreams;
 
-/// A key, as an identity (deployments with the same base URL and key are one upstream).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A key, as an identity (deployments with the same base URL and key are one upstream). No
+/// `Debug`: it may hold a literal key.
+#[derive(Clone, PartialEq, Eq)]
 enum KeyId {
     None,
     Env(String),
