@@ -21,7 +21,10 @@ fn main() {
     let mut gateway_port = 4000u16;
     let mut hang_port: Option<u16> = None;
     while let Some(a) = args.next() {
-        let mut val = || args.next().unwrap_or_else(|| die(&format!("{a} needs a value")));
+        let mut val = || {
+            args.next()
+                .unwrap_or_else(|| die(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--upstreams" => upstreams = val().parse().unwrap_or_else(|_| die("bad --upstreams")),
             "--gateway-port" => {
@@ -34,7 +37,9 @@ fn main() {
             other => die(&format!("unknown argument {other}")),
         }
     }
-    let dir = dir.unwrap_or_else(|| die("usage: doctor-setup DIR [--upstreams N] [--gateway-port P] [--hang-port P]"));
+    let dir = dir.unwrap_or_else(|| {
+        die("usage: doctor-setup DIR [--upstreams N] [--gateway-port P] [--hang-port P]")
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

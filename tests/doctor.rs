@@ -798,7 +798,11 @@ fn claude_checks(dir: &Path, env: &[(&str, &str)]) -> Vec<fgc::doctor::Check> {
         .collect()
 }
 
-fn find<'a>(checks: &'a [fgc::doctor::Check], id: &str, subject: Option<&str>) -> &'a fgc::doctor::Check {
+fn find<'a>(
+    checks: &'a [fgc::doctor::Check],
+    id: &str,
+    subject: Option<&str>,
+) -> &'a fgc::doctor::Check {
     checks
         .iter()
         .find(|c| c.id() == id && (subject.is_none() || c.subject.as_deref() == subject))
@@ -840,10 +844,21 @@ fn claude_code_sources() {
     let c = claude_checks(d, &good);
     let m = find(&c, "clients.claude-code.model", Some("ANTHROPIC_MODEL"));
     assert_eq!(m.status, Status::Fail);
-    assert!(m.message.contains("router-old") && m.message.contains("settings.local.json"), "{m:?}");
-    assert!(m.message.contains("the exported ANTHROPIC_MODEL is ignored"), "{m:?}");
     assert!(
-        m.fix.as_deref().unwrap().contains("--merge") && m.fix.as_deref().unwrap().contains("project/.claude/settings.local.json"),
+        m.message.contains("router-old") && m.message.contains("settings.local.json"),
+        "{m:?}"
+    );
+    assert!(
+        m.message
+            .contains("the exported ANTHROPIC_MODEL is ignored"),
+        "{m:?}"
+    );
+    assert!(
+        m.fix.as_deref().unwrap().contains("--merge")
+            && m.fix
+                .as_deref()
+                .unwrap()
+                .contains("project/.claude/settings.local.json"),
         "{m:?}"
     );
     std::fs::remove_file(d.join("project/.claude/settings.local.json")).unwrap();
@@ -872,17 +887,67 @@ fn claude_code_sources() {
     let t = find(&c, "clients.claude-code.token", None);
     assert_eq!(t.status, Status::Fail);
     assert!(t.message.contains("is not the gateway key"), "{t:?}");
-    assert!(!t.message.contains("sk-not-the-gateway-key"), "a token was printed");
+    assert!(
+        !t.message.contains("sk-not-the-gateway-key"),
+        "a token was printed"
+    );
     assert_eq!(find(&c, "secrets.client-file", None).status, Status::Fail);
 
     // A file that is not JSON is ignored whole by Claude Code: the environment applies.
     std::fs::write(d.join("home/.claude/settings.json"), "{\"env\": {").unwrap();
     let c = claude_checks(d, &good);
-    assert_eq!(find(&c, "clients.claude-code.settings", None).status, Status::Fail);
-    assert_eq!(find(&c, "clients.claude-code.token", None).status, Status::Pass);
+    assert_eq!(
+        find(&c, "clients.claude-code.settings", None).status,
+        Status::Fail
+    );
+    assert_eq!(
+        find(&c, "clients.claude-code.token", None).status,
+        Status::Pass
+    );
 
     // Declared in flowgate.yaml: not being set up fails.
     let dir = client_setup("  claude_code: {haiku_model: router-fast}\n");
     let c = claude_checks(dir.path(), &[]);
     assert_eq!(c[0].status, Status::Fail, "{c:#?}");
+}
+
+/// With routing covering the Claude families, `fgc emit claude-code` leaves the model
+/// variables out; doctor agrees that unset is right, and still checks a value that is set.
+#[test]
+fn claude_code_model_variables_left_to_routing() {
+    use fgc::doctor::Status;
+    let dir = client_setup("");
+    let d = dir.path();
+    let text = std::fs::read_to_string(d.join("flowgate.yaml")).unwrap();
+    std::fs::write(
+        d.join("flowgate.yaml"),
+        text.replace(
+            "integration:\n",
+            "routing:\n  background: router-fast\n  families: {opus: router-default, sonnet: router-default}\nintegration:\n",
+        ),
+    )
+    .unwrap();
+    let base = [
+        ("ANTHROPIC_BASE_URL", "http://127.0.0.1:4555"),
+        ("ANTHROPIC_AUTH_TOKEN", KEY),
+    ];
+    let c = claude_checks(d, &base);
+    for var in [
+        "ANTHROPIC_MODEL",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    ] {
+        let m = find(&c, "clients.claude-code.model", Some(var));
+        assert_eq!(m.status, Status::Pass, "{m:?}");
+        assert!(m.message.contains("routing"), "{m:?}");
+    }
+    let mut set = base.to_vec();
+    set.push(("ANTHROPIC_DEFAULT_SONNET_MODEL", "router-gone"));
+    let c = claude_checks(d, &set);
+    let m = find(
+        &c,
+        "clients.claude-code.model",
+        Some("ANTHROPIC_DEFAULT_SONNET_MODEL"),
+    );
+    assert_eq!(m.status, Status::Fail, "{m:?}");
 }

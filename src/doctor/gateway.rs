@@ -567,7 +567,7 @@ fn count_check(
             ),
         );
     }
-    let served = listed.map_or(kind == Kind::Litellm, |l| l.iter().any(|n| *n == model));
+    let served = listed.map_or(kind == Kind::Litellm, |l| l.contains(&model));
     if a.status == 404 && !served {
         return c(
             Status::Fail,
@@ -623,8 +623,9 @@ async fn probes(cx: &Context<'_>, client: &reqwest::Client) -> Vec<Check> {
                     Check::new(A, "probe", status, message).subject(alias.clone())
                 };
                 match http::send(client, req).await {
-                    Ok(a) if matches!(a.status, 401 | 403)
-                        && matches!(cx.key, GatewayKeyState::Unavailable { .. }) =>
+                    Ok(a)
+                        if matches!(a.status, 401 | 403)
+                            && matches!(cx.key, GatewayKeyState::Unavailable { .. }) =>
                     {
                         c(
                             Status::Skip,
@@ -680,15 +681,22 @@ mod tests {
             r#"{"status":"ready","config_loaded":true,"profile":null,"aliases":1,"deployments":[]}"#,
         );
         assert_eq!(identify(&fgc), Kind::FgcServe);
-        assert_eq!(identify(&answer(503, r#"{"status":"unavailable"}"#)), Kind::FgcServe);
+        assert_eq!(
+            identify(&answer(503, r#"{"status":"unavailable"}"#)),
+            Kind::FgcServe
+        );
         assert_eq!(identify(&answer(404, "not here")), Kind::Other);
         assert_eq!(identify(&answer(200, r#"{"ok":true}"#)), Kind::Other);
     }
 
     #[test]
     fn cooling_deployments_are_named() {
-        let d = serde_json::json!({"id": "a#0", "state": "cooling-down", "cooldown_seconds_left": 4.5});
+        let d =
+            serde_json::json!({"id": "a#0", "state": "cooling-down", "cooldown_seconds_left": 4.5});
         assert_eq!(cooling_down(&d).as_deref(), Some("a#0 (4.5 s left)"));
-        assert_eq!(cooling_down(&serde_json::json!({"id": "a#1", "state": "healthy"})), None);
+        assert_eq!(
+            cooling_down(&serde_json::json!({"id": "a#1", "state": "healthy"})),
+            None
+        );
     }
 }

@@ -220,15 +220,24 @@ mod tests {
                 .to_vec(),
             elapsed: Duration::ZERO,
         };
-        assert_eq!(a.describe(&[]), "404: no route /x", "nested bodies are unwrapped");
+        assert_eq!(
+            a.describe(&[]),
+            "404: no route /x",
+            "nested bodies are unwrapped"
+        );
         let a = Answer {
             status: 401,
             body: b"bad key sk-secret-123 given".to_vec(),
             elapsed: Duration::ZERO,
         };
-        assert_eq!(a.describe(&["sk-secret-123"]), "401: bad key <redacted> given");
         assert_eq!(
-            root_cause("error sending request: client error (Connect): Connection refused (os error 111)"),
+            a.describe(&["sk-secret-123"]),
+            "401: bad key <redacted> given"
+        );
+        assert_eq!(
+            root_cause(
+                "error sending request: client error (Connect): Connection refused (os error 111)"
+            ),
             "Connection refused (os error 111)"
         );
         assert_eq!(secs(Duration::from_millis(500)), "0.5 s");

@@ -536,8 +536,11 @@ fn run_selected(opts: &Options, client: Option<&str>) -> Result<Report, DoctorEr
     let mut report = Report::new(opts, profile.clone(), None);
     report.checks.extend(config::checks(&loaded));
     // Rule errors (an undefined alias, a missing secret) leave a model the other checks can
-    // read; only a file without a valid structure stops them.
-    let Some(model) = loaded.model.as_ref() else {
+    // read; a file without a valid structure stops them, and so does a part of it left out
+    // for its structure (the checker reads the rest; doctor would compare the running system
+    // with a file the user did not write).
+    let model = loaded.model.as_ref().filter(|_| loaded.pruned.is_empty());
+    let Some(model) = model else {
         report.checks.push(
             Check::new(
                 Area::Config,

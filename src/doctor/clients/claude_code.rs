@@ -298,22 +298,22 @@ impl Client for ClaudeCode {
         let slots = [
             (
                 KEYS[2],
-                v.model.as_str(),
+                v.model.as_deref(),
                 "Claude Code asks for claude-opus-4-8, which the gateway does not serve",
             ),
             (
                 KEYS[3],
-                v.opus.as_str(),
+                v.opus.as_deref(),
                 "requests for opus (the default main model) name claude-opus-4-8, which the gateway does not serve",
             ),
             (
                 KEYS[4],
-                v.sonnet.as_str(),
+                v.sonnet.as_deref(),
                 "requests for sonnet name a claude-sonnet-* id, which the gateway does not serve",
             ),
             (
                 KEYS[5],
-                v.haiku.as_str(),
+                v.haiku.as_deref(),
                 "the Explore subagent and background requests name claude-haiku-4-5-20251001, which the gateway does not serve",
             ),
         ];

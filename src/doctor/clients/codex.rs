@@ -167,7 +167,7 @@ impl Client for Codex {
             ModelSetting {
                 setting: "model",
                 found: model.as_deref().map(|m| (m, format!("in {path}"))),
-                expected: &v.model,
+                expected: Some(&v.model),
                 when_unset: "Codex asks for its own default model, which the gateway does not serve",
                 fix: fix.clone(),
             },

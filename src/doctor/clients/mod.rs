@@ -94,8 +94,9 @@ pub struct ModelSetting<'a> {
     pub setting: &'a str,
     /// The value and where it was found (`in ~/.codex/config.toml`).
     pub found: Option<(&'a str, String)>,
-    /// What `fgc emit` writes.
-    pub expected: &'a str,
+    /// What `fgc emit` writes; `None` when it leaves the setting out because scenario routing
+    /// covers it (the client's own model name reaches `fgc serve`, which routes it).
+    pub expected: Option<&'a str>,
     /// What the client does when the setting is absent.
     pub when_unset: &'a str,
     pub fix: String,
@@ -104,6 +105,15 @@ pub struct ModelSetting<'a> {
 pub fn model_check(cx: &Context<'_>, c: &dyn Client, m: ModelSetting<'_>) -> Check {
     let ck = |status, message: String| check(c, "model", status, message).subject(m.setting);
     let Some((value, origin)) = m.found else {
+        if m.expected.is_none() {
+            return ck(
+                Status::Pass,
+                format!(
+                    "{} is not set, as fgc emit leaves it: routing in flowgate.yaml covers the model the client names",
+                    m.setting
+                ),
+            );
+        }
         return ck(
             Status::Fail,
             format!("{} is not set: {}", m.setting, m.when_unset),
@@ -126,12 +136,14 @@ pub fn model_check(cx: &Context<'_>, c: &dyn Client, m: ModelSetting<'_>) -> Che
         )
         .fix(m.fix);
     }
-    if value != m.expected {
+    if let Some(expected) = m.expected
+        && value != expected
+    {
         return ck(
             Status::Warn,
             format!(
-                "{} = `{value}` ({origin}) is served, but flowgate.yaml gives `{}`",
-                m.setting, m.expected
+                "{} = `{value}` ({origin}) is served, but flowgate.yaml gives `{expected}`",
+                m.setting
             ),
         )
         .fix(m.fix);
