@@ -165,7 +165,7 @@ fn yamlish() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(crate::common::proptest_config(512))]
 
     #[test]
     fn arbitrary_text_never_panics(s in "\\PC{0,200}") {

@@ -493,7 +493,7 @@ mod props {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(192))]
+        #![proptest_config(crate::common::proptest_config(192))]
 
         #[test]
         fn rename_changes_only_alias_scalars(g in gen_config(), pick in 0usize..6, new in name_strategy()) {

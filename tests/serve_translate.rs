@@ -577,3 +577,137 @@ async fn pings_while_the_upstream_is_silent() {
     assert!(ping > 0 && n[0] == "message_start");
     assert_eq!(*n.last().unwrap(), "message_stop");
 }
+
+/// The stream of issue 19: a tool-call fragment with neither id nor name, then `[DONE]`.
+const NAMELESS_TOOL_CALL: &str = "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"x\"}}]}}]}\n\ndata: [DONE]\n\n";
+
+/// A gateway with one chat alias and one Anthropic alias, both on the in-process mock.
+async fn mock_gateway(mock: &fgc::serve::mock::Mock) -> (tempfile::TempDir, Running) {
+    let dir = tempfile::Builder::new()
+        .prefix("fgc-nameless")
+        .tempdir()
+        .unwrap();
+    let yaml = format!(
+        "litellm_base:
+  model_list:
+    - model_name: chat
+      litellm_params:
+        model: openai/up-chat
+        api_base: {openai}
+        api_key: sk-up-1
+    - model_name: claude
+      litellm_params:
+        model: anthropic/up-claude
+        api_base: {anthropic}
+        api_key: sk-up-3
+  litellm_settings:
+    num_retries: 0
+  general_settings:
+    master_key: {KEY}
+",
+        openai = mock.openai_base(),
+        anthropic = mock.url(),
+    );
+    std::fs::write(dir.path().join("flowgate.yaml"), yaml).unwrap();
+    let mut o = Options::new(dir.path().join("flowgate.yaml"));
+    o.port = Some(0);
+    o.usage_log = None;
+    let running = serve::spawn(o).await.expect("server starts");
+    (dir, running)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_call_without_a_name_never_reaches_a_client_as_name_empty() {
+    use crate::translate::{anthropic_machine, responses_machine};
+    use fgc::serve::mock::{Fault, Mock, MockConfig};
+    let mock = Mock::start(MockConfig::default()).await.unwrap();
+    let (_dir, srv) = mock_gateway(&mock).await;
+    let stream = json!({"model": "chat", "max_tokens": 100, "stream": true,
+                        "messages": [{"role": "user", "content": "list files"}]});
+
+    // Claude Code (Messages) over a chat upstream: an error event that says why.
+    mock.push(Fault::Sse(NAMELESS_TOOL_CALL.into()));
+    let (status, text) = post(&srv, "/v1/messages", &stream).await;
+    assert_eq!(status, 200);
+    assert!(!text.contains(r#""name":"""#), "{text}");
+    let seen = anthropic_machine(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(seen.error && seen.tools.is_empty(), "{text}");
+    let (name, data) = events(&text).pop().unwrap();
+    assert_eq!(name, "error");
+    assert!(
+        data["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("without a function name"),
+        "{text}"
+    );
+
+    // The same call with a name but no id: a named tool_use with a made-up id.
+    mock.push(Fault::Sse(
+        NAMELESS_TOOL_CALL.replace("\"function\":{", "\"function\":{\"name\":\"Bash\","),
+    ));
+    let (_, text) = post(&srv, "/v1/messages", &stream).await;
+    let seen = anthropic_machine(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(!seen.error, "{text}");
+    assert_eq!(seen.tools.len(), 1);
+    assert_eq!(seen.tools[0].1, "Bash");
+    assert!(seen.tools[0].0.starts_with("toolu_"), "{text}");
+    assert_eq!(seen.stop.as_deref(), Some("tool_use"));
+
+    // Codex (Responses) over the same upstream: response.failed.
+    mock.push(Fault::Sse(NAMELESS_TOOL_CALL.into()));
+    let (_, text) = post(
+        &srv,
+        "/v1/responses",
+        &json!({"model": "chat", "input": "list files", "stream": true}),
+    )
+    .await;
+    assert!(!text.contains(r#""name":"""#), "{text}");
+    let (seen, terminal) = responses_machine(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(seen.error && terminal["status"] == "failed", "{text}");
+
+    // Not streamed: 502 in the client's shape instead of a tool_use named "".
+    mock.push(Fault::Json(
+        json!({"id": "chatcmpl-1", "object": "chat.completion",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant",
+        "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+        "function": {"arguments": "{}"}}]}}]}),
+    ));
+    let mut whole = stream.clone();
+    whole["stream"] = json!(false);
+    let (status, text) = post(&srv, "/v1/messages", &whole).await;
+    assert_eq!(status, 502, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["type"], "error");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("without a function name")
+    );
+
+    // An Anthropic upstream's nameless tool_use, for a chat client and through the chain for
+    // a Responses client.
+    let nameless_use =
+        String::from_utf8(fixture("anthropic_streams/tool_use_without_name.sse")).unwrap();
+    mock.push(Fault::Sse(nameless_use.clone()));
+    let (_, text) = post(
+        &srv,
+        "/v1/chat/completions",
+        &json!({"model": "claude", "stream": true, "messages": [{"role": "user", "content": "hi"}]}),
+    )
+    .await;
+    assert!(!text.contains(r#""name":"""#), "{text}");
+    let last = events(&text).pop().unwrap().1;
+    assert!(last["error"]["message"].is_string(), "{text}");
+    mock.push(Fault::Sse(nameless_use));
+    let (_, text) = post(
+        &srv,
+        "/v1/responses",
+        &json!({"model": "claude", "input": "hi", "stream": true}),
+    )
+    .await;
+    let (seen, _) = responses_machine(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(seen.error, "{text}");
+    assert_eq!(mock.hits(), 6);
+}

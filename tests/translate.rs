@@ -185,8 +185,9 @@ fn count_tokens_of_real_claude_code_request() {
 #[test]
 fn chat_response_to_messages_and_responses() {
     let resp = fixture_json("responses/chat_tool_calls.json");
-    let m = messages::response_from_chat(&resp, "claude-sonnet");
-    let mut r = responses::response_from_chat(&resp, "resp_test1", "gpt-5-codex", &codex_tools());
+    let m = messages::response_from_chat(&resp, "claude-sonnet").unwrap();
+    let mut r =
+        responses::response_from_chat(&resp, "resp_test1", "gpt-5-codex", &codex_tools()).unwrap();
     r["created_at"] = json!(0);
     with_settings(|| {
         insta::assert_snapshot!("translate_chat_response_to_messages", pretty(&m));
@@ -197,7 +198,7 @@ fn chat_response_to_messages_and_responses() {
 #[test]
 fn anthropic_response_to_chat() {
     let resp = fixture_json("responses/anthropic_message.json");
-    let mut c = chat::response_from_messages(&resp, "claude");
+    let mut c = chat::response_from_messages(&resp, "claude").unwrap();
     c["created"] = json!(0);
     with_settings(|| insta::assert_snapshot!("translate_messages_response_to_chat", pretty(&c)));
 }
@@ -233,6 +234,11 @@ fn chat_streams_to_anthropic_and_responses() {
                     ),
                     "{name}"
                 );
+                // What strict clients accept, never a tool without a name.
+                anthropic_machine(&anthropic).unwrap_or_else(|e| panic!("{name}: {e}"));
+                responses_machine(&resp).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert!(!anthropic.contains(r#""name":"""#), "{name}");
+                assert!(!resp.contains(r#""name":"""#), "{name}");
                 insta::assert_snapshot!("translate_stream_anthropic", anthropic);
                 insta::assert_snapshot!("translate_stream_responses", resp);
             }
@@ -247,27 +253,51 @@ fn anthropic_streams_to_chat() {
             "fixtures/translate/anthropic_streams/*.sse",
             |path: &std::path::Path| {
                 let input = std::fs::read(path).unwrap();
+                let name = path.file_stem().unwrap().to_str().unwrap();
                 let out = run_stream(
                     &mut chat::ChatStream::new("chatcmpl-test", "claude", true).with_created(0),
                     &input,
                     7,
                 );
+                assert!(chat_names_are_set(&out), "{name}: {out}");
                 insta::assert_snapshot!("translate_stream_chat", out);
+                // Responses clients read the same upstream through Chat Completions.
+                let chained = run_stream(&mut chain("chatcmpl-c", "resp_chain"), &input, 7);
+                responses_machine(&chained).unwrap_or_else(|e| panic!("{name}: {e}"));
             }
         );
     });
 }
 
+/// Responses clients over an Anthropic upstream: Messages -> Chat -> Responses.
+fn chain(
+    chat_id: &str,
+    resp_id: &str,
+) -> fgc::translate::Chain<chat::ChatStream, responses::ResponsesStream> {
+    fgc::translate::Chain::new(
+        chat::ChatStream::new(chat_id, "claude", true).with_created(0),
+        responses::ResponsesStream::new(resp_id, "claude", Default::default()).with_created_at(0),
+    )
+}
+
+/// Every tool call a chat stream names has a non-empty name.
+fn chat_names_are_set(out: &str) -> bool {
+    events(out).iter().all(|(_, v)| {
+        v.pointer("/choices/0/delta/tool_calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .all(|c| match c.pointer("/function/name") {
+                None => true,
+                Some(n) => n.as_str().is_some_and(|n| !n.is_empty()),
+            })
+    })
+}
+
 #[test]
 fn anthropic_stream_to_responses_through_chat() {
-    // Responses clients over an Anthropic upstream: Messages -> Chat -> Responses.
     let input = fixture("anthropic_streams/text_and_tool.sse");
-    let mut chain = fgc::translate::Chain::new(
-        chat::ChatStream::new("chatcmpl-c", "claude", true).with_created(0),
-        responses::ResponsesStream::new("resp_chain", "claude", Default::default())
-            .with_created_at(0),
-    );
-    let out = run_stream(&mut chain, &input, 5);
+    let out = run_stream(&mut chain("chatcmpl-c", "resp_chain"), &input, 5);
     let (seen, terminal) = responses_machine(&out).unwrap();
     assert_eq!(seen.text, "Checking the weather.");
     assert_eq!(
@@ -340,14 +370,242 @@ fn upstream_failure_closes_every_client_stream() {
     assert!(evs.last().unwrap().1["error"]["message"].is_string());
 }
 
+// ---------------------------------------------------------------- tool calls without id or name
+
+/// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
+fn stream_error(out: &str) -> Option<String> {
+    let (name, data) = events(out).pop()?;
+    let msg = match name.as_str() {
+        "error" => data.pointer("/error/message"),
+        "response.failed" => data.pointer("/response/error/message"),
+        _ => data.pointer("/error/message"),
+    };
+    msg.and_then(Value::as_str).map(str::to_string)
+}
+
+#[test]
+fn tool_calls_without_a_name_end_in_an_error_event_in_every_translator() {
+    for f in [
+        "chat_streams/tool_args_without_id_or_name.sse",
+        "chat_streams/tool_without_name.sse",
+    ] {
+        let input = fixture(f);
+        for step in [1, 7, 4096] {
+            let a = run_stream(
+                &mut messages::MessagesStream::new("msg_n", "m"),
+                &input,
+                step,
+            );
+            let seen = anthropic_machine(&a).unwrap_or_else(|e| panic!("{f}: {e}\n{a}"));
+            assert!(seen.error && seen.tools.is_empty(), "{f}: {a}");
+            let msg = stream_error(&a).unwrap();
+            assert!(msg.contains("without a function name"), "{f}: {msg}");
+            let r = run_stream(
+                &mut responses::ResponsesStream::new("resp_n", "m", Default::default()),
+                &input,
+                step,
+            );
+            let (seen, terminal) = responses_machine(&r).unwrap_or_else(|e| panic!("{f}: {e}"));
+            assert!(seen.error && seen.tools.is_empty(), "{f}: {r}");
+            assert_eq!(terminal["status"], "failed");
+            assert!(
+                stream_error(&r)
+                    .unwrap()
+                    .contains("without a function name")
+            );
+        }
+    }
+    // The issue's case names the call by its index.
+    let a = run_stream(
+        &mut messages::MessagesStream::new("msg_n", "m"),
+        &fixture("chat_streams/tool_args_without_id_or_name.sse"),
+        4096,
+    );
+    assert!(stream_error(&a).unwrap().contains("(tool call 1)"), "{a}");
+    // An Anthropic upstream's nameless tool_use: a chat error chunk, and through the chain
+    // response.failed.
+    let input = fixture("anthropic_streams/tool_use_without_name.sse");
+    let c = run_stream(
+        &mut chat::ChatStream::new("chatcmpl-n", "m", true),
+        &input,
+        9,
+    );
+    assert!(chat_names_are_set(&c), "{c}");
+    assert!(
+        stream_error(&c)
+            .unwrap()
+            .contains("without a function name"),
+        "{c}"
+    );
+    assert!(!c.contains("[DONE]"), "{c}");
+    let r = run_stream(&mut chain("chatcmpl-n", "resp_n"), &input, 9);
+    let (seen, terminal) = responses_machine(&r).unwrap();
+    assert!(seen.error && seen.tools.is_empty());
+    assert_eq!(terminal["status"], "failed");
+}
+
+#[test]
+fn tool_calls_without_an_id_get_one_made_up() {
+    let input = fixture("chat_streams/tools_without_ids.sse");
+    let a = run_stream(&mut messages::MessagesStream::new("msg_i", "m"), &input, 5);
+    let seen = anthropic_machine(&a).unwrap();
+    let ids: Vec<(&str, &str)> = seen
+        .tools
+        .iter()
+        .map(|(id, name, _)| (id.as_str(), name.as_str()))
+        .collect();
+    assert_eq!(ids, [("toolu_i_0", "Read"), ("toolu_i_1", "Bash")]);
+    let r = run_stream(
+        &mut responses::ResponsesStream::new("resp_i", "m", Default::default()),
+        &input,
+        5,
+    );
+    let (seen, _) = responses_machine(&r).unwrap();
+    let ids: Vec<(&str, &str)> = seen
+        .tools
+        .iter()
+        .map(|(id, name, _)| (id.as_str(), name.as_str()))
+        .collect();
+    assert_eq!(ids, [("call_i_0", "Read"), ("call_i_1", "Bash")]);
+
+    // An id that comes after the name is not used: the call already went out.
+    let input = fixture("chat_streams/tool_id_after_name.sse");
+    let a = run_stream(&mut messages::MessagesStream::new("msg_i", "m"), &input, 5);
+    assert_eq!(anthropic_machine(&a).unwrap().tools[0].0, "toolu_i_0");
+    let r = run_stream(
+        &mut responses::ResponsesStream::new("resp_i", "m", Default::default()),
+        &input,
+        5,
+    );
+    assert_eq!(responses_machine(&r).unwrap().0.tools[0].0, "call_i_0");
+
+    // The first fragment before both: held until the name, then sent whole.
+    let input = fixture("chat_streams/tool_args_before_name_no_id.sse");
+    for step in [1, 4096] {
+        let a = run_stream(
+            &mut messages::MessagesStream::new("msg_i", "m"),
+            &input,
+            step,
+        );
+        assert_eq!(
+            anthropic_machine(&a).unwrap().tools,
+            [(
+                "toolu_i_0".to_string(),
+                "Grep".to_string(),
+                r#"{"pattern":"TODO"}"#.to_string()
+            )]
+        );
+    }
+
+    // An Anthropic tool_use without an id gets a chat call id.
+    let input = fixture("anthropic_streams/tool_use_without_id.sse");
+    let c = run_stream(
+        &mut chat::ChatStream::new("chatcmpl-x", "m", true),
+        &input,
+        9,
+    );
+    let ev = events(&c);
+    let call = ev
+        .iter()
+        .find_map(|(_, v)| v.pointer("/choices/0/delta/tool_calls/0/id"))
+        .unwrap();
+    assert_eq!(call, "call_x_0");
+}
+
+#[test]
+fn a_fragment_before_the_name_waits_for_its_turn() {
+    // Args, then text, then the name: the text comes first, then the whole call.
+    let input = fixture("chat_streams/tool_args_then_text_then_name.sse");
+    let a = run_stream(&mut messages::MessagesStream::new("msg_t", "m"), &input, 3);
+    let seen = anthropic_machine(&a).unwrap();
+    assert_eq!(seen.text, "Searching.");
+    assert_eq!(
+        seen.tools,
+        [(
+            "call_s".to_string(),
+            "Search".to_string(),
+            r#"{"q":"cats"}"#.to_string()
+        )]
+    );
+    let r = run_stream(
+        &mut responses::ResponsesStream::new("resp_t", "m", Default::default()),
+        &input,
+        3,
+    );
+    let (seen, terminal) = responses_machine(&r).unwrap();
+    assert_eq!(seen.text, "Searching.");
+    assert_eq!(seen.tools[0].2, r#"{"q":"cats"}"#);
+    assert_eq!(terminal["output"][0]["type"], "message");
+    assert_eq!(terminal["output"][1]["type"], "function_call");
+}
+
+#[test]
+fn whole_answers_with_a_nameless_tool_call_are_refused() {
+    let chat_answer = json!({"id": "chatcmpl-1", "choices": [{"index": 0, "finish_reason": "tool_calls",
+        "message": {"role": "assistant", "content": null,
+                    "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "Read", "arguments": "{}"}},
+                                   {"id": "call_2", "type": "function", "function": {"arguments": "{}"}}]}}]});
+    let e = messages::response_from_chat(&chat_answer, "m").unwrap_err();
+    assert_eq!(
+        e,
+        fgc::translate::Untranslatable::NamelessToolCall { index: 1 }
+    );
+    assert!(
+        responses::response_from_chat(&chat_answer, "resp_1", "m", &Default::default()).is_err()
+    );
+    let mut empty = chat_answer.clone();
+    empty["choices"][0]["message"]["tool_calls"][1]["function"]["name"] = json!("");
+    assert!(messages::response_from_chat(&empty, "m").is_err());
+    // Without an id: one is made up.
+    let mut no_id = chat_answer.clone();
+    no_id["choices"][0]["message"]["tool_calls"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    no_id["choices"][0]["message"]["tool_calls"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("id");
+    let m = messages::response_from_chat(&no_id, "m").unwrap();
+    assert_eq!(m["content"][0]["id"], "toolu_0");
+    let r = responses::response_from_chat(&no_id, "resp_1", "m", &Default::default()).unwrap();
+    assert_eq!(r["output"][0]["call_id"], "call_1_0");
+
+    let anthropic_answer = json!({"id": "msg_1", "type": "message", "role": "assistant",
+        "content": [{"type": "text", "text": "hi"}, {"type": "tool_use", "id": "toolu_1", "input": {}}],
+        "stop_reason": "tool_use"});
+    assert_eq!(
+        chat::response_from_messages(&anthropic_answer, "m").unwrap_err(),
+        fgc::translate::Untranslatable::NamelessToolCall { index: 1 }
+    );
+    let mut no_id = anthropic_answer.clone();
+    no_id["content"][1] = json!({"type": "tool_use", "name": "get", "input": {}});
+    let c = chat::response_from_messages(&no_id, "m").unwrap();
+    assert_eq!(
+        c["choices"][0]["message"]["tool_calls"][0]["id"],
+        "call_1_0"
+    );
+}
+
 // ---------------------------------------------------------------- property tests
 
 #[derive(Debug, Clone)]
 enum Seg {
     Reasoning(Vec<String>),
     Text(Vec<String>),
-    /// A tool call: argument fragments, and whether its id and name come after the first one.
-    Tool(Vec<String>, bool),
+    Tool(ToolGen),
+}
+
+/// A tool call: its argument fragments and how its id and name reach the stream.
+#[derive(Debug, Clone)]
+struct ToolGen {
+    frags: Vec<String>,
+    /// The head (id, name) comes after the first fragment instead of before it.
+    late: bool,
+    /// The upstream sends an id.
+    id: bool,
+    /// The upstream sends a name (a call without one must end the stream in an error).
+    named: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -376,14 +634,21 @@ fn seg() -> impl Strategy<Value = Seg> {
         (
             prop::collection::btree_map("[a-z]{1,6}", "[a-zA-Z0-9 \"]{0,10}", 0..4),
             1usize..5,
-            any::<bool>()
+            any::<bool>(),
+            prop::bool::weighted(0.8),
+            prop::bool::weighted(0.9),
         )
-            .prop_map(|(obj, parts, late)| {
+            .prop_map(|(obj, parts, late, id, named)| {
                 let text = serde_json::to_string(&obj).unwrap();
                 let bytes: Vec<char> = text.chars().collect();
                 let size = bytes.len().div_ceil(parts).max(1);
                 let frags = bytes.chunks(size).map(|c| c.iter().collect()).collect();
-                Seg::Tool(frags, late)
+                Seg::Tool(ToolGen {
+                    frags,
+                    late,
+                    id,
+                    named,
+                })
             }),
     ]
 }
@@ -419,7 +684,25 @@ fn chunk(delta: Value, finish: Option<&str>, usage: Option<Value>) -> String {
 struct Expected {
     text: String,
     thinking: String,
-    tools: Vec<(String, String, String)>,
+    /// (id, or None when the upstream sends none, name, arguments).
+    tools: Vec<(Option<String>, String, String)>,
+    /// A tool call never got a name: the stream must end in an error.
+    nameless: bool,
+}
+
+impl Expected {
+    /// The tool calls a client should see, with the ids a translator makes up (`made_up(n)`
+    /// for the nth call) filled in.
+    fn tools(&self, made_up: impl Fn(usize) -> String) -> Vec<(String, String, String)> {
+        self.tools
+            .iter()
+            .enumerate()
+            .map(|(n, (id, name, args))| {
+                let id = id.clone().unwrap_or_else(|| made_up(n));
+                (id, name.clone(), args.clone())
+            })
+            .collect()
+    }
 }
 
 fn render(g: &Gen) -> (Vec<u8>, Expected) {
@@ -428,6 +711,7 @@ fn render(g: &Gen) -> (Vec<u8>, Expected) {
         text: String::new(),
         thinking: String::new(),
         tools: Vec::new(),
+        nameless: false,
     };
     for seg in &g.segs {
         match seg {
@@ -443,23 +727,31 @@ fn render(g: &Gen) -> (Vec<u8>, Expected) {
                     s += &chunk(json!({"content": p}), None, None);
                 }
             }
-            Seg::Tool(frags, late) => {
+            Seg::Tool(t) => {
                 let i = exp.tools.len();
                 let (id, name) = (format!("call_{i}"), format!("tool_{i}"));
-                let head = json!({"tool_calls": [{"index": i, "id": id, "type": "function",
-                                  "function": {"name": name, "arguments": ""}}]});
+                let mut head =
+                    json!({"index": i, "type": "function", "function": {"arguments": ""}});
+                if t.id {
+                    head["id"] = json!(id);
+                }
+                if t.named {
+                    head["function"]["name"] = json!(name);
+                }
+                let head = json!({"tool_calls": [head]});
                 let frag =
                     |f: &str| json!({"tool_calls": [{"index": i, "function": {"arguments": f}}]});
-                for (k, f) in frags.iter().enumerate() {
-                    if k == 0 && !late {
+                for (k, f) in t.frags.iter().enumerate() {
+                    if k == 0 && !t.late {
                         s += &chunk(head.clone(), None, None);
                     }
                     s += &chunk(frag(f), None, None);
-                    if k == 0 && *late {
+                    if k == 0 && t.late {
                         s += &chunk(head.clone(), None, None);
                     }
                 }
-                exp.tools.push((id, name, frags.concat()));
+                exp.nameless |= !t.named;
+                exp.tools.push((t.id.then_some(id), name, t.frags.concat()));
             }
         }
     }
@@ -486,17 +778,19 @@ fn render(g: &Gen) -> (Vec<u8>, Expected) {
 
 /// What a strict Anthropic client saw: text, thinking, tool calls, stop reason, usage.
 #[derive(Debug, Default)]
-struct Seen {
-    text: String,
-    thinking: String,
-    tools: Vec<(String, String, String)>,
-    stop: Option<String>,
-    usage: Option<Value>,
-    error: bool,
+pub(crate) struct Seen {
+    pub text: String,
+    pub thinking: String,
+    /// (id, name, arguments) of each tool call.
+    pub tools: Vec<(String, String, String)>,
+    pub stop: Option<String>,
+    pub usage: Option<Value>,
+    /// The stream ended with an error event.
+    pub error: bool,
 }
 
 /// A strict state machine of the Anthropic streaming protocol, as Claude Code consumes it.
-fn anthropic_machine(text: &str) -> Result<Seen, String> {
+pub(crate) fn anthropic_machine(text: &str) -> Result<Seen, String> {
     #[derive(PartialEq)]
     enum S {
         Start,
@@ -604,7 +898,7 @@ fn anthropic_machine(text: &str) -> Result<Seen, String> {
 }
 
 /// A strict state machine of the Responses streaming events Codex consumes.
-fn responses_machine(text: &str) -> Result<(Seen, Value), String> {
+pub(crate) fn responses_machine(text: &str) -> Result<(Seen, Value), String> {
     let mut seen = Seen::default();
     let mut created = false;
     let mut items: Vec<(Value, bool, String)> = Vec::new(); // (added item, done, accumulated)
@@ -651,6 +945,12 @@ fn responses_machine(text: &str) -> Result<(Seen, Value), String> {
                 let item = data["item"].clone();
                 if !item["id"].is_string() {
                     return Err("item without id".into());
+                }
+                if item["type"] == "function_call"
+                    && (item["name"].as_str().unwrap_or("").is_empty()
+                        || item["call_id"].as_str().unwrap_or("").is_empty())
+                {
+                    return Err("function_call without a name or call_id".into());
                 }
                 items.push((item, false, String::new()));
             }
@@ -722,6 +1022,12 @@ fn responses_machine(text: &str) -> Result<(Seen, Value), String> {
                         }
                         let call_id = item["call_id"].as_str().ok_or("call_id")?;
                         let name = item["name"].as_str().ok_or("name")?;
+                        if name.is_empty() || call_id.is_empty() {
+                            return Err("function_call without a name or call_id".into());
+                        }
+                        if added["call_id"] != item["call_id"] {
+                            return Err("call_id changed between added and done".into());
+                        }
                         seen.tools.push((call_id.into(), name.into(), args.into()));
                     }
                     other => return Err(format!("unexpected item type {other:?}")),
@@ -756,17 +1062,23 @@ fn nonempty_thinking(exp: &Expected) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(crate::common::proptest_config(256))]
 
     #[test]
     fn any_chat_stream_gives_a_valid_anthropic_stream(g in gen_stream()) {
         let (bytes, exp) = render(&g);
         let out = run_stream(&mut messages::MessagesStream::new("msg_p", "m"), &bytes, g.step);
         let seen = anthropic_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+        if exp.nameless {
+            // Whatever came before, the stream ends in an error that says why.
+            prop_assert!(seen.error, "{}", out);
+            prop_assert!(stream_error(&out).unwrap_or_default().contains("without a function name"), "{}", out);
+            return Ok(());
+        }
         prop_assert!(!seen.error, "{}", out);
         prop_assert_eq!(&seen.text, &exp.text);
         prop_assert_eq!(&seen.thinking, &nonempty_thinking(&exp));
-        prop_assert_eq!(&seen.tools, &exp.tools);
+        prop_assert_eq!(&seen.tools, &exp.tools(|n| format!("toolu_p_{n}")));
         let stop = match g.finish {
             "length" => "max_tokens",
             _ if !exp.tools.is_empty() => "tool_use",
@@ -787,10 +1099,15 @@ proptest! {
         let (bytes, exp) = render(&g);
         let out = run_stream(&mut responses::ResponsesStream::new("resp_p", "m", Default::default()), &bytes, g.step);
         let (seen, terminal) = responses_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
+        if exp.nameless {
+            prop_assert!(seen.error, "{}", out);
+            prop_assert!(stream_error(&out).unwrap_or_default().contains("without a function name"), "{}", out);
+            return Ok(());
+        }
         prop_assert!(!seen.error, "{}", out);
         prop_assert_eq!(&seen.text, &exp.text);
         prop_assert_eq!(&seen.thinking, &exp.thinking);
-        prop_assert_eq!(&seen.tools, &exp.tools);
+        prop_assert_eq!(&seen.tools, &exp.tools(|n| format!("call_p_{n}")));
         let status = if g.finish == "length" { "incomplete" } else { "completed" };
         prop_assert_eq!(&terminal["status"], &json!(status));
         if let Some((p, c, o)) = g.usage {
@@ -813,7 +1130,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(crate::common::proptest_config(128))]
 
     /// Garbage from the upstream never panics and always ends in a terminal event.
     #[test]
@@ -822,6 +1139,7 @@ proptest! {
             Just(b"data: ".to_vec()), Just(b"\n\n".to_vec()), Just(b"[DONE]".to_vec()),
             Just(br#"{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":"x"}}]}}]}"#.to_vec()),
             Just(br#"{"type":"message_delta","delta":{}}"#.to_vec()),
+            Just(br#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","input":{}}}"#.to_vec()),
             prop::collection::vec(any::<u8>(), 0..16),
         ], 0..24),
         step in 1usize..64,
@@ -832,9 +1150,28 @@ proptest! {
         let out = run_stream(&mut responses::ResponsesStream::new("resp_g", "m", Default::default()), &bytes, step);
         responses_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
         let out = run_stream(&mut chat::ChatStream::new("chatcmpl-g", "m", true), &bytes, step);
+        prop_assert!(chat_names_are_set(&out), "{}", out);
         let last = events(&out).pop().map(|(_, v)| v).unwrap_or(Value::Null);
         prop_assert!(last == json!("[DONE]") || last["error"]["message"].is_string(), "{}", out);
+        let out = run_stream(&mut chain("chatcmpl-g", "resp_g"), &bytes, step);
+        responses_machine(&out).map_err(|e| TestCaseError::fail(format!("{e}\n{out}")))?;
     }
+}
+
+/// The failures saved in `proptest-regressions/translate.txt` are where proptest looks for this
+/// file's cases, so every run replays them first (among them the nameless tool call of issue 19,
+/// which the fixed seed alone does not draw).
+#[test]
+fn saved_property_failures_are_replayed() {
+    use proptest::test_runner::{FailurePersistence, FileFailurePersistence};
+    let saved = FileFailurePersistence::SourceParallel("proptest-regressions")
+        .load_persisted_failures2(Some(file!()));
+    assert!(!saved.is_empty(), "no saved cases found for {}", file!());
+    let text = std::fs::read_to_string(root().join("proptest-regressions/translate.txt")).unwrap();
+    assert_eq!(
+        saved.len(),
+        text.lines().filter(|l| l.starts_with("cc ")).count()
+    );
 }
 
 #[test]

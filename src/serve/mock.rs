@@ -43,6 +43,11 @@ pub enum Fault {
     Hang,
     /// Answer with this status, an error body and `Retry-After: secs` (and `retry-after-ms`).
     Throttle { status: u16, retry_after_secs: f64 },
+    /// Answer 200 with exactly this `text/event-stream` body (an upstream stream of an unusual
+    /// or malformed shape).
+    Sse(String),
+    /// Answer 200 with exactly this JSON body.
+    Json(Value),
 }
 
 impl Fault {
@@ -394,6 +399,13 @@ async fn handle(
             std::future::pending::<()>().await;
         }
         Fault::Hang => std::future::pending::<()>().await,
+        Fault::Sse(body) => {
+            let mut resp = Response::new(Body::from(body));
+            resp.headers_mut()
+                .insert("content-type", "text/event-stream".parse().expect("static"));
+            return resp;
+        }
+        Fault::Json(body) => return axum::Json(body).into_response(),
         Fault::None | Fault::ResetAfter(_) => {}
     }
     let model = req

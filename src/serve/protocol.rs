@@ -99,8 +99,9 @@ pub trait Translation: Send + Sync {
     fn upstream_path(&self) -> &'static str;
     /// The upstream request body from the client's (model already replaced).
     fn request(&self, body: Value) -> Result<Value, String>;
-    /// A whole (non-streaming) upstream answer turned into the client's.
-    fn response(&self, status: StatusCode, body: Bytes) -> Bytes;
+    /// A whole (non-streaming) upstream answer turned into the client's, with the status to
+    /// answer with (502 when the answer cannot be translated).
+    fn response(&self, status: StatusCode, body: Bytes) -> (StatusCode, Bytes);
     /// A fresh per-request stream transformer.
     fn stream(&self) -> Box<dyn StreamTransform>;
 }

@@ -333,12 +333,15 @@ impl<'a> Walk<'a> {
         };
         note_deployment(&mut rec, alias, dep);
         rec.first_byte = Some(first);
-        let full = match &translation {
+        let (status, full) = match &translation {
             Some(t) => t.response(status, full),
-            None => full,
+            None => (status, full),
         };
         rec.tokens = Tokens::from_answer(&full);
-        rec.finish(status.as_u16(), "ok");
+        rec.finish(
+            status.as_u16(),
+            if status.is_success() { "ok" } else { "error" },
+        );
         state.usage.write(&rec);
         let mut out = Response::new(Body::from(full));
         *out.status_mut() = status;

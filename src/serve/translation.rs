@@ -62,7 +62,7 @@ impl Translate {
         self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn translate_answer(&self, v: &Value) -> Value {
+    fn translate_answer(&self, v: &Value) -> Result<Value, translate::Untranslatable> {
         match self.kind {
             Kind::MessagesOverChat => messages::response_from_chat(v, &self.model),
             Kind::ResponsesOverChat => responses::response_from_chat(
@@ -73,7 +73,7 @@ impl Translate {
             ),
             Kind::ChatOverMessages => chat::response_from_messages(v, &self.model),
             Kind::ResponsesOverMessages => responses::response_from_chat(
-                &chat::response_from_messages(v, &self.model),
+                &chat::response_from_messages(v, &self.model)?,
                 &translate::new_id("resp_"),
                 &self.model,
                 &self.seen().tools,
@@ -113,24 +113,34 @@ impl Translation for Translate {
         })
     }
 
-    fn response(&self, status: StatusCode, body: Bytes) -> Bytes {
+    fn response(&self, status: StatusCode, body: Bytes) -> (StatusCode, Bytes) {
         let client = self.kind.client();
-        let answer = if !status.is_success() {
-            translate::error::from_upstream(client, status.as_u16(), &body).1
+        let bad_gateway = |message: &str| {
+            let body = translate::error::error_body(client, 502, message);
+            (StatusCode::BAD_GATEWAY, body)
+        };
+        let (status, answer) = if !status.is_success() {
+            let (s, answer) = translate::error::from_upstream(client, status.as_u16(), &body);
+            (
+                StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY),
+                answer,
+            )
         } else {
             match serde_json::from_slice::<Value>(&body) {
-                Ok(v) => self.translate_answer(&v),
-                Err(_) => translate::error::error_body(
-                    client,
-                    502,
-                    &format!(
-                        "the upstream answer is not JSON: {}",
-                        translate::error::upstream_message(&body)
-                    ),
-                ),
+                Ok(v) => match self.translate_answer(&v) {
+                    Ok(answer) => (status, answer),
+                    Err(e) => bad_gateway(&e.to_string()),
+                },
+                Err(_) => bad_gateway(&format!(
+                    "the upstream answer is not JSON: {}",
+                    translate::error::upstream_message(&body)
+                )),
             }
         };
-        Bytes::from(serde_json::to_vec(&answer).unwrap_or_default())
+        (
+            status,
+            Bytes::from(serde_json::to_vec(&answer).unwrap_or_default()),
+        )
     }
 
     fn stream(&self) -> Box<dyn StreamTransform> {

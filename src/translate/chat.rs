@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::sse::{SseParser, write_data, write_done};
 use super::wire::{arguments_object, copy, split_data_url, text_of};
-use super::{StreamTranslator, now_secs};
+use super::{StreamTranslator, Untranslatable, item_id, now_secs};
 
 /// `max_tokens` when the chat request names none.
 pub const DEFAULT_MAX_TOKENS: u64 = 4096;
@@ -246,30 +246,44 @@ fn u(v: Option<&Value>, key: &str) -> u64 {
 }
 
 /// Translate an Anthropic Messages response into a Chat Completions response. `model` is the
-/// name the client asked for.
-pub fn response_from_messages(resp: &Value, model: &str) -> Value {
+/// name the client asked for. A `tool_use` block without a name has no translation.
+pub fn response_from_messages(resp: &Value, model: &str) -> Result<Value, Untranslatable> {
     let mut text = String::new();
     let mut reasoning = String::new();
     let mut calls = Vec::new();
-    for b in resp
+    let id = chat_id(resp.get("id").and_then(Value::as_str));
+    for (index, b) in resp
         .get("content")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
         match b.get("type").and_then(Value::as_str) {
             Some("text") => text.push_str(b.get("text").and_then(Value::as_str).unwrap_or("")),
             Some("thinking") => {
                 reasoning.push_str(b.get("thinking").and_then(Value::as_str).unwrap_or(""))
             }
-            Some("tool_use") => calls.push(json!({
-                "id": b.get("id").cloned().unwrap_or(Value::Null),
-                "type": "function",
-                "function": {
-                    "name": b.get("name").cloned().unwrap_or(json!("")),
-                    "arguments": b.get("input").map(Value::to_string).unwrap_or_else(|| "{}".into()),
-                },
-            })),
+            Some("tool_use") => {
+                let name = b
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .filter(|n| !n.is_empty())
+                    .ok_or(Untranslatable::NamelessToolCall { index })?;
+                let call_id = b
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map_or_else(|| item_id("call_", &id, calls.len()), str::to_string);
+                calls.push(json!({
+                    "id": call_id,
+                    "type": "function",
+                    "function": {
+                        "name": name,
+                        "arguments": b.get("input").map(Value::to_string).unwrap_or_else(|| "{}".into()),
+                    },
+                }));
+            }
             _ => {}
         }
     }
@@ -290,8 +304,8 @@ pub fn response_from_messages(resp: &Value, model: &str) -> Value {
         message.insert("tool_calls".into(), Value::Array(calls));
     }
     let usage = resp.get("usage");
-    json!({
-        "id": chat_id(resp.get("id").and_then(Value::as_str)),
+    Ok(json!({
+        "id": id,
         "object": "chat.completion",
         "created": now_secs(),
         "model": model,
@@ -306,7 +320,7 @@ pub fn response_from_messages(resp: &Value, model: &str) -> Value {
             u(usage, "cache_creation_input_tokens"),
             u(usage, "output_tokens"),
         ),
-    })
+    }))
 }
 
 fn chat_id(upstream: Option<&str>) -> String {
@@ -400,14 +414,30 @@ impl ChatStream {
             "content_block_start" => {
                 let block = ev.get("content_block");
                 if block.and_then(|b| b.get("type")).and_then(Value::as_str) == Some("tool_use") {
+                    let block_index = ev.get("index").and_then(Value::as_u64).unwrap_or(0);
+                    let b = block.unwrap_or(&Value::Null);
+                    let Some(name) = b
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .filter(|n| !n.is_empty())
+                    else {
+                        let index = usize::try_from(block_index).unwrap_or(usize::MAX);
+                        let e = Untranslatable::NamelessToolCall { index };
+                        self.fail(&e.to_string(), out);
+                        return;
+                    };
                     let index = self.tools;
                     self.tools += 1;
-                    let block_index = ev.get("index").and_then(Value::as_u64).unwrap_or(0);
                     self.tool_of_block.push((block_index, index));
-                    let b = block.unwrap_or(&Value::Null);
+                    // Anthropic always sends an id; one that is missing is made up.
+                    let id = b
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                        .map_or_else(|| item_id("call_", &self.id, index), str::to_string);
                     self.chunk(
-                        json!({"tool_calls": [{"index": index, "id": b.get("id"), "type": "function",
-                               "function": {"name": b.get("name"), "arguments": ""}}]}),
+                        json!({"tool_calls": [{"index": index, "id": id, "type": "function",
+                               "function": {"name": name, "arguments": ""}}]}),
                         None,
                         out,
                     );

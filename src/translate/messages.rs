@@ -22,12 +22,12 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::StreamTranslator;
 use super::sse::{SseParser, write_event};
 use super::wire::{
     ChatUsage, ChunkEvent, ToolCallDelta, anthropic_stop_reason, arguments_object, copy,
     decode_chat_chunk, merge_system, text_of,
 };
+use super::{StreamTranslator, Untranslatable};
 
 /// Translate an Anthropic Messages request body into a Chat Completions request body.
 pub fn request_to_chat(req: &Value) -> Value {
@@ -338,8 +338,8 @@ fn content_part(b: &Value) -> Option<Value> {
 }
 
 /// Translate a Chat Completions response into an Anthropic Messages response. `model` is the
-/// name the client asked for (echoed back).
-pub fn response_from_chat(resp: &Value, model: &str) -> Value {
+/// name the client asked for (echoed back). A tool call without a name has no translation.
+pub fn response_from_chat(resp: &Value, model: &str) -> Result<Value, Untranslatable> {
     let msg = resp
         .pointer("/choices/0/message")
         .cloned()
@@ -373,11 +373,16 @@ pub fn response_from_chat(resp: &Value, model: &str) -> Value {
             .pointer("/function/arguments")
             .and_then(Value::as_str)
             .unwrap_or("");
+        let name = c
+            .pointer("/function/name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or(Untranslatable::NamelessToolCall { index: i })?;
         content.push(json!({
             "type": "tool_use",
-            "id": c.get("id").and_then(Value::as_str).map(str::to_string)
-                .unwrap_or_else(|| format!("toolu_{i}")),
-            "name": c.pointer("/function/name").cloned().unwrap_or(json!("")),
+            "id": c.get("id").and_then(Value::as_str).filter(|s| !s.is_empty())
+                .map_or_else(|| format!("toolu_{i}"), str::to_string),
+            "name": name,
             "input": arguments_object(args),
         }));
     }
@@ -385,7 +390,7 @@ pub fn response_from_chat(resp: &Value, model: &str) -> Value {
         .pointer("/choices/0/finish_reason")
         .and_then(Value::as_str);
     let usage = ChatUsage::from_value(resp.get("usage")).unwrap_or_default();
-    json!({
+    Ok(json!({
         "id": message_id(resp.get("id").and_then(Value::as_str)),
         "type": "message",
         "role": "assistant",
@@ -394,7 +399,7 @@ pub fn response_from_chat(resp: &Value, model: &str) -> Value {
         "stop_reason": anthropic_stop_reason(finish, !calls.is_empty()),
         "stop_sequence": null,
         "usage": usage.to_anthropic(),
-    })
+    }))
 }
 
 /// An Anthropic message id from an upstream id.
@@ -442,7 +447,7 @@ struct ToolState {
     index: usize,
     id: Option<String>,
     name: Option<String>,
-    /// Argument bytes that arrived before the id and name (not yet sent).
+    /// Argument bytes that arrived before the name (not yet sent).
     pending: String,
     /// Anthropic block index once started.
     block: Option<usize>,
@@ -535,6 +540,9 @@ impl MessagesStream {
             {
                 self.finish = Some(finish.clone());
                 self.close_blocks(out);
+                if self.phase == Phase::Closed {
+                    return;
+                }
                 self.phase = Phase::Finished;
             }
         }
@@ -610,12 +618,15 @@ impl MessagesStream {
     }
 
     fn tool_delta(&mut self, call: &ToolCallDelta, out: &mut Vec<u8>) {
+        let function = call.function.as_ref();
+        let id = call.id.as_deref().filter(|s| !s.is_empty());
+        let name = function
+            .and_then(|f| f.name.as_deref())
+            .filter(|s| !s.is_empty());
+        let args = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
         let index = call.index.unwrap_or_else(|| {
             // Servers that omit `index`: a new id is a new call, anything else continues the last.
-            let known = call
-                .id
-                .as_ref()
-                .is_none_or(|id| self.tools.iter().any(|t| t.id.as_ref() == Some(id)));
+            let known = id.is_none_or(|id| self.tools.iter().any(|t| t.id.as_deref() == Some(id)));
             match self.tools.last() {
                 Some(last) if known => last.index,
                 _ => self.tools.len(),
@@ -623,6 +634,8 @@ impl MessagesStream {
         });
         let pos = match self.tools.iter().position(|t| t.index == index) {
             Some(p) => p,
+            // A delta that carries nothing is not a tool call.
+            None if id.is_none() && name.is_none() && args.is_empty() => return,
             None => {
                 self.tools.push(ToolState {
                     index,
@@ -632,17 +645,12 @@ impl MessagesStream {
             }
         };
         let tool = &mut self.tools[pos];
-        if let Some(id) = call.id.as_ref().filter(|s| !s.is_empty()) {
-            tool.id.get_or_insert_with(|| id.clone());
+        if let Some(id) = id {
+            tool.id.get_or_insert_with(|| id.to_string());
         }
-        let function = call.function.as_ref();
-        if let Some(name) = function
-            .and_then(|f| f.name.as_ref())
-            .filter(|s| !s.is_empty())
-        {
-            tool.name.get_or_insert_with(|| name.clone());
+        if let Some(name) = name {
+            tool.name.get_or_insert_with(|| name.to_string());
         }
-        let args = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
         if tool.block.is_some() {
             if self.open == Some(Open::Tool(pos)) {
                 if !args.is_empty() {
@@ -659,18 +667,22 @@ impl MessagesStream {
             return;
         }
         tool.pending.push_str(args);
-        if tool.id.is_some() && tool.name.is_some() {
+        if tool.name.is_some() {
             self.start_tool(pos, out);
         }
     }
 
+    /// Open the `tool_use` block of a call whose name is known, with the argument bytes held
+    /// so far. A call without an id gets `toolu_<message>_<n>`; an id arriving after the name
+    /// is not used (the block already went out with the made-up one, which the client echoes
+    /// back in its `tool_result`).
     fn start_tool(&mut self, pos: usize, out: &mut Vec<u8>) {
-        let tool = &self.tools[pos];
-        let id = tool
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("toolu_{}_{}", self.id.trim_start_matches("msg_"), pos));
-        let name = tool.name.clone().unwrap_or_default();
+        let synthesised = format!("toolu_{}_{}", self.id.trim_start_matches("msg_"), pos);
+        let tool = &mut self.tools[pos];
+        let Some(name) = tool.name.clone() else {
+            return;
+        };
+        let id = tool.id.get_or_insert(synthesised).clone();
         let block = json!({"type": "tool_use", "id": id, "name": name, "input": {}});
         let index = self.open_block(Open::Tool(pos), block, out);
         let pending = std::mem::take(&mut self.tools[pos].pending);
@@ -685,14 +697,13 @@ impl MessagesStream {
         }
     }
 
-    /// Close the open block and emit the tool calls that never got both an id and a name.
+    /// Close the open block. A tool call still waiting for its name (every named one has its
+    /// block) cannot become a `tool_use` block: the stream ends with an error event instead.
     fn close_blocks(&mut self, out: &mut Vec<u8>) {
         self.close_open(out);
-        for pos in 0..self.tools.len() {
-            if self.tools[pos].block.is_none() {
-                self.start_tool(pos, out);
-                self.close_open(out);
-            }
+        if let Some(t) = self.tools.iter().find(|t| t.block.is_none()) {
+            let e = Untranslatable::NamelessToolCall { index: t.index };
+            self.fail(&e.to_string(), out);
         }
     }
 
@@ -702,6 +713,9 @@ impl MessagesStream {
         }
         self.start(out);
         self.close_blocks(out);
+        if self.phase == Phase::Closed {
+            return;
+        }
         let stop = anthropic_stop_reason(self.finish.as_deref(), !self.tools.is_empty());
         let usage = match &self.usage {
             Some(u) => u.to_anthropic(),

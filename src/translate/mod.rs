@@ -17,6 +17,11 @@
 //! in a way its client understands (a terminal event), so the server never leaves a client
 //! hanging. Per-chunk work parses only the new `data:` payload; nothing is re-parsed.
 //!
+//! A tool call reaches the client only with a name: argument fragments that come before the
+//! name are held until it arrives, a missing id is made up, and a call that never gets a name
+//! ends the stream in an error ([`Untranslatable`]; docs/serve.md, "Tool calls without an id or
+//! a name").
+//!
 //! Local token counting for `count_tokens` lives in [`count`]; upstream errors are reshaped by
 //! [`error`].
 
@@ -67,6 +72,22 @@ pub trait StreamTranslator: Send {
     fn is_closed(&self) -> bool;
     /// True once the stream was closed by an error event.
     fn failed(&self) -> bool;
+}
+
+/// An upstream answer that has no faithful translation. The client gets an error in its own
+/// shape (an error event in a stream, a 502 otherwise) instead of an answer it would reject or
+/// misread.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Untranslatable {
+    /// A tool call that never got a function name: no client can run a tool called `""`.
+    #[error(
+        "the upstream sent a tool call without a function name (tool call {index}); it cannot be passed on"
+    )]
+    NamelessToolCall {
+        /// The call's index in the upstream answer (chat `tool_calls[].index`, or the Anthropic
+        /// content block index).
+        index: usize,
+    },
 }
 
 /// A fresh id with `prefix` (`msg_`, `resp_`, `chatcmpl-`, ...): 24 random alphanumerics.

@@ -28,7 +28,7 @@ use super::sse::{SseParser, write_event};
 use super::wire::{
     ChatUsage, ChunkEvent, ToolCallDelta, copy, decode_chat_chunk, merge_system, text_of,
 };
-use super::{StreamTranslator, item_id, now_secs};
+use super::{StreamTranslator, Untranslatable, item_id, now_secs};
 
 /// Where a chat function name came from in the Responses request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -417,8 +417,13 @@ fn status_of(finish: Option<&str>) -> (&'static str, Value) {
 }
 
 /// Translate a Chat Completions response into a Responses response. `id` is the response id
-/// to use, `model` the name the client asked for.
-pub fn response_from_chat(resp: &Value, id: &str, model: &str, tools: &ToolMap) -> Value {
+/// to use, `model` the name the client asked for. A tool call without a name has no translation.
+pub fn response_from_chat(
+    resp: &Value,
+    id: &str,
+    model: &str,
+    tools: &ToolMap,
+) -> Result<Value, Untranslatable> {
     let msg = resp
         .pointer("/choices/0/message")
         .cloned()
@@ -447,24 +452,28 @@ pub fn response_from_chat(resp: &Value, id: &str, model: &str, tools: &ToolMap) 
             "completed",
         ));
     }
-    for c in msg
+    for (i, c) in msg
         .get("tool_calls")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
         let n = output.len();
+        let name = c
+            .pointer("/function/name")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or(Untranslatable::NamelessToolCall { index: i })?;
         let call_id = c
             .get("id")
             .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| item_id("call_", id, n));
+            .filter(|s| !s.is_empty())
+            .map_or_else(|| item_id("call_", id, n), str::to_string);
         output.push(call_item(
             &item_id("fc_", id, n),
             &call_id,
-            c.pointer("/function/name")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
+            name,
             c.pointer("/function/arguments")
                 .and_then(Value::as_str)
                 .unwrap_or(""),
@@ -478,11 +487,11 @@ pub fn response_from_chat(resp: &Value, id: &str, model: &str, tools: &ToolMap) 
     let usage = ChatUsage::from_value(resp.get("usage"))
         .map(|u| u.to_responses())
         .unwrap_or(Value::Null);
-    json!({
+    Ok(json!({
         "id": id, "object": "response", "created_at": now_secs(), "status": status,
         "error": null, "incomplete_details": incomplete, "model": model,
         "output": output, "usage": usage,
-    })
+    }))
 }
 
 /// A text or summary delta, serialised without building a JSON tree (the per-chunk hot path).
@@ -507,17 +516,25 @@ enum Item {
     Call(Call),
 }
 
+/// A tool call with its output item (added once its name was known).
 #[derive(Debug)]
 struct Call {
+    /// The output item id (`fc_...`).
     id: String,
     chat_index: usize,
-    call_id: Option<String>,
-    name: Option<String>,
+    call_id: String,
+    /// The chat function name.
+    name: String,
     args: String,
-    /// `output_item.added` sent (needs `call_id` and `name`).
-    added: bool,
-    /// Argument bytes not yet sent as deltas (before the item could be added).
-    pending: usize,
+}
+
+/// A tool call whose name has not arrived yet: it has no output item, and so no
+/// `output_index`, until the name comes; its argument bytes wait here.
+#[derive(Debug)]
+struct Unnamed {
+    chat_index: usize,
+    call_id: Option<String>,
+    args: String,
 }
 
 #[derive(Debug, PartialEq, Clone, Copy)]
@@ -541,6 +558,12 @@ pub struct ResponsesStream {
     items: Vec<(Item, bool)>,
     /// Position of the open message or reasoning item.
     open_text: Option<usize>,
+    /// Tool calls still waiting for their name.
+    unnamed: Vec<Unnamed>,
+    /// Tool calls seen so far, and the chat index of the newest (for servers that omit
+    /// `index`).
+    calls: usize,
+    last_call: Option<usize>,
     finish: Option<String>,
     usage: Option<ChatUsage>,
     phase: Phase,
@@ -562,6 +585,9 @@ impl ResponsesStream {
             started: false,
             items: Vec::new(),
             open_text: None,
+            unnamed: Vec::new(),
+            calls: 0,
+            last_call: None,
             finish: None,
             usage: None,
             phase: Phase::Streaming,
@@ -642,6 +668,9 @@ impl ResponsesStream {
             {
                 self.finish = Some(finish.clone());
                 self.close_items(out);
+                if self.phase == Phase::Closed {
+                    return;
+                }
                 self.phase = Phase::Finished;
             }
         }
@@ -797,13 +826,9 @@ impl ResponsesStream {
                     out,
                 );
             }
-            Item::Call(_) => {
-                self.add_call(pos, out);
-                let Item::Call(c) = &self.items[pos].0 else {
-                    return;
-                };
+            Item::Call(c) => {
                 let item = self.full_call(c);
-                let custom = self.tools.origin(c.name.as_deref().unwrap_or("")).custom;
+                let custom = self.tools.origin(&c.name).custom;
                 let (id, args) = (c.id.clone(), c.args.clone());
                 if !custom {
                     self.emit(
@@ -822,91 +847,76 @@ impl ResponsesStream {
     }
 
     fn full_call(&self, c: &Call) -> Value {
-        let call_id = c
-            .call_id
-            .clone()
-            .unwrap_or_else(|| item_id("call_", &self.id, c.chat_index));
-        call_item(
-            &c.id,
-            &call_id,
-            c.name.as_deref().unwrap_or(""),
-            &c.args,
-            &self.tools,
-        )
+        call_item(&c.id, &c.call_id, &c.name, &c.args, &self.tools)
     }
 
     fn tool_delta(&mut self, call: &ToolCallDelta, out: &mut Vec<u8>) {
-        let calls = || {
-            self.items.iter().filter_map(|(i, _)| match i {
-                Item::Call(c) => Some(c),
-                _ => None,
-            })
-        };
+        let function = call.function.as_ref();
+        let id = call.id.as_deref().filter(|s| !s.is_empty());
+        let name = function
+            .and_then(|f| f.name.as_deref())
+            .filter(|s| !s.is_empty());
+        let args = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
         let index = call.index.unwrap_or_else(|| {
-            let known = call
-                .id
-                .as_ref()
-                .is_none_or(|id| calls().any(|c| c.call_id.as_ref() == Some(id)));
-            match calls().next_back() {
-                Some(last) if known => last.chat_index,
-                _ => calls().count(),
+            // Servers that omit `index`: a new id is a new call, anything else continues the last.
+            let known = id.is_none_or(|id| self.has_call_id(id));
+            match self.last_call {
+                Some(last) if known => last,
+                _ => self.calls,
             }
         });
-        let pos = self
+        let added = self
             .items
             .iter()
             .position(|(i, _)| matches!(i, Item::Call(c) if c.chat_index == index));
-        let pos = match pos {
-            Some(p) => p,
-            None => {
-                self.close_text(out);
-                let pos = self.items.len();
-                let id = item_id("fc_", &self.id, pos);
-                self.items.push((
-                    Item::Call(Call {
-                        id,
-                        chat_index: index,
-                        call_id: None,
-                        name: None,
-                        args: String::new(),
-                        added: false,
-                        pending: 0,
-                    }),
-                    false,
-                ));
-                pos
+        if let Some(pos) = added {
+            if let Item::Call(c) = &mut self.items[pos].0 {
+                c.args.push_str(args);
             }
-        };
-        let Item::Call(c) = &mut self.items[pos].0 else {
-            return;
-        };
-        if let Some(id) = call.id.as_ref().filter(|s| !s.is_empty()) {
-            c.call_id.get_or_insert_with(|| id.clone());
-        }
-        let function = call.function.as_ref();
-        if let Some(name) = function
-            .and_then(|f| f.name.as_ref())
-            .filter(|s| !s.is_empty())
-        {
-            c.name.get_or_insert_with(|| name.clone());
-        }
-        let args = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
-        c.args.push_str(args);
-        if c.added {
             self.args_delta(pos, args, out);
-        } else {
-            c.pending += args.len();
-            if c.call_id.is_some() && c.name.is_some() {
-                self.add_call(pos, out);
-            }
+            return;
         }
+        let w = match self.unnamed.iter().position(|u| u.chat_index == index) {
+            Some(w) => w,
+            // A delta that carries nothing is not a tool call.
+            None if id.is_none() && name.is_none() && args.is_empty() => return,
+            None => {
+                self.calls += 1;
+                self.last_call = Some(index);
+                self.unnamed.push(Unnamed {
+                    chat_index: index,
+                    call_id: None,
+                    args: String::new(),
+                });
+                self.unnamed.len() - 1
+            }
+        };
+        let u = &mut self.unnamed[w];
+        if let Some(id) = id {
+            u.call_id.get_or_insert_with(|| id.to_string());
+        }
+        u.args.push_str(args);
+        if let Some(name) = name {
+            let u = self.unnamed.remove(w);
+            self.add_call(u, name, out);
+        }
+    }
+
+    fn has_call_id(&self, id: &str) -> bool {
+        self.unnamed
+            .iter()
+            .any(|u| u.call_id.as_deref() == Some(id))
+            || self
+                .items
+                .iter()
+                .any(|(i, _)| matches!(i, Item::Call(c) if c.call_id == id))
     }
 
     fn args_delta(&mut self, pos: usize, args: &str, out: &mut Vec<u8>) {
         let Item::Call(c) = &self.items[pos].0 else {
             return;
         };
-        if args.is_empty() || self.tools.origin(c.name.as_deref().unwrap_or("")).custom {
+        if args.is_empty() || self.tools.origin(&c.name).custom {
             return;
         }
         let id = c.id.clone();
@@ -917,29 +927,29 @@ impl ResponsesStream {
         );
     }
 
-    /// Send `output_item.added` for a call (once), then its buffered argument bytes.
-    fn add_call(&mut self, pos: usize, out: &mut Vec<u8>) {
-        let Item::Call(c) = &mut self.items[pos].0 else {
-            return;
-        };
-        if c.added {
-            return;
-        }
-        c.added = true;
-        let pending = c.args[c.args.len() - c.pending..].to_string();
-        c.pending = 0;
-        let mut item = {
-            let Item::Call(c) = &self.items[pos].0 else {
-                return;
-            };
-            self.full_call(c)
-        };
+    /// The call's name is known: its output item goes out (`output_item.added`), then the
+    /// argument bytes held so far. A call without an id gets `call_<response>_<index>`; an id
+    /// arriving after the name is not used (the item already went out with the made-up one).
+    fn add_call(&mut self, u: Unnamed, name: &str, out: &mut Vec<u8>) {
+        self.close_text(out);
+        let pos = self.items.len();
+        let id = item_id("fc_", &self.id, pos);
+        let call_id = u
+            .call_id
+            .unwrap_or_else(|| item_id("call_", &self.id, u.chat_index));
+        let mut item = call_item(&id, &call_id, name, "", &self.tools);
         item["status"] = json!("in_progress");
-        if item.get("arguments").is_some() {
-            item["arguments"] = json!("");
-        } else {
-            item["input"] = json!("");
-        }
+        let pending = u.args;
+        self.items.push((
+            Item::Call(Call {
+                id,
+                chat_index: u.chat_index,
+                call_id,
+                name: name.to_string(),
+                args: pending.clone(),
+            }),
+            false,
+        ));
         self.emit(
             "response.output_item.added",
             json!({"output_index": pos, "item": item}),
@@ -948,7 +958,16 @@ impl ResponsesStream {
         self.args_delta(pos, &pending, out);
     }
 
+    /// Finish every item. A tool call still waiting for its name cannot become an output
+    /// item: the stream ends with `response.failed` instead.
     fn close_items(&mut self, out: &mut Vec<u8>) {
+        if let Some(u) = self.unnamed.first() {
+            let e = Untranslatable::NamelessToolCall {
+                index: u.chat_index,
+            };
+            self.fail(&e.to_string(), out);
+            return;
+        }
         self.open_text = None;
         for pos in 0..self.items.len() {
             self.close_item(pos, out);
@@ -961,6 +980,9 @@ impl ResponsesStream {
         }
         self.start(out);
         self.close_items(out);
+        if self.phase == Phase::Closed {
+            return;
+        }
         let output: Vec<Value> = self
             .items
             .iter()

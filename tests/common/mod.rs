@@ -71,3 +71,39 @@ fn regex_escape(s: &str) -> String {
         })
         .collect()
 }
+
+/// The seed every property test starts from in CI. Any value works; a fixed one makes every
+/// run draw the same cases, so CI passes or fails on the code, never on the draw.
+pub const PROPTEST_SEED: u64 = 0x6667_6331_3921_0001;
+
+/// How many more cases an exploration run draws (see docs/testing.md).
+pub const PROPTEST_EXPLORE_FACTOR: u32 = 20;
+
+/// Settings for every property test in the suite.
+///
+/// By default (CI): `cases` cases from [`PROPTEST_SEED`], after replaying every failure saved
+/// in `proptest-regressions/<test file>.txt` (proptest's own convention; the files are
+/// committed, so a failure found once is tested on every run). With `FGC_PROPTEST_EXPLORE=1`
+/// (`scripts/proptest-explore.sh`): a random seed and [`PROPTEST_EXPLORE_FACTOR`] times as many
+/// cases; a failure it finds is saved to the same file. proptest's `PROPTEST_CASES` and
+/// `PROPTEST_RNG_SEED` override both.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
+    let explore = std::env::var("FGC_PROPTEST_EXPLORE").is_ok_and(|v| !v.is_empty() && v != "0");
+    Config {
+        cases: if explore {
+            cases.saturating_mul(PROPTEST_EXPLORE_FACTOR)
+        } else {
+            cases
+        },
+        rng_seed: if explore {
+            RngSeed::Random
+        } else {
+            RngSeed::Fixed(PROPTEST_SEED)
+        },
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    }
+}
