@@ -156,3 +156,47 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
         deserializer.deserialize_newtype_struct(SPANNED_MARKER, SpVisitor(std::marker::PhantomData))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+    use std::hash::{BuildHasher, RandomState};
+
+    use super::*;
+
+    #[test]
+    fn spans() {
+        let s = Span::new(3, 7);
+        assert_eq!((s.len(), s.is_empty(), s.range()), (4, false, 3..7));
+        assert!(Span::new(5, 5).is_empty());
+        assert_eq!(miette::SourceSpan::from(s), (3, 4).into());
+    }
+
+    /// `Sp` compares and hashes by value: the same alias written in two places is one key.
+    #[test]
+    fn sp_equality_and_hashing_ignore_where_the_value_is() {
+        let a = Sp::new("router-a".to_string(), Span::new(0, 8));
+        let mut elsewhere = Sp::new("router-a".to_string(), Span::new(40, 48));
+        elsewhere.def = Some(Span::new(90, 98));
+        let b = Sp::new("router-b".to_string(), Span::new(0, 8));
+        assert_eq!(a, elsewhere);
+        assert_ne!(a, b, "same span, different value");
+        let h = RandomState::new();
+        assert_eq!(h.hash_one(&a), h.hash_one(&elsewhere));
+        assert_eq!(h.hash_one(&a), h.hash_one("router-a".to_string()));
+        let set: HashSet<_> = [a.clone(), elsewhere.clone(), b.clone()].into();
+        assert_eq!(set.len(), 2);
+        let map: HashMap<_, _> = [(a.clone(), 1)].into();
+        assert_eq!(map.get(&elsewhere), Some(&1));
+        assert_eq!(map.get(&b), None);
+    }
+
+    #[test]
+    fn sp_text_span_is_the_anchor_for_an_alias() {
+        let mut v = Sp::new("x".to_string(), Span::new(10, 12));
+        assert_eq!((v.text_span(), v.as_str()), (Span::new(10, 12), "x"));
+        v.def = Some(Span::new(2, 3));
+        assert_eq!(v.text_span(), Span::new(2, 3));
+        assert_eq!(v.to_string(), "x");
+    }
+}

@@ -907,4 +907,187 @@ fn claude_code_keeps_explicit_slots_and_needs_no_default_model_when_routed() {
         env.contains("# ANTHROPIC_DEFAULT_HAIKU_MODEL is kept: integration.claude_code.haiku_model sets it to `main`"),
         "{env}"
     );
+/// How a file that `--merge` / `--check` must read can be unreadable.
+#[derive(Clone, Copy, Debug)]
+enum Unreadable {
+    InvalidUtf8,
+    Directory,
+    NoPermission,
+}
+
+impl Unreadable {
+    /// Make `path` unreadable this way.
+    fn make(self, path: &Path) {
+        match self {
+            Unreadable::InvalidUtf8 => std::fs::write(path, b"model = \"\xff\xfe\"\n").unwrap(),
+            Unreadable::Directory => {
+                std::fs::create_dir(path).unwrap();
+                std::fs::write(path.join("keep"), "x").unwrap();
+            }
+            Unreadable::NoPermission => {
+                std::fs::write(path, "model = \"mine\"\n").unwrap();
+                set_mode(path, 0o000);
+            }
+        }
+    }
+}
+
+/// What a path holds, to show it was left alone: its bytes (or its entries) and its inode.
+fn snapshot_of(path: &Path) -> (Vec<u8>, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    let content = if meta.is_dir() {
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names.join("\n").into_bytes()
+    } else {
+        let mut b = Vec::new();
+        // Root reads a mode-000 file; others compare the mode and size only.
+        if let Ok(x) = std::fs::read(path) {
+            b = x;
+        }
+        b.extend_from_slice(format!("{:o}:{}", meta.mode(), meta.len()).as_bytes());
+        b
+    };
+    (content, meta.ino())
+}
+
+/// `fgc emit` in `dir`, with file permissions applying to it. Root reads any file, so when the
+/// tests run as root, fgc runs without the capabilities that bypass permissions
+/// (`setpriv`, util-linux).
+fn emit_without_override(dir: &Path, args: &[&str]) -> Output {
+    let probe = dir.join(".probe");
+    std::fs::write(&probe, "x").unwrap();
+    set_mode(&probe, 0o000);
+    let privileged = std::fs::read(&probe).is_ok();
+    std::fs::remove_file(&probe).unwrap();
+    let mut c = fgc();
+    if privileged {
+        let exe = c.get_program().to_owned();
+        c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set=-dac_override,-dac_read_search", "--"])
+            .arg(exe)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", root().join("target/test-home"))
+            .env("NO_COLOR", "1");
+    }
+    c.current_dir(dir).arg("emit").args(args);
+    c.output().expect("fgc runs")
+}
+
+#[test]
+fn merge_and_check_refuse_a_file_they_cannot_read() {
+    for how in [
+        Unreadable::InvalidUtf8,
+        Unreadable::Directory,
+        Unreadable::NoPermission,
+    ] {
+        let runs: &[&[&str]] = &[
+            &["codex", "--merge", "target", "--write"],
+            &["codex", "--merge", "target"],
+            &["codex", "--merge", "target", "--check"],
+            &["codex", "-o", "target", "--check"],
+            &["claude-code", "--merge", "target", "--write"],
+            &["claude-code", "--merge", "target", "--check"],
+        ];
+        for args in runs {
+            let example = if args[0] == "codex" {
+                "examples/flowgate.yaml"
+            } else {
+                "examples/claude-code-three-slots.yaml"
+            };
+            let dir = scratch(example);
+            let target = dir.path().join("target");
+            how.make(&target);
+            let before = snapshot_of(&target);
+            let out = match how {
+                Unreadable::NoPermission => emit_without_override(dir.path(), args),
+                _ => emit(dir.path(), args, &[]),
+            };
+            let t = transcript(&out);
+            // An I/O error (exit 2) that names the file, not "missing" or "stale" (exit 0 / 1).
+            assert_eq!(out.status.code(), Some(2), "{how:?} {args:?}\n{t}");
+            assert!(
+                t.contains("error:") && t.contains("target"),
+                "{how:?} {args:?}\n{t}"
+            );
+            assert_eq!(snapshot_of(&target), before, "{how:?} {args:?}: changed");
+        }
+    }
+}
+
+#[test]
+fn writes_through_a_symlink_keep_the_link() {
+    let dir = scratch("examples/flowgate.yaml");
+    let d = dir.path();
+    std::fs::create_dir(d.join("dotfiles")).unwrap();
+    std::fs::write(d.join("dotfiles/codex.toml"), "# old\n").unwrap();
+    set_mode(&d.join("dotfiles/codex.toml"), 0o640);
+    std::os::unix::fs::symlink("dotfiles/codex.toml", d.join("codex.toml")).unwrap();
+    ok(&emit(d, &["codex", "-o", "codex.toml"], &[]));
+    let link = std::fs::symlink_metadata(d.join("codex.toml")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let text = std::fs::read_to_string(d.join("dotfiles/codex.toml")).unwrap();
+    assert!(text.contains("model_provider"), "{text}");
+    assert_eq!(mode(&d.join("dotfiles/codex.toml")), 0o640);
+    // --merge --write follows it the same way.
+    std::fs::write(d.join("dotfiles/codex.toml"), "# mine\n").unwrap();
+    ok(&emit(
+        d,
+        &["codex", "--merge", "codex.toml", "--write"],
+        &[],
+    ));
+    assert!(
+        std::fs::symlink_metadata(d.join("codex.toml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let merged = std::fs::read_to_string(d.join("dotfiles/codex.toml")).unwrap();
+    assert!(
+        merged.contains("# mine\n") && merged.contains("model_provider"),
+        "{merged}"
+    );
+}
+
+/// The temporary file of an atomic write is made beside the target, never in the current
+/// directory: here the current directory no longer exists, so a temporary file there fails.
+#[test]
+fn the_temporary_file_is_made_beside_the_target() {
+    let dir = scratch("examples/flowgate.yaml");
+    let d = dir.path();
+    let gone = d.join("gone");
+    std::fs::create_dir(&gone).unwrap();
+    std::fs::create_dir(d.join("out")).unwrap();
+    let mut c = fgc();
+    let exe = c.get_program().to_owned();
+    c = std::process::Command::new("sh");
+    let out = c
+        .arg("-c")
+        .arg(r#"cd "$1" && rmdir "$1" && shift && exec "$@""#)
+        .arg("sh")
+        .arg(&gone)
+        .arg(exe)
+        .args(["emit", "codex", "-c"])
+        .arg(d.join("config/flowgate.yaml"))
+        .arg("-o")
+        .arg(d.join("out/codex.toml"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", root().join("target/test-home"))
+        .output()
+        .unwrap();
+    ok(&out);
+    assert!(!gone.exists());
+    assert!(
+        std::fs::read_to_string(d.join("out/codex.toml"))
+            .unwrap()
+            .contains("model_provider")
+    );
+    let names: Vec<_> = std::fs::read_dir(d.join("out")).unwrap().collect();
+    assert_eq!(names.len(), 1, "no temporary file left beside the target");
 }

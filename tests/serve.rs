@@ -627,6 +627,53 @@ async fn timeouts_and_hangs_are_retried() {
     srv.stop().await;
 }
 
+/// `routing_strategy: least-busy` sends a request to the deployment with fewer requests in
+/// flight: while one request hangs on the first deployment, the next ones go to the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn least_busy_routing_sees_requests_in_flight() {
+    let (a, b) = (mock().await, mock().await);
+    let s = Setup::new(&yaml(
+        &[openai_dep("gpt", &a, ""), openai_dep("gpt", &b, "")],
+        "",
+        "    routing_strategy: least-busy\n",
+    ));
+    let srv = start(&s, None).await;
+    // Nothing in flight: the first deployment (ties go to the first).
+    let (st, _) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
+    assert_eq!(st, 200);
+    assert_eq!((a.hits(), b.hits()), (1, 0));
+    // A request that hangs on `a` keeps one request in flight there.
+    a.push(Fault::Hang);
+    let url = srv.url();
+    let hanging = tokio::spawn(async move {
+        http()
+            .post(format!("{url}/v1/chat/completions"))
+            .bearer_auth(KEY)
+            .json_v(&chat("gpt"))
+            .send()
+            .await
+    });
+    let t = Instant::now();
+    while a.hits() < 2 {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the request never reached a"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for n in 1..=3 {
+        let (st, _) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
+        assert_eq!(st, 200);
+        assert_eq!(
+            (a.hits(), b.hits()),
+            (2, n),
+            "request {n} went to the busy deployment"
+        );
+    }
+    hanging.abort();
+    srv.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallbacks_in_order_and_context_window_fallbacks() {
     let (a, b, c, long) = (mock().await, mock().await, mock().await, mock().await);

@@ -60,6 +60,26 @@ mod tests {
         assert!(allowed(&h, Some("sk-a")));
     }
 
+    /// Wrong keys of the right length are refused, including ones whose byte differences
+    /// cancel out under XOR (`ba` for `ab`): the comparison ORs the differences together.
+    #[test]
+    fn wrong_keys_of_the_same_length() {
+        let bearer = |k: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("authorization", format!("Bearer {k}").parse().unwrap());
+            h
+        };
+        for wrong in ["ba", "aa", "bb", "AB", "a", "abc", ""] {
+            assert!(!allowed(&bearer(wrong), Some("ab")), "{wrong:?}");
+            assert!(!constant_eq(wrong.as_bytes(), b"ab"), "{wrong:?}");
+        }
+        assert!(allowed(&bearer("ab"), Some("ab")));
+        assert!(constant_eq(b"ab", b"ab") && constant_eq(b"", b""));
+        let key = "sk-gw-7f3a9c2e";
+        assert!(!allowed(&bearer("sk-gw-7f3a9ce2"), Some(key)));
+        assert!(allowed(&bearer(key), Some(key)));
+    }
+
     #[test]
     fn loopback() {
         assert!(is_loopback("127.0.0.1"));

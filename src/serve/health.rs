@@ -459,6 +459,31 @@ mod tests {
         assert_eq!(h.busy("d"), 0);
     }
 
+    /// Least-busy routing reads [`Health::busy`]: it rises with each permit and falls when the
+    /// permit reports an outcome or is dropped, per deployment.
+    #[test]
+    fn requests_in_flight_are_counted() {
+        let (_, h) = setup();
+        assert_eq!((h.busy("d"), h.busy("e")), (0, 0));
+        let a = h.acquire("d", COOL).unwrap();
+        let b = h.acquire("d", COOL).unwrap();
+        let c = h.acquire("e", COOL).unwrap();
+        assert_eq!((h.busy("d"), h.busy("e")), (2, 1));
+        a.success(3);
+        assert_eq!(h.busy("d"), 1);
+        b.failure(3);
+        assert_eq!(h.busy("d"), 0);
+        drop(c);
+        assert_eq!(h.busy("e"), 0);
+        // Released once only: another permit on `d` still counts after an outcome and a drop.
+        let d = h.acquire("d", COOL).unwrap();
+        let e = h.acquire("d", COOL).unwrap();
+        d.success(3);
+        assert_eq!(h.busy("d"), 1);
+        drop(e);
+        assert_eq!(h.busy("d"), 0);
+    }
+
     #[test]
     fn promotion_expires() {
         let (clock, h) = setup();
