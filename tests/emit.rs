@@ -1,10 +1,11 @@
 //! `fgc emit` on real files: every example x every target, merges into realistic client
 //! files, round trips, `-o` / `--check`, modes and secrets.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::{fgc, root, transcript, with_settings};
+use crate::common::{fgc, root, run_from_a_removed_dir, transcript, with_settings};
 
 const SECRET: &str = "sk-cliproxy-SECRET-42";
 const MASTER: &str = "sk-master-SECRET-77";
@@ -1060,31 +1061,17 @@ fn writes_through_a_symlink_keep_the_link() {
 fn the_temporary_file_is_made_beside_the_target() {
     let dir = scratch("examples/flowgate.yaml");
     let d = dir.path();
-    let gone = d.join("gone");
-    std::fs::create_dir(&gone).unwrap();
     std::fs::create_dir(d.join("out")).unwrap();
-    let mut c = fgc();
-    let exe = c.get_program().to_owned();
-    c = std::process::Command::new("sh");
-    let out = c
-        .arg("-c")
-        .arg(r#"cd "$1" && rmdir "$1" && shift && exec "$@""#)
-        .arg("sh")
-        .arg(&gone)
-        .arg(exe)
-        .args(["emit", "codex", "-c"])
-        .arg(d.join("config/flowgate.yaml"))
-        .arg("-o")
-        .arg(d.join("out/codex.toml"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", root().join("target/test-home"))
-        .output()
-        .unwrap();
-    ok(&out);
-    assert!(!gone.exists());
+    let (config, out) = (d.join("config/flowgate.yaml"), d.join("out/codex.toml"));
+    let args = ["emit", "codex", "-c"].map(OsStr::new);
+    let args = [
+        &args[..],
+        &[config.as_os_str(), OsStr::new("-o"), out.as_os_str()],
+    ]
+    .concat();
+    ok(&run_from_a_removed_dir(&args));
     assert!(
-        std::fs::read_to_string(d.join("out/codex.toml"))
+        std::fs::read_to_string(&out)
             .unwrap()
             .contains("model_provider")
     );

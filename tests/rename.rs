@@ -336,6 +336,33 @@ fn write_is_all_or_nothing_and_keeps_mode() {
     assert_eq!(names, ["broken.toml", "flowgate.yaml", "settings.json"]);
 }
 
+/// The temporary files of `--write` are made beside each target, never in the current
+/// directory (here a directory that no longer exists).
+#[test]
+fn write_stages_beside_each_target() {
+    let dir = scratch(&[("flowgate.yaml", &fixture("block.yaml"))]);
+    fs::create_dir(dir.path().join("claude")).unwrap();
+    let (cfg, settings) = (
+        dir.path().join("flowgate.yaml"),
+        dir.path().join("claude/settings.json"),
+    );
+    fs::copy(fixture("clients/settings.json"), &settings).unwrap();
+    let mut args: Vec<&std::ffi::OsStr> = ["rename", "router-default", "router-main", "-c"]
+        .map(std::ffi::OsStr::new)
+        .to_vec();
+    args.extend([
+        cfg.as_os_str(),
+        "--claude".as_ref(),
+        settings.as_os_str(),
+        "--write".as_ref(),
+    ]);
+    let out = crate::common::run_from_a_removed_dir(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert_only_new(&cfg, "router-default", "router-main");
+    assert!(read(&settings).contains("\"router-main\""));
+    assert_eq!(fs::read_dir(dir.path().join("claude")).unwrap().count(), 1);
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;

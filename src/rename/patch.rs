@@ -99,6 +99,31 @@ mod tests {
     }
 
     #[test]
+    fn adjacent_patches_and_an_insertion_at_the_end_apply() {
+        let mut p = PatchSet::new();
+        assert!(p.is_empty());
+        p.push(Span::new(0, 1), "X");
+        p.push(Span::new(1, 2), "Y");
+        p.push(Span::new(5, 5), "!");
+        assert!(!p.is_empty());
+        assert_eq!(p.apply("abcde").unwrap(), "XYcde!");
+    }
+
+    #[test]
+    fn rejects_spans_outside_the_text_or_inside_a_character() {
+        for (span, text) in [
+            (Span::new(4, 6), "abcde"),
+            (Span::new(6, 6), "abcde"),
+            (Span::new(1, 2), "é"),
+            (Span::new(0, 1), "é"),
+        ] {
+            let mut p = PatchSet::new();
+            p.push(span, "x");
+            assert!(p.apply(text).is_err(), "{span:?} in {text:?}");
+        }
+    }
+
+    #[test]
     fn rejects_overlaps() {
         let mut p = PatchSet::new();
         p.push(Span::new(0, 3), "x");

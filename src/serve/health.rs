@@ -459,6 +459,25 @@ mod tests {
         assert_eq!(h.busy("d"), 0);
     }
 
+    /// What balancing may pick: closed, open past its cooldown, half-open without a probe out.
+    #[test]
+    fn available_follows_the_circuit() {
+        let (clock, h) = setup();
+        assert!(h.available("d", COOL), "never seen: closed");
+        for _ in 0..3 {
+            fail(&h);
+        }
+        assert!(!h.available("d", COOL), "open");
+        clock.advance(COOL - Duration::from_secs(1));
+        assert!(!h.available("d", COOL), "still cooling down");
+        clock.advance(Duration::from_secs(1));
+        assert!(h.available("d", COOL), "cooldown over: a probe may go");
+        let probe = h.acquire("d", COOL).unwrap();
+        assert!(!h.available("d", COOL), "half-open with the probe out");
+        probe.success(3);
+        assert!(h.available("d", COOL), "half-open, no probe out");
+    }
+
     /// Least-busy routing reads [`Health::busy`]: it rises with each permit and falls when the
     /// permit reports an outcome or is dropped, per deployment.
     #[test]

@@ -107,3 +107,30 @@ pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
         ..Config::default()
     }
 }
+
+/// Run `fgc` with `args` from a current directory that no longer exists (removed by the shell
+/// that starts it): anything fgc creates relative to the current directory fails, so paths in
+/// `args` must be absolute. Shows that atomic writes make their temporary file beside the target.
+pub fn run_from_a_removed_dir(args: &[&std::ffi::OsStr]) -> Output {
+    let parent = tempfile::Builder::new()
+        .prefix("fgc-gone")
+        .tempdir()
+        .expect("temp dir");
+    let gone = parent.path().join("gone");
+    std::fs::create_dir(&gone).expect("create dir");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"cd "$1" && rmdir "$1" && shift && exec "$@""#)
+        .arg("sh")
+        .arg(&gone)
+        .arg(env!("CARGO_BIN_EXE_fgc"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", root().join("target/test-home"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("sh runs fgc");
+    assert!(!gone.exists(), "the shell did not remove the directory");
+    out
+}
