@@ -510,5 +510,8 @@ mod tests {
         assert_eq!(h.promoted("a").as_deref(), Some("b"));
         clock.advance(PROMOTION_TTL);
         assert_eq!(h.promoted("a"), None);
+        h.promote("a", "c");
+        h.demote("a");
+        assert_eq!(h.promoted("a"), None, "demoted before its time");
     }
 }
