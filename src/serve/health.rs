@@ -452,54 +452,20 @@ mod tests {
         let (_, h) = setup();
         let a = h.acquire("d", single()).unwrap();
         let b = h.acquire("d", single()).unwrap();
-        assert_eq!(h.busy("d"), 2);
+        let other = h.acquire("e", single()).unwrap();
+        assert_eq!((h.busy("d"), h.busy("e")), (2, 1), "counted per deployment");
         a.success();
         assert_eq!(h.busy("d"), 1);
         drop(b);
         assert_eq!(h.busy("d"), 0);
-    }
-
-    /// What balancing may pick: closed, open past its cooldown, half-open without a probe out.
-    #[test]
-    fn available_follows_the_circuit() {
-        let (clock, h) = setup();
-        assert!(h.available("d", COOL), "never seen: closed");
-        for _ in 0..3 {
-            fail(&h);
-        }
-        assert!(!h.available("d", COOL), "open");
-        clock.advance(COOL - Duration::from_secs(1));
-        assert!(!h.available("d", COOL), "still cooling down");
-        clock.advance(Duration::from_secs(1));
-        assert!(h.available("d", COOL), "cooldown over: a probe may go");
-        let probe = h.acquire("d", COOL).unwrap();
-        assert!(!h.available("d", COOL), "half-open with the probe out");
-        probe.success(3);
-        assert!(h.available("d", COOL), "half-open, no probe out");
-    }
-
-    /// Least-busy routing reads [`Health::busy`]: it rises with each permit and falls when the
-    /// permit reports an outcome or is dropped, per deployment.
-    #[test]
-    fn requests_in_flight_are_counted() {
-        let (_, h) = setup();
-        assert_eq!((h.busy("d"), h.busy("e")), (0, 0));
-        let a = h.acquire("d", COOL).unwrap();
-        let b = h.acquire("d", COOL).unwrap();
-        let c = h.acquire("e", COOL).unwrap();
-        assert_eq!((h.busy("d"), h.busy("e")), (2, 1));
-        a.success(3);
-        assert_eq!(h.busy("d"), 1);
-        b.failure(3);
-        assert_eq!(h.busy("d"), 0);
-        drop(c);
+        other.failure(ErrorClass::InternalServer, None);
         assert_eq!(h.busy("e"), 0);
-        // Released once only: another permit on `d` still counts after an outcome and a drop.
-        let d = h.acquire("d", COOL).unwrap();
-        let e = h.acquire("d", COOL).unwrap();
-        d.success(3);
+        // An outcome releases once: the drop that follows it does not release another request.
+        let c = h.acquire("d", single()).unwrap();
+        let d = h.acquire("d", single()).unwrap();
+        c.success();
         assert_eq!(h.busy("d"), 1);
-        drop(e);
+        drop(d);
         assert_eq!(h.busy("d"), 0);
     }
 
