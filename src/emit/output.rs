@@ -131,63 +131,6 @@ mod tests {
         assert_eq!(r, "a <redacted> b \"<redacted>\"");
     }
 
-    #[test]
-    fn read_optional_refuses_what_it_cannot_read() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_optional(&dir.path().join("missing")).unwrap(), None);
-        let p = dir.path().join("f");
-        std::fs::write(&p, "text").unwrap();
-        assert_eq!(read_optional(&p).unwrap().as_deref(), Some("text"));
-        std::fs::write(&p, b"\xff\xfe not UTF-8").unwrap();
-        assert!(
-            read_optional(&p).is_err(),
-            "invalid UTF-8 is not a missing file"
-        );
-        assert!(
-            read_optional(dir.path()).is_err(),
-            "a directory is not a missing file"
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_write_through_a_symlink_keeps_the_link() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("dotfiles")).unwrap();
-        let target = dir.path().join("dotfiles/config.toml");
-        std::fs::write(&target, "old").unwrap();
-        set_mode(&target, 0o640).unwrap();
-        let link = dir.path().join("config.toml");
-        std::os::unix::fs::symlink("dotfiles/config.toml", &link).unwrap();
-        write_atomic(&link, "new", false).unwrap();
-        assert!(
-            std::fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
-        assert_eq!(mode_of(&target), Some(0o640));
-        // The temporary file was made beside the target and renamed over it: nothing is left.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("dotfiles"))
-                .unwrap()
-                .count(),
-            1
-        );
-    }
-
-    #[test]
-    fn diffs() {
-        assert_eq!(unified_diff("a\n", "a\n", "x", "y"), "");
-        let d = unified_diff("a\nb", "a\nc", "old", "new");
-        assert_eq!(
-            d,
-            "--- old\n+++ new\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"
-        );
-    }
-
     #[cfg(unix)]
     #[test]
     fn atomic_write_modes() {
