@@ -627,6 +627,76 @@ async fn timeouts_and_hangs_are_retried() {
     srv.stop().await;
 }
 
+/// The health table, on its own: a deployment of a group of two with no `allowed_fails`
+/// cools down when more than half of at least five requests in the current minute failed
+/// (LiteLLM's rule); the counts start again each minute.
+#[test]
+fn health_counts_the_requests_of_the_current_minute() {
+    use fgc::serve::health::{CooldownParams, Health};
+    use fgc::serve::retry::ErrorClass;
+    let clock = Arc::new(ManualClock::default());
+    let h = Arc::new(Health::new(clock.clone()));
+    let group = CooldownParams {
+        group_size: 2,
+        ..CooldownParams::default()
+    };
+    let succeed = |id: &str| h.acquire(id, group.clone()).unwrap().success();
+    let fail = |id: &str| {
+        h.acquire(id, group.clone())
+            .unwrap()
+            .failure(ErrorClass::InternalServer, None)
+    };
+    // Within one minute (a second apart): 2 successes and 3 failures is 60% of 5.
+    succeed("a");
+    succeed("a");
+    clock.advance(Duration::from_secs(1));
+    assert!(!fail("a"));
+    clock.advance(Duration::from_secs(1));
+    assert!(!fail("a"), "2 of 4: not more than half");
+    clock.advance(Duration::from_secs(1));
+    assert!(fail("a"), "3 of 5");
+    assert!(!h.available("a"));
+    // Another deployment, across a minute boundary: 4 failures, then a new minute.
+    for _ in 0..4 {
+        assert!(!fail("b"), "fewer than 5 requests");
+    }
+    clock.advance(Duration::from_secs(60));
+    assert!(
+        !fail("b"),
+        "a new minute: 1 of 1, too few requests to judge"
+    );
+    for _ in 0..3 {
+        succeed("b");
+    }
+    assert!(!fail("b"), "2 of 5 failed this minute");
+}
+
+/// A deployment's own `cooldown_time` wins over the upstream's Retry-After.
+#[test]
+fn health_cooldown_of_the_deployment_wins() {
+    use fgc::serve::health::{CooldownParams, Health};
+    use fgc::serve::retry::ErrorClass;
+    let clock = Arc::new(ManualClock::default());
+    let h = Arc::new(Health::new(clock.clone()));
+    let p = CooldownParams {
+        deployment_cooldown: Some(10.0),
+        ..CooldownParams::default()
+    };
+    assert!(
+        h.acquire("d", p)
+            .unwrap()
+            .failure(ErrorClass::Authentication, Some(2.0))
+    );
+    clock.advance(Duration::from_secs(9));
+    assert!(!h.available("d"), "10 s, not the 2 s of Retry-After");
+    clock.advance(Duration::from_secs(1));
+    assert!(h.available("d"));
+    // Promotion ends when its time is up, or earlier when demoted.
+    h.promote("alias", "backup");
+    h.demote("alias");
+    assert_eq!(h.promoted("alias"), None);
+}
+
 /// `routing_strategy: least-busy` sends a request to the deployment with fewer requests in
 /// flight: while one request hangs on the first deployment, the next ones go to the second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
