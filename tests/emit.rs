@@ -1055,6 +1055,21 @@ fn writes_through_a_symlink_keep_the_link() {
     );
 }
 
+/// A diff on stdout ends with exactly one newline, also when the old file's last line has none.
+#[test]
+fn diffs_end_with_one_newline() {
+    let dir = scratch("examples/flowgate.yaml");
+    let d = dir.path();
+    for old in ["# stale", "# stale\n"] {
+        std::fs::write(d.join("codex.toml"), old).unwrap();
+        let out = emit(d, &["codex", "-o", "codex.toml", "--check"], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+        let diff = stdout(&out);
+        assert!(diff.starts_with("--- codex.toml\n"), "{diff}");
+        assert!(diff.ends_with('\n') && !diff.ends_with("\n\n"), "{diff:?}");
+    }
+}
+
 /// The temporary file of an atomic write is made beside the target, never in the current
 /// directory: here the current directory no longer exists, so a temporary file there fails.
 #[test]
