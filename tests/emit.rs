@@ -908,6 +908,8 @@ fn claude_code_keeps_explicit_slots_and_needs_no_default_model_when_routed() {
         env.contains("# ANTHROPIC_DEFAULT_HAIKU_MODEL is kept: integration.claude_code.haiku_model sets it to `main`"),
         "{env}"
     );
+}
+
 /// How a file that `--merge` / `--check` must read can be unreadable.
 #[derive(Clone, Copy, Debug)]
 enum Unreadable {
