@@ -203,6 +203,149 @@ fn anthropic_response_to_chat() {
     with_settings(|| insta::assert_snapshot!("translate_messages_response_to_chat", pretty(&c)));
 }
 
+/// The knobs of a Chat Completions request, one at a time: what each becomes in a Messages
+/// request (the gaps mutation testing found in `chat::request_to_messages`).
+#[test]
+fn chat_request_knobs_map_to_messages_one_by_one() {
+    let base = || {
+        json!({"model": "m", "messages": [{"role": "user", "content": "hi"}],
+               "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]})
+    };
+    let with = |k: &str, v: Value| {
+        let mut r = base();
+        r[k] = v;
+        chat::request_to_messages(&r)
+    };
+    // Reasoning effort: a thinking budget per level, and max_tokens at least budget + 1024.
+    for (effort, budget) in [
+        ("low", 1024),
+        ("medium", 4096),
+        ("high", 16384),
+        ("xhigh", 16384),
+    ] {
+        let out = with("reasoning_effort", json!(effort));
+        assert_eq!(
+            out["thinking"],
+            json!({"type": "enabled", "budget_tokens": budget}),
+            "{effort}"
+        );
+        assert!(
+            out["max_tokens"].as_u64().unwrap() >= budget + 1024,
+            "{effort}"
+        );
+    }
+    assert!(
+        with("reasoning_effort", json!("none"))
+            .get("thinking")
+            .is_none()
+    );
+    // Stop sequences: a string, a list, and an empty list (left out).
+    assert_eq!(with("stop", json!("X"))["stop_sequences"], json!(["X"]));
+    assert_eq!(
+        with("stop", json!(["X", "Y"]))["stop_sequences"],
+        json!(["X", "Y"])
+    );
+    assert!(with("stop", json!([])).get("stop_sequences").is_none());
+    // Tool choice, in each of its shapes.
+    assert_eq!(
+        with("tool_choice", json!("required"))["tool_choice"],
+        json!({"type": "any"})
+    );
+    assert_eq!(
+        with("tool_choice", json!("none"))["tool_choice"],
+        json!({"type": "none"})
+    );
+    assert_eq!(
+        with("tool_choice", json!("auto"))["tool_choice"],
+        json!({"type": "auto"})
+    );
+    assert_eq!(
+        with(
+            "tool_choice",
+            json!({"type": "function", "function": {"name": "f"}})
+        )["tool_choice"],
+        json!({"type": "tool", "name": "f"})
+    );
+    assert_eq!(
+        with("tool_choice", json!({"type": "function"}))["tool_choice"],
+        json!({"type": "auto"})
+    );
+    assert!(
+        chat::request_to_messages(&base())
+            .get("tool_choice")
+            .is_none()
+    );
+    assert_eq!(
+        with("parallel_tool_calls", json!(false))["tool_choice"],
+        json!({"type": "auto", "disable_parallel_tool_use": true})
+    );
+    assert!(
+        with("parallel_tool_calls", json!(true))
+            .get("tool_choice")
+            .is_none()
+    );
+    // A file part becomes a document block; a file that is not a data URL is dropped.
+    let file = |data: &str| {
+        let mut r = base();
+        r["messages"] = json!([{"role": "user", "content": [
+            {"type": "text", "text": "read"},
+            {"type": "file", "file": {"file_data": data}}]}]);
+        chat::request_to_messages(&r)["messages"][0]["content"].clone()
+    };
+    assert_eq!(
+        file("data:application/pdf;base64,QUJD")[1],
+        json!({"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "QUJD"}})
+    );
+    assert_eq!(
+        file("https://example.invalid/x.pdf")
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Stop reasons and content of a Messages answer in Chat Completions terms.
+#[test]
+fn messages_answers_map_to_chat_finish_reasons() {
+    let answer = |stop: &str, content: Value| {
+        chat::response_from_messages(
+            &json!({"id": "msg_1", "content": content, "stop_reason": stop,
+                    "usage": {"input_tokens": 1, "output_tokens": 1}}),
+            "m",
+        )
+        .unwrap()
+    };
+    let text = json!([{"type": "text", "text": "ok"}]);
+    for (stop, reason) in [
+        ("end_turn", "stop"),
+        ("max_tokens", "length"),
+        ("tool_use", "tool_calls"),
+        ("refusal", "content_filter"),
+    ] {
+        assert_eq!(
+            answer(stop, text.clone())["choices"][0]["finish_reason"],
+            reason,
+            "{stop}"
+        );
+    }
+    // Only tool calls: content is null. Text and calls: the text is kept.
+    let call = json!({"type": "tool_use", "id": "t1", "name": "f", "input": {}});
+    assert_eq!(
+        answer("tool_use", json!([call.clone()]))["choices"][0]["message"]["content"],
+        Value::Null
+    );
+    assert_eq!(
+        answer("tool_use", json!([{"type": "text", "text": "ok"}, call]))["choices"][0]["message"]
+            ["content"],
+        "ok"
+    );
+    assert_eq!(
+        answer("end_turn", json!([]))["choices"][0]["message"]["content"],
+        ""
+    );
+}
+
 // ---------------------------------------------------------------- recorded streams
 
 #[test]
