@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod diag;
 pub mod doctor;
+pub mod edit;
 pub mod emit;
 pub mod litellm;
 pub mod load;

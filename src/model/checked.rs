@@ -91,6 +91,9 @@ pub enum RefSite {
     ClaudeOpus,
     ClaudeSonnet,
     ClaudeHaiku,
+    /// A model key of another client's `integration` block (its path, like
+    /// `integration.opencode.small_model`).
+    Client(&'static str),
     /// A route of the `routing` section.
     Route(Entry),
 }
@@ -116,6 +119,7 @@ impl RefSite {
             RefSite::ClaudeOpus => "integration.claude_code.opus_model".into(),
             RefSite::ClaudeSonnet => "integration.claude_code.sonnet_model".into(),
             RefSite::ClaudeHaiku => "integration.claude_code.haiku_model".into(),
+            RefSite::Client(path) => path.into(),
             RefSite::Route(e) => e.path(),
         }
     }
@@ -267,6 +271,31 @@ impl Model {
                 opt(&c.opus_model, RefSite::ClaudeOpus);
                 opt(&c.sonnet_model, RefSite::ClaudeSonnet);
                 opt(&c.haiku_model, RefSite::ClaudeHaiku);
+            }
+            if let Some(c) = &int.opencode {
+                opt(&c.model, RefSite::Client("integration.opencode.model"));
+                opt(
+                    &c.small_model,
+                    RefSite::Client("integration.opencode.small_model"),
+                );
+            }
+            if let Some(c) = &int.qwen_code {
+                opt(&c.model, RefSite::Client("integration.qwen_code.model"));
+            }
+            if let Some(c) = &int.aider {
+                opt(&c.model, RefSite::Client("integration.aider.model"));
+                opt(&c.weak_model, RefSite::Client("integration.aider.weak_model"));
+                opt(
+                    &c.editor_model,
+                    RefSite::Client("integration.aider.editor_model"),
+                );
+            }
+            if let Some(c) = &int.continue_cli {
+                opt(&c.model, RefSite::Client("integration.continue.model"));
+                opt(
+                    &c.fast_model,
+                    RefSite::Client("integration.continue.fast_model"),
+                );
             }
         }
         self.refs = refs;

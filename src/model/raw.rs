@@ -151,6 +151,85 @@ pub struct Integration {
     pub base_url: Option<Sp<String>>,
     pub codex: Option<CodexIntegration>,
     pub claude_code: Option<ClaudeCodeIntegration>,
+    /// opencode (`opencode.json`): `fgc emit opencode`.
+    pub opencode: Option<OpencodeIntegration>,
+    /// Qwen Code (`~/.qwen/settings.json`): `fgc emit qwen-code`.
+    pub qwen_code: Option<QwenCodeIntegration>,
+    /// Aider (`.aider.conf.yml` and `.aider.model.metadata.json`): `fgc emit aider`.
+    pub aider: Option<AiderIntegration>,
+    /// Continue CLI (`~/.continue/config.yaml`): `fgc emit continue`.
+    #[serde(rename = "continue")]
+    pub continue_cli: Option<ContinueIntegration>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpencodeIntegration {
+    /// The `provider` id the aliases are listed under (default `flowgate`); the model is
+    /// `<provider_id>/<alias>`.
+    pub provider_id: Option<Sp<String>>,
+    /// Display name of the provider (default `FlowGate Local`).
+    pub provider_name: Option<Sp<String>>,
+    /// `options.baseURL`; must end in `/v1` (default: gateway root + `/v1`).
+    pub base_url: Option<Sp<String>>,
+    /// The environment variable holding the gateway key, written `{env:VAR}` (default: the
+    /// variable of `general_settings.master_key`).
+    pub env_key: Option<Sp<String>>,
+    /// `model` (default: `integration.default_model`).
+    pub model: Option<Sp<String>>,
+    /// `small_model`, used for titles (default: `integration.fast_model`, else the model).
+    pub small_model: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QwenCodeIntegration {
+    /// The protocol Qwen Code speaks to the gateway: `openai` (Chat Completions, default) or
+    /// `anthropic` (Messages).
+    pub protocol: Option<Sp<QwenProtocol>>,
+    /// `baseUrl`: gateway root + `/v1` for `openai`, the root for `anthropic` (default:
+    /// derived from the gateway root).
+    pub base_url: Option<Sp<String>>,
+    /// `envKey`: the environment variable holding the gateway key (default: the variable of
+    /// `general_settings.master_key`).
+    pub env_key: Option<Sp<String>>,
+    /// `model.name` (default: `integration.default_model`).
+    pub model: Option<Sp<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QwenProtocol {
+    Openai,
+    Anthropic,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiderIntegration {
+    /// `openai-api-base`; must end in `/v1` (default: gateway root + `/v1`).
+    pub base_url: Option<Sp<String>>,
+    /// `model` (written `openai/<alias>`; default: `integration.default_model`).
+    pub model: Option<Sp<String>>,
+    /// `weak-model`, for commit messages and summaries (default: `integration.fast_model`,
+    /// else the model).
+    pub weak_model: Option<Sp<String>>,
+    /// `editor-model`, the editor in architect mode (default: the model).
+    pub editor_model: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContinueIntegration {
+    /// `apiBase`; must end in `/v1` (default: gateway root + `/v1`).
+    pub base_url: Option<Sp<String>>,
+    /// The environment variable (a Continue secret, `${{ secrets.VAR }}`) holding the gateway
+    /// key (default: the variable of `general_settings.master_key`).
+    pub env_key: Option<Sp<String>>,
+    /// The chat, edit and apply model (default: `integration.default_model`).
+    pub model: Option<Sp<String>>,
+    /// The summarize model (default: `integration.fast_model`; none when it is the model).
+    pub fast_model: Option<Sp<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -168,6 +247,10 @@ pub struct CodexIntegration {
     pub wire_api: Option<Sp<String>>,
     /// The alias Codex requests (default: `integration.default_model`).
     pub model: Option<Sp<String>>,
+    /// The Codex model whose catalog entry (instructions, tools, reasoning levels) an alias
+    /// copies in `fgc emit codex --catalog` (default: the entry whose slug starts the
+    /// upstream model's name, else `gpt-5.5`).
+    pub catalog_template: Option<Sp<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

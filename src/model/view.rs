@@ -323,6 +323,10 @@ pub struct DeploymentView<'m> {
     pub responses_api: bool,
     /// `model_info.max_input_tokens`: the context window the deployment declares.
     pub max_input_tokens: Option<u64>,
+    /// `model_info.max_output_tokens`, else `model_info.max_tokens` (LiteLLM's older name).
+    pub max_output_tokens: Option<u64>,
+    /// `model_info.supports_reasoning`.
+    pub supports_reasoning: Option<bool>,
 }
 
 impl DeploymentView<'_> {
@@ -332,6 +336,22 @@ impl DeploymentView<'_> {
         self.api
             .map(|a| a.base_url(self.api_base.map(|b| b.value.as_str())))
     }
+}
+
+/// What `model_info` declares for a name a client asks for, over every deployment of the
+/// alias it reaches: the smallest limit (any deployment may answer a request), and whether
+/// the model reasons (`false` only when every deployment says so).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AliasInfo {
+    /// `max_input_tokens`: the context window.
+    pub context_window: Option<u64>,
+    /// `max_output_tokens` (or `max_tokens`).
+    pub max_output_tokens: Option<u64>,
+    /// `supports_reasoning`, when every deployment declares it.
+    pub supports_reasoning: Option<bool>,
+    /// The upstream model names (`litellm_params.model` without the provider prefix), in
+    /// file order.
+    pub upstream_models: Vec<String>,
 }
 
 /// An extra name for an alias (`router_settings.model_group_alias`).
@@ -960,14 +980,22 @@ fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
                     .and_then(|(_, v)| v.as_f64())
                     .or(p.cooldown_time.as_ref().map(|c| c.value)),
                 responses_api: p.responses_api.as_ref().is_some_and(|r| r.value),
-                max_input_tokens: dep
-                    .model_info
-                    .as_ref()
-                    .and_then(|i| i.iter().find(|(k, _)| k.as_str() == "max_input_tokens"))
-                    .and_then(|(_, v)| v.as_u64()),
+                max_input_tokens: info(dep, "max_input_tokens").and_then(Value::as_u64),
+                max_output_tokens: info(dep, "max_output_tokens")
+                    .or_else(|| info(dep, "max_tokens"))
+                    .and_then(Value::as_u64),
+                supports_reasoning: info(dep, "supports_reasoning").and_then(Value::as_bool),
             }
         })
         .collect()
+}
+
+/// A key of a deployment's `model_info`.
+fn info<'a>(dep: &'a raw::Deployment, key: &str) -> Option<&'a Value> {
+    dep.model_info
+        .as_ref()
+        .and_then(|i| i.iter().find(|(k, _)| k.as_str() == key))
+        .map(|(_, v)| v)
 }
 
 fn key_source(model: &Model, dir: &std::path::Path, p: &raw::LitellmParams) -> KeySource {
@@ -1132,6 +1160,51 @@ impl<'m> View<'m> {
             .or(value(&s.timeout))
             .or(value(&s.request_timeout))
             .unwrap_or(defaults::TIMEOUT_SECS)
+    }
+
+    /// The alias a client name reaches: itself, or the target of a `model_group_alias` name.
+    pub fn resolve_name<'a>(&'a self, name: &'a str) -> &'a str {
+        if self.model.aliases.contains_key(name) {
+            return name;
+        }
+        self.group_aliases
+            .iter()
+            .find(|g| g.name.value == name)
+            .map_or(name, |g| g.target)
+    }
+
+    /// What `model_info` says about the model a client gets for `name` (see [`AliasInfo`]).
+    pub fn alias_info(&self, name: &str) -> AliasInfo {
+        let alias = self.resolve_name(name);
+        let deps: Vec<_> = self.deployments_of(alias).collect();
+        let min = |f: fn(&DeploymentView<'_>) -> Option<u64>| deps.iter().filter_map(|d| f(d)).min();
+        let reasoning: Vec<Option<bool>> = deps.iter().map(|d| d.supports_reasoning).collect();
+        let supports_reasoning = if reasoning.is_empty() || reasoning.iter().any(Option::is_none) {
+            None
+        } else {
+            Some(reasoning.iter().any(|r| *r == Some(true)))
+        };
+        let mut upstream_models: Vec<String> = Vec::new();
+        for d in &deps {
+            let m = d
+                .upstream_model
+                .map(str::to_string)
+                .or_else(|| {
+                    d.model
+                        .map(|m| m.value.split_once('/').map_or(m.value.as_str(), |x| x.1).to_string())
+                });
+            if let Some(m) = m
+                && !upstream_models.contains(&m)
+            {
+                upstream_models.push(m);
+            }
+        }
+        AliasInfo {
+            context_window: min(|d| d.max_input_tokens),
+            max_output_tokens: min(|d| d.max_output_tokens),
+            supports_reasoning,
+            upstream_models,
+        }
     }
 
     /// The deployments of `alias`, in file order.
