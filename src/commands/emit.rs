@@ -1,4 +1,4 @@
-//! `fgc emit litellm|codex|claude-code`: generate the gateway and client configurations
+//! `fgc emit litellm|codex|claude-code|opencode|qwen-code|aider|continue`: generate the gateway and client configurations
 //! from flowgate.yaml, to stdout, to a file (`-o`, atomic), as a `--check` against a file,
 //! or merged into a user's existing client file (`--merge`, `--write`).
 
@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::check::check_loaded;
 use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::diag::Diagnostic;
-use crate::emit::{Emitted, Input, claude_code, codex, litellm, output};
+use crate::emit::client::{self, ClientFile};
+use crate::emit::{
+    Emitted, Input, aider, claude_code, codex, continue_cli, litellm, opencode, output, qwen_code,
+};
 use crate::load::{Loaded, load};
 use crate::render;
 use crate::rules::{CheckOptions, Secrets};
@@ -27,6 +30,38 @@ pub enum Target {
     Codex(CodexArgs),
     /// Claude Code's environment: env file, shell exports or settings.json (or a merge).
     ClaudeCode(ClaudeArgs),
+    /// opencode's opencode.json (a provider for the gateway), or a merge into one.
+    Opencode(ClientArgs),
+    /// Qwen Code's settings.json (~/.qwen/settings.json), or a merge into one.
+    QwenCode(ClientArgs),
+    /// Aider's .aider.conf.yml, or its .aider.model.metadata.json (--format metadata).
+    Aider(AiderArgs),
+    /// The Continue CLI's config.yaml (~/.continue/config.yaml), or a merge into one.
+    Continue(ClientArgs),
+}
+
+/// The options of the client targets that write one file.
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Set fgc's keys in this existing file (comments and the user's other keys kept);
+    /// prints the diff, writes only with --write.
+    #[arg(long, value_name = "PATH", conflicts_with = "output")]
+    pub merge: Option<PathBuf>,
+    /// Apply the --merge.
+    #[arg(long, requires = "merge")]
+    pub write: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AiderArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// Which file: the options (.aider.conf.yml) or the model limits
+    /// (.aider.model.metadata.json).
+    #[arg(long, value_enum, default_value = "conf")]
+    pub format: aider::Format,
 }
 
 /// Options every target takes.
@@ -109,6 +144,45 @@ pub fn run(args: Args) -> u8 {
         }),
         Target::Codex(a) => with_input(&a.common, |input| codex_run(&a, input)),
         Target::ClaudeCode(a) => with_input(&a.common, |input| claude_run(&a, input)),
+        Target::Opencode(a) => with_input(&a.common, |input| {
+            client_run(&a, input, opencode::file(input))
+        }),
+        Target::QwenCode(a) => with_input(&a.common, |input| {
+            client_run(&a, input, qwen_code::file(input))
+        }),
+        Target::Aider(a) => with_input(&a.client.common, |input| {
+            client_run(&a.client, input, aider::file(input, a.format))
+        }),
+        Target::Continue(a) => with_input(&a.common, |input| {
+            client_run(&a, input, continue_cli::file(input))
+        }),
+    }
+}
+
+/// opencode, Qwen Code, Aider, Continue: a whole file to stdout or `-o`, or a merge.
+fn client_run(a: &ClientArgs, input: &Input, file: Result<ClientFile, Diagnostic>) -> u8 {
+    let c = &a.common;
+    let Some(path) = &a.merge else {
+        let emitted = client::emit(input, file);
+        return match &c.output {
+            Some(path) => to_file(c, input, path, emitted),
+            None => to_stdout(c, input, emitted),
+        };
+    };
+    let f = match file {
+        Ok(f) => f,
+        Err(d) => return report(input, &[d]),
+    };
+    let existing = match output::read_optional(path) {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => return io_error(path, &e),
+    };
+    match client::merge(&existing, &f) {
+        Ok(m) => apply_merge(c, path, &existing, &m, a.write),
+        Err(e) => {
+            eprintln!("error: cannot merge into {}: {e}", path.display());
+            exit::INPUT
+        }
     }
 }
 

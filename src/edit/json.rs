@@ -214,13 +214,16 @@ impl Merger<'_> {
         root: bool,
     ) -> Result<(), MergeError> {
         match (want, v) {
+            (Want::Default(_), _) => Ok(()),
             (Want::Value(w), _) => {
                 if value_of(v) != *w {
                     let r = v.range();
                     let indent = line_indent(self.text, r.start);
                     let text = if self.one_line(line_start(self.text, r.start), r.end)
                         && self.text[r.end..].starts_with(|c: char| c != '\n')
-                        && !self.text[r.end..line_end(self.text, r.end)].trim().is_empty()
+                        && !self.text[r.end..line_end(self.text, r.end)]
+                            .trim()
+                            .is_empty()
                     {
                         // Inside a one-line container: stay on the line.
                         serde_json::to_string(w).expect("JSON values serialise")
@@ -390,9 +393,7 @@ impl Merger<'_> {
             .first()
             .and_then(|first| {
                 let before = &self.text[span.start + 1..first.start];
-                before
-                    .rfind('\n')
-                    .map(|nl| before[nl + 1..].to_string())
+                before.rfind('\n').map(|nl| before[nl + 1..].to_string())
             })
             .unwrap_or_else(|| format!("{open_indent}{}", self.unit));
         let unit = self.unit.clone();
@@ -455,12 +456,14 @@ impl Merger<'_> {
         let body = body.join(",\n");
         // After the last item: a trailing comma or a line comment stays where it is.
         let after = skip_trivia_same_line(self.text, last.end);
-        let trailing_comma =
-            is_last_overall && self.text[after..].starts_with(',');
+        let trailing_comma = is_last_overall && self.text[after..].starts_with(',');
         if trailing_comma {
             let at = line_end(self.text, after + 1);
             self.replace(at, at, format!("\n{body}"));
-        } else if self.text[last.end..].trim_start_matches([' ', '\t']).starts_with("//") {
+        } else if self.text[last.end..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with("//")
+        {
             self.replace(last.end, last.end, ",".into());
             let at = line_end(self.text, last.end);
             self.replace(at, at, format!("\n{body}"));
@@ -512,7 +515,9 @@ fn line_start(text: &str, pos: usize) -> usize {
 
 /// The end of the line holding `pos` (before its line break).
 fn line_end(text: &str, pos: usize) -> usize {
-    text[pos..].find(['\n', '\r']).map_or(text.len(), |i| pos + i)
+    text[pos..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| pos + i)
 }
 
 /// The first position from `pos` that is not a space or tab.
@@ -554,10 +559,7 @@ mod tests {
                         (
                             "models",
                             Want::Object {
-                                members: vec![(
-                                    "a".into(),
-                                    Want::Value(json!({"name": "a"})),
-                                )],
+                                members: vec![("a".into(), Want::Value(json!({"name": "a"})))],
                                 exclusive: true,
                             },
                         ),
@@ -590,8 +592,15 @@ mod tests {
         let out = merge("", &want(), Dialect::JSON).unwrap();
         assert!(out.starts_with("{\n  \"model\""), "{out}");
         let out = merge("{}", &want(), Dialect::JSON).unwrap();
-        assert!(out.starts_with("{\n  \"model\": \"fgc/a\",\n  \"provider\": {\n    \"fgc\""), "{out}");
-        assert_eq!(merge(&out, &want(), Dialect::JSON).unwrap(), out, "idempotent");
+        assert!(
+            out.starts_with("{\n  \"model\": \"fgc/a\",\n  \"provider\": {\n    \"fgc\""),
+            "{out}"
+        );
+        assert_eq!(
+            merge(&out, &want(), Dialect::JSON).unwrap(),
+            out,
+            "idempotent"
+        );
     }
 
     #[test]
@@ -613,7 +622,10 @@ mod tests {
             to_data(&out, Dialect::JSON).unwrap(),
             json!({"openai": [{"id": "mine", "baseUrl": "X"}, {"id": "a", "baseUrl": "G", "extra": 1}, {"id": "b", "baseUrl": "G"}]})
         );
-        assert!(out.contains("  {\"id\": \"mine\", \"baseUrl\": \"X\"},\n"), "{out}");
+        assert!(
+            out.contains("  {\"id\": \"mine\", \"baseUrl\": \"X\"},\n"),
+            "{out}"
+        );
     }
 
     #[test]

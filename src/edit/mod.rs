@@ -18,6 +18,9 @@ pub enum Want {
     /// This value, replacing what is there when it differs (compared as data, so `1e3` and
     /// `1000` are equal and the text stays).
     Value(Value),
+    /// This value where the place is empty; whatever the file already has there is kept
+    /// (`$schema`, Continue's `name`).
+    Default(Value),
     /// An object (mapping) holding at least these members, each merged in turn; other members
     /// are kept, unless `exclusive` (then they are removed).
     Object {
@@ -54,7 +57,7 @@ impl Want {
     /// The whole value this describes, as written into a new file (or where nothing is).
     pub fn to_value(&self) -> Value {
         match self {
-            Want::Value(v) => v.clone(),
+            Want::Value(v) | Want::Default(v) => v.clone(),
             Want::Object { members, .. } => Value::Object(
                 members
                     .iter()
@@ -120,6 +123,7 @@ fn lookup<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
 pub fn satisfied(have: &Value, want: &Want) -> bool {
     match want {
         Want::Value(v) => have == v,
+        Want::Default(_) => true,
         Want::Object { members, exclusive } => {
             let Some(obj) = have.as_object() else {
                 return false;

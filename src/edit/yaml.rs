@@ -174,6 +174,7 @@ impl Merger<'_> {
             });
         }
         match (want, &n.kind) {
+            (Want::Default(_), _) => Ok(()),
             (Want::Value(w), _) => {
                 if n.to_json() == *w {
                     return Ok(());
@@ -187,7 +188,8 @@ impl Merger<'_> {
                 let end = end_of(self.text, n);
                 if matches!(n.kind, NodeKind::Null) && n.span.start == n.span.end {
                     // `key:` with nothing after it.
-                    self.patches.push(Span::new(n.span.start, end), format!(" {text}"));
+                    self.patches
+                        .push(Span::new(n.span.start, end), format!(" {text}"));
                 } else {
                     self.patches.push(Span::new(n.span.start, end), text);
                 }
@@ -202,9 +204,15 @@ impl Merger<'_> {
                 }
                 let mut missing = Vec::new();
                 for (k, w) in members {
-                    match entries.iter().rev().find(|(key, _)| key.as_str() == Some(k)) {
+                    match entries
+                        .iter()
+                        .rev()
+                        .find(|(key, _)| key.as_str() == Some(k))
+                    {
                         Some((key, v))
-                            if matches!(v.kind, NodeKind::Null) && v.span.start == v.span.end =>
+                            if matches!(v.kind, NodeKind::Null)
+                                && v.span.start == v.span.end
+                                && !matches!(w, Want::Default(_)) =>
                         {
                             // `key:` with nothing after it: write the value after the colon.
                             let colon = self.text[key.span.end..]
@@ -214,7 +222,8 @@ impl Merger<'_> {
                             let text = inline(&v, self.in_flow(colon)).unwrap_or_else(|| {
                                 serde_json::to_string(&v).expect("values serialise")
                             });
-                            self.patches.push(Span::new(colon, colon), format!(" {text}"));
+                            self.patches
+                                .push(Span::new(colon, colon), format!(" {text}"));
                         }
                         Some((_, v)) => {
                             path.push(k.clone());
@@ -353,10 +362,7 @@ impl Merger<'_> {
             return Ok(());
         };
         let dash = line_start(self.text, last.span.start);
-        let dash_indent = self.text[dash..]
-            .chars()
-            .take_while(|c| *c == ' ')
-            .count();
+        let dash_indent = self.text[dash..].chars().take_while(|c| *c == ' ').count();
         let at = line_end(self.text, end_of(self.text, n));
         let mut s = String::new();
         for w in added {

@@ -5,10 +5,15 @@
 //! Emitters are pure: they take the model and return text (plus the secrets the text holds,
 //! so callers can pick the file mode and redact diffs). Nothing here prints.
 
+pub mod aider;
 pub mod claude_code;
+pub mod client;
 pub mod codex;
+pub mod continue_cli;
 pub mod litellm;
+pub mod opencode;
 pub mod output;
+pub mod qwen_code;
 pub mod yaml;
 
 use crate::diag::Diagnostic;

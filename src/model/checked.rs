@@ -284,7 +284,10 @@ impl Model {
             }
             if let Some(c) = &int.aider {
                 opt(&c.model, RefSite::Client("integration.aider.model"));
-                opt(&c.weak_model, RefSite::Client("integration.aider.weak_model"));
+                opt(
+                    &c.weak_model,
+                    RefSite::Client("integration.aider.weak_model"),
+                );
                 opt(
                     &c.editor_model,
                     RefSite::Client("integration.aider.editor_model"),

@@ -1177,7 +1177,8 @@ impl<'m> View<'m> {
     pub fn alias_info(&self, name: &str) -> AliasInfo {
         let alias = self.resolve_name(name);
         let deps: Vec<_> = self.deployments_of(alias).collect();
-        let min = |f: fn(&DeploymentView<'_>) -> Option<u64>| deps.iter().filter_map(|d| f(d)).min();
+        let min =
+            |f: fn(&DeploymentView<'_>) -> Option<u64>| deps.iter().filter_map(|d| f(d)).min();
         let reasoning: Vec<Option<bool>> = deps.iter().map(|d| d.supports_reasoning).collect();
         let supports_reasoning = if reasoning.is_empty() || reasoning.iter().any(Option::is_none) {
             None
@@ -1186,13 +1187,14 @@ impl<'m> View<'m> {
         };
         let mut upstream_models: Vec<String> = Vec::new();
         for d in &deps {
-            let m = d
-                .upstream_model
-                .map(str::to_string)
-                .or_else(|| {
-                    d.model
-                        .map(|m| m.value.split_once('/').map_or(m.value.as_str(), |x| x.1).to_string())
-                });
+            let m = d.upstream_model.map(str::to_string).or_else(|| {
+                d.model.map(|m| {
+                    m.value
+                        .split_once('/')
+                        .map_or(m.value.as_str(), |x| x.1)
+                        .to_string()
+                })
+            });
             if let Some(m) = m
                 && !upstream_models.contains(&m)
             {
