@@ -84,6 +84,11 @@ const TARGETS: &[(&str, &[&str])] = &[
     ("claude-env", &["claude-code"]),
     ("claude-shell", &["claude-code", "--format", "shell"]),
     ("claude-settings", &["claude-code", "--format", "settings"]),
+    ("opencode", &["opencode"]),
+    ("qwen-code", &["qwen-code"]),
+    ("aider", &["aider"]),
+    ("aider-metadata", &["aider", "--format", "metadata"]),
+    ("continue", &["continue"]),
 ];
 
 #[test]
@@ -114,7 +119,14 @@ fn missing_default_model_is_an_error_for_clients_only() {
     with_settings(|| {
         let cfg = "tests/fixtures/emit/no-default-model.yaml";
         ok(&emit(&root(), &["litellm", "-q", "-c", cfg], &[]));
-        for target in ["codex", "claude-code"] {
+        for target in [
+            "codex",
+            "claude-code",
+            "opencode",
+            "qwen-code",
+            "aider",
+            "continue",
+        ] {
             let out = emit(&root(), &[target, "-q", "-c", cfg], &[]);
             assert_eq!(out.status.code(), Some(1));
             assert!(out.stdout.is_empty());
@@ -1094,4 +1106,213 @@ fn the_temporary_file_is_made_beside_the_target() {
     );
     let names: Vec<_> = std::fs::read_dir(d.join("out")).unwrap().collect();
     assert_eq!(names.len(), 1, "no temporary file left beside the target");
+}
+
+/// A merge into a realistic client file: the diff (snapshot), the file untouched without
+/// --write, --check stale then fresh, the mode kept, idempotent, and `kept` (JSON pointers
+/// into the file as data) unchanged. Returns the merged file as data.
+fn client_merge(
+    target: &[&str],
+    fixture: &str,
+    file: &str,
+    kept: &[&str],
+    read: fn(&str) -> serde_json::Value,
+) -> serde_json::Value {
+    let dir = scratch("examples/clients.yaml");
+    let d = dir.path();
+    let original =
+        std::fs::read_to_string(root().join("tests/fixtures/emit").join(fixture)).unwrap();
+    let path = d.join(file);
+    std::fs::write(&path, &original).unwrap();
+    set_mode(&path, 0o640);
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut a: Vec<String> = target.iter().map(|s| s.to_string()).collect();
+        a.extend(["-q".to_string(), "--merge".to_string(), file.to_string()]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |extra: &[&'static str]| {
+        let a = args(extra);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        emit(d, &a, &[])
+    };
+    let diff = ok(&run(&[]));
+    insta::assert_snapshot!(format!("emit__merge__{fixture}"), diff);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    assert_eq!(run(&["--check"]).status.code(), Some(1));
+    ok(&run(&["--write"]));
+    let merged = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(mode(&path), 0o640);
+    let (before, after) = (read(&original), read(&merged));
+    for p in kept {
+        assert_eq!(before.pointer(p), after.pointer(p), "{p} kept");
+        assert!(after.pointer(p).is_some(), "{p} is there");
+    }
+    assert!(ok(&run(&["--write"])).is_empty(), "idempotent");
+    ok(&run(&["--check"]));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), merged);
+    // A symlinked file stays a symlink; its target gets the change.
+    let real = d.join("real-target");
+    std::fs::write(&real, &original).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    ok(&run(&["--write"]));
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), merged);
+    after
+}
+
+fn jsonc(text: &str) -> serde_json::Value {
+    fgc::edit::json::to_data(text, fgc::edit::json::Dialect::JSONC).unwrap()
+}
+
+fn yaml(text: &str) -> serde_json::Value {
+    fgc::edit::yaml::to_data(text).unwrap()
+}
+
+#[test]
+fn opencode_merge_keeps_everything_else() {
+    with_settings(|| {
+        let v = client_merge(
+            &["opencode"],
+            "opencode.jsonc",
+            "opencode.json",
+            &[
+                "/theme",
+                "/autoupdate",
+                "/provider/ollama",
+                "/mcp",
+                "/provider/fgc/options/timeout",
+                "/$schema",
+            ],
+            jsonc,
+        );
+        assert_eq!(v["model"], "fgc/router-default");
+        assert_eq!(v["small_model"], "fgc/router-fast");
+        let p = &v["provider"]["fgc"];
+        assert_eq!(p["options"]["baseURL"], "http://127.0.0.1:4000/v1");
+        assert_eq!(p["options"]["apiKey"], "{env:FGC_API_KEY}");
+        // The provider's models are exactly fgc's.
+        let models: Vec<&String> = p["models"].as_object().unwrap().keys().collect();
+        assert_eq!(models, ["router-default", "router-fast"]);
+        assert_eq!(p["models"]["router-default"]["limit"]["context"], 272000);
+    });
+}
+
+#[test]
+fn qwen_merge_keeps_everything_else() {
+    with_settings(|| {
+        let v = client_merge(
+            &["qwen-code"],
+            "qwen-settings.json",
+            "settings.json",
+            &[
+                "/ui",
+                "/privacy",
+                "/general",
+                "/model/maxSessionTurns",
+                "/modelProviders/openai/0",
+            ],
+            jsonc,
+        );
+        let ids: Vec<&str> = v["modelProviders"]["openai"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        // The stale entry on the gateway's URL is gone, the user's DashScope entry stays.
+        assert_eq!(ids, ["qwen3-coder-plus", "router-default", "router-fast"]);
+        let e = &v["modelProviders"]["openai"][1];
+        assert_eq!(e["envKey"], "FGC_API_KEY");
+        assert_eq!(e["generationConfig"]["timeout"], 120000);
+        assert_eq!(e["generationConfig"]["contextWindowSize"], 272000);
+        assert_eq!(v["security"]["auth"]["selectedType"], "openai");
+        assert_eq!(v["model"]["name"], "router-default");
+    });
+}
+
+#[test]
+fn aider_merges_keep_everything_else() {
+    with_settings(|| {
+        let v = client_merge(
+            &["aider"],
+            "aider.conf.yml",
+            ".aider.conf.yml",
+            &["/analytics-disable", "/check-update", "/dark-mode", "/read"],
+            yaml,
+        );
+        assert_eq!(v["model"], "openai/router-default");
+        assert_eq!(v["weak-model"], "openai/router-fast");
+        assert_eq!(v["openai-api-base"], "http://127.0.0.1:4000/v1");
+        let v = client_merge(
+            &["aider", "--format", "metadata"],
+            "aider.model.metadata.json",
+            ".aider.model.metadata.json",
+            &["/ollama~1qwen3:8b"],
+            jsonc,
+        );
+        assert_eq!(v["openai/router-default"]["max_input_tokens"], 272000);
+        assert_eq!(v["openai/router-fast"]["max_output_tokens"], 16384);
+    });
+}
+
+#[test]
+fn continue_merge_keeps_everything_else() {
+    with_settings(|| {
+        let v = client_merge(
+            &["continue"],
+            "continue-config.yaml",
+            "config.yaml",
+            &["/name", "/version", "/context", "/rules", "/models/0"],
+            yaml,
+        );
+        let names: Vec<&str> = v["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        // router-old pointed at the gateway: fgc's own stale entry, removed.
+        assert_eq!(names, ["Local Qwen", "router-default", "router-fast"]);
+        let m = &v["models"][1];
+        assert_eq!(m["apiBase"], "http://127.0.0.1:4000/v1");
+        assert_eq!(m["apiKey"], "${{ secrets.FGC_API_KEY }}");
+        assert_eq!(m["roles"], serde_json::json!(["chat", "edit", "apply"]));
+        // The user's own keys in fgc's entry stay.
+        assert_eq!(m["requestOptions"]["timeout"], 600);
+    });
+}
+
+#[test]
+fn client_merges_refuse_broken_files_and_create_missing_ones() {
+    let dir = scratch("examples/clients.yaml");
+    let d = dir.path();
+    for (target, bad) in [
+        ("opencode", "{\"model\": "),
+        ("qwen-code", "{\"a\": 1,}"),
+        ("aider", "model: [\n"),
+        ("continue", "- just a list\n"),
+    ] {
+        std::fs::write(d.join("bad"), bad).unwrap();
+        let out = emit(d, &[target, "-q", "--merge", "bad", "--write"], &[]);
+        assert_eq!(out.status.code(), Some(1), "{target}: {}", transcript(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot merge into bad"));
+        assert_eq!(std::fs::read_to_string(d.join("bad")).unwrap(), bad);
+        let fresh = format!("new-{target}");
+        ok(&emit(d, &[target, "-q", "--merge", &fresh, "--write"], &[]));
+        let whole = ok(&emit(d, &[target, "-q"], &[]));
+        let merged = std::fs::read_to_string(d.join(&fresh)).unwrap();
+        // A merge into nothing is the file's keys without the header comments.
+        let data = |t: &str| match target {
+            "aider" | "continue" => yaml(t),
+            _ => jsonc(t),
+        };
+        assert_eq!(data(&merged), data(&whole), "{target}");
+    }
 }
