@@ -1316,3 +1316,191 @@ fn client_merges_refuse_broken_files_and_create_missing_ones() {
         assert_eq!(data(&merged), data(&whole), "{target}");
     }
 }
+
+/// A stand-in for the Codex binary: prints the fixture catalog for `debug models --bundled`.
+fn fake_codex(dir: &Path, body: &str) -> PathBuf {
+    let p = dir.join(format!(
+        "fake-codex-{:x}",
+        body.len() * 7919 + body.bytes().map(usize::from).sum::<usize>()
+    ));
+    std::fs::write(
+        &p,
+        format!(
+            "#!/bin/sh\n[ \"$1 $2 $3\" = \"debug models --bundled\" ] || {{ echo \"unexpected: $*\" >&2; exit 3; }}\n{body}\n"
+        ),
+    )
+    .unwrap();
+    set_mode(&p, 0o755);
+    p
+}
+
+#[test]
+fn codex_catalog_gives_every_alias_metadata() {
+    with_settings(|| {
+        let dir = scratch("examples/clients.yaml");
+        let d = dir.path();
+        let fixture = root().join("tests/fixtures/emit/codex-bundled-catalog.json");
+        let codex = fake_codex(d, &format!("cat '{}'", fixture.display()));
+        let codex = codex.to_str().unwrap();
+        let args = [
+            "codex",
+            "-q",
+            "--catalog",
+            "cat/models.json",
+            "--codex-bin",
+            codex,
+        ];
+        std::fs::create_dir_all(d.join("cat")).unwrap();
+        let out = emit(d, &[&args[..], &["-o", "config.toml"]].concat(), &[]);
+        ok(&out);
+        let config = std::fs::read_to_string(d.join("config.toml")).unwrap();
+        let catalog_path = d.join("cat/models.json");
+        let doc: toml_edit::DocumentMut = config.parse().unwrap();
+        assert_eq!(
+            doc["model_catalog_json"].as_str(),
+            Some(catalog_path.to_str().unwrap())
+        );
+        assert_eq!(doc["model_context_window"].as_integer(), Some(272000));
+        let cat: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&catalog_path).unwrap()).unwrap();
+        let models = cat["models"].as_array().unwrap();
+        let slugs: Vec<&str> = models.iter().map(|m| m["slug"].as_str().unwrap()).collect();
+        // The aliases first, then Codex's own entries (the file replaces its catalog).
+        assert_eq!(
+            slugs,
+            [
+                "router-default",
+                "router-fast",
+                "gpt-5.5",
+                "gpt-5.2",
+                "codex-auto-review"
+            ]
+        );
+        let (def, fast) = (&models[0], &models[1]);
+        // router-default's upstream is gpt-5.2: that entry is its template.
+        assert!(
+            def["description"].as_str().unwrap().contains("gpt-5.2"),
+            "{def}"
+        );
+        assert_eq!(def["base_instructions"], models[3]["base_instructions"]);
+        assert_eq!(def["context_window"], 272000);
+        assert_eq!(def["upgrade"], serde_json::Value::Null);
+        assert_eq!(def["service_tiers"], serde_json::json!([]));
+        assert_eq!(def["visibility"], "list");
+        assert!(
+            !def["supported_reasoning_levels"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        // router-fast declares supports_reasoning: false.
+        assert_eq!(fast["context_window"], 128000);
+        assert_eq!(fast["supported_reasoning_levels"], serde_json::json!([]));
+        assert!(fast.get("default_reasoning_level").is_none());
+        // Every entry has what Codex 0.171 requires.
+        for m in models {
+            for k in [
+                "slug",
+                "display_name",
+                "supported_reasoning_levels",
+                "shell_type",
+                "visibility",
+                "supported_in_api",
+                "priority",
+                "support_verbosity",
+                "truncation_policy",
+                "experimental_supported_tools",
+            ] {
+                assert!(m.get(k).is_some(), "{k} in {}", m["slug"]);
+            }
+            assert!(
+                m["base_instructions"].is_string()
+                    || m["model_messages"]["instructions_template"].is_string()
+            );
+        }
+
+        // --check: fresh, then stale when the catalog changed.
+        ok(&emit(
+            d,
+            &[&args[..], &["-o", "config.toml", "--check"]].concat(),
+            &[],
+        ));
+        std::fs::write(&catalog_path, "{}").unwrap();
+        let out = emit(
+            d,
+            &[&args[..], &["-o", "config.toml", "--check"]].concat(),
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is stale"));
+        assert_eq!(std::fs::read_to_string(&catalog_path).unwrap(), "{}");
+
+        // A merge points the user's config at the catalog; the catalog is written with --write.
+        std::fs::write(d.join("user.toml"), "# mine\nmodel = \"gpt-5.5\"\n").unwrap();
+        let out = emit(d, &[&args[..], &["--merge", "user.toml"]].concat(), &[]);
+        assert!(ok(&out).contains("+model_catalog_json"));
+        assert_eq!(std::fs::read_to_string(&catalog_path).unwrap(), "{}");
+        ok(&emit(
+            d,
+            &[&args[..], &["--merge", "user.toml", "--write"]].concat(),
+            &[],
+        ));
+        assert!(
+            std::fs::read_to_string(&catalog_path)
+                .unwrap()
+                .contains("router-fast")
+        );
+        assert!(
+            std::fs::read_to_string(d.join("user.toml"))
+                .unwrap()
+                .starts_with("# mine\n")
+        );
+    });
+}
+
+#[test]
+fn codex_catalog_failures_are_clear() {
+    let dir = scratch("examples/clients.yaml");
+    let d = dir.path();
+    let run = |codex: &str| {
+        emit(
+            d,
+            &[
+                "codex",
+                "-q",
+                "--catalog",
+                "m.json",
+                "--codex-bin",
+                codex,
+                "-o",
+                "c.toml",
+            ],
+            &[],
+        )
+    };
+    let cases = [
+        ("no-such-codex".to_string(), "cannot run"),
+        (
+            fake_codex(d, "echo 'not json'").display().to_string(),
+            "not JSON",
+        ),
+        (
+            fake_codex(d, "echo boom >&2; exit 4").display().to_string(),
+            "boom",
+        ),
+        (
+            fake_codex(d, "echo '{\"data\": []}'").display().to_string(),
+            "no `models` list",
+        ),
+    ];
+    for (codex, says) in cases {
+        let out = run(&codex);
+        assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{}",
+            transcript(&out)
+        );
+        assert!(!d.join("m.json").exists() && !d.join("c.toml").exists());
+    }
+}

@@ -9,7 +9,8 @@ use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::diag::Diagnostic;
 use crate::emit::client::{self, ClientFile};
 use crate::emit::{
-    Emitted, Input, aider, claude_code, codex, continue_cli, litellm, opencode, output, qwen_code,
+    Emitted, Input, aider, claude_code, codex, codex_catalog, continue_cli, litellm, opencode,
+    output, qwen_code,
 };
 use crate::load::{Loaded, load};
 use crate::render;
@@ -111,6 +112,19 @@ pub struct CodexArgs {
     /// Codex's home folder for --profile-file.
     #[arg(long, value_name = "DIR", env = "CODEX_HOME")]
     pub codex_home: Option<PathBuf>,
+    /// Also write a model catalog for every alias to FILE (derived from the installed
+    /// Codex's own catalog) and point `model_catalog_json` at it, so Codex knows the
+    /// aliases' metadata.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// The Codex binary whose bundled catalog --catalog starts from.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "codex",
+        requires = "catalog"
+    )]
+    pub codex_bin: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,13 +200,88 @@ fn client_run(a: &ClientArgs, input: &Input, file: Result<ClientFile, Diagnostic
     }
 }
 
+/// `--catalog FILE`: the catalog's absolute path and text.
+fn codex_catalog(a: &CodexArgs, input: &Input) -> Result<Option<(PathBuf, String)>, u8> {
+    let Some(path) = &a.catalog else {
+        return Ok(None);
+    };
+    let abs = match std::path::absolute(path) {
+        Ok(p) => p,
+        Err(e) => return Err(io_error(path, &e)),
+    };
+    let derived =
+        codex_catalog::bundled(&a.codex_bin).and_then(|b| codex_catalog::derive(input, &b));
+    match derived {
+        Ok(v) => Ok(Some((abs, codex_catalog::render(&v)))),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(exit::USAGE)
+        }
+    }
+}
+
+/// Write (or with `--check` compare) the catalog once the config has been handled with
+/// `status`; `write`: whether the config was written (not a dry run).
+fn finish_catalog(c: &Common, catalog: &Option<(PathBuf, String)>, status: u8, write: bool) -> u8 {
+    let Some((path, text)) = catalog else {
+        return status;
+    };
+    if status == exit::USAGE || (status != exit::OK && !c.check) {
+        return status;
+    }
+    let current = match output::read_optional(path) {
+        Ok(s) => s,
+        Err(e) => return io_error(path, &e),
+    };
+    if current.as_deref() == Some(text.as_str()) {
+        return status;
+    }
+    if c.check {
+        eprintln!(
+            "error: {} is stale: Codex's catalog or the aliases changed; run the same command without --check",
+            path.display()
+        );
+        return exit::INPUT;
+    }
+    if !write {
+        eprintln!(
+            "dry run: --write also writes the catalog {}",
+            path.display()
+        );
+        return status;
+    }
+    match output::write_atomic(path, text, false) {
+        Ok(()) => {
+            if !c.quiet {
+                eprintln!("wrote {} (Codex model catalog)", path.display());
+            }
+            status
+        }
+        Err(e) => io_error(path, &e),
+    }
+}
+
 fn codex_run(a: &CodexArgs, input: &Input) -> u8 {
+    let catalog = match codex_catalog(a, input) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let catalog_path = catalog
+        .as_ref()
+        .map(|(p, _)| p.to_string_lossy().into_owned());
+    let status = codex_config(a, input, catalog_path.as_deref());
+    let wrote = a.merge.is_none() || a.write;
+    finish_catalog(&a.common, &catalog, status, wrote)
+}
+
+fn codex_config(a: &CodexArgs, input: &Input, catalog: Option<&str>) -> u8 {
     let c = &a.common;
     if let Some(path) = &a.merge {
-        let v = match codex::values(input) {
+        let mut v = match codex::values(input) {
             Ok(v) => v,
             Err(d) => return report(input, &[d]),
         };
+        v.catalog = catalog.map(str::to_string);
         let existing = match output::read_optional(path) {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => return io_error(path, &e),
@@ -229,11 +318,11 @@ fn codex_run(a: &CodexArgs, input: &Input) -> u8 {
             return io_error(&home, &e);
         }
         let path = home.join(format!("{name}.config.toml"));
-        return to_file(c, input, &path, codex::emit(input));
+        return to_file(c, input, &path, codex::emit(input, catalog));
     }
     match &c.output {
-        Some(path) => to_file(c, input, path, codex::emit(input)),
-        None => to_stdout(c, input, codex::emit(input)),
+        Some(path) => to_file(c, input, path, codex::emit(input, catalog)),
+        None => to_stdout(c, input, codex::emit(input, catalog)),
     }
 }
 

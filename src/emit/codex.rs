@@ -19,6 +19,10 @@ pub struct CodexValues {
     pub base_url: String,
     pub env_key: String,
     pub wire_api: String,
+    /// `model_context_window`: the model's `model_info.max_input_tokens`, when declared.
+    pub context_window: Option<u64>,
+    /// `model_catalog_json`: the absolute path of the catalog `--catalog` writes.
+    pub catalog: Option<String>,
 }
 
 pub const DEFAULT_PROVIDER_ID: &str = "flowgate";
@@ -49,18 +53,22 @@ pub fn values(input: &Input) -> Result<CodexValues, Diagnostic> {
         None => format!("{}/v1", input.view.gateway.root),
     };
     Ok(CodexValues {
-        model,
         provider_id: get(|c| &c.provider_id, DEFAULT_PROVIDER_ID),
         provider_name: get(|c| &c.provider_name, DEFAULT_PROVIDER_NAME),
         base_url,
         env_key: get(|c| &c.env_key, DEFAULT_ENV_KEY),
         wire_api: get(|c| &c.wire_api, "responses"),
+        context_window: input.view.alias_info(&model).context_window,
+        catalog: None,
+        model,
     })
 }
 
-/// A whole `config.toml` (or profile file) with the header comment.
-pub fn emit(input: &Input) -> Result<Emitted, Vec<Diagnostic>> {
-    let v = values(input).map_err(|d| vec![d])?;
+/// A whole `config.toml` (or profile file) with the header comment; `catalog`: the path
+/// for `model_catalog_json`.
+pub fn emit(input: &Input, catalog: Option<&str>) -> Result<Emitted, Vec<Diagnostic>> {
+    let mut v = values(input).map_err(|d| vec![d])?;
+    v.catalog = catalog.map(str::to_string);
     let mut text = String::new();
     for l in input.header_lines("codex") {
         text.push_str("# ");
@@ -93,6 +101,12 @@ fn set_keys(doc: &mut DocumentMut, v: &CodexValues) {
     let root = doc.as_table_mut();
     set(root, "model", &v.model);
     set(root, "model_provider", &v.provider_id);
+    if let Some(ctx) = v.context_window {
+        set_int(root, "model_context_window", ctx);
+    }
+    if let Some(path) = &v.catalog {
+        set(root, "model_catalog_json", path);
+    }
     if !root.contains_key("model_providers") || root["model_providers"].as_table_like().is_none() {
         let mut t = Table::new();
         t.set_implicit(true);
@@ -122,6 +136,26 @@ fn set_keys(doc: &mut DocumentMut, v: &CodexValues) {
     set(p, "base_url", &v.base_url);
     set(p, "env_key", &v.env_key);
     set(p, "wire_api", &v.wire_api);
+}
+
+/// Set `key` to the integer `val` (as [`set`] does for strings).
+fn set_int(t: &mut dyn TableLike, key: &str, val: u64) {
+    let val = i64::try_from(val).unwrap_or(i64::MAX);
+    match t.get_mut(key) {
+        Some(Item::Value(old)) => {
+            if old.as_integer() == Some(val) {
+                return;
+            }
+            let decor = old.decor().clone();
+            let mut new = Value::from(val);
+            *new.decor_mut() = decor;
+            *old = new;
+        }
+        Some(item) => *item = value(val),
+        None => {
+            t.insert(key, value(val));
+        }
+    }
 }
 
 /// Set `key` to the string `val`, keeping the comments and spacing around an existing value.

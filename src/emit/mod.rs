@@ -9,6 +9,7 @@ pub mod aider;
 pub mod claude_code;
 pub mod client;
 pub mod codex;
+pub mod codex_catalog;
 pub mod continue_cli;
 pub mod litellm;
 pub mod opencode;
