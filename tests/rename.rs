@@ -557,3 +557,96 @@ mod props {
         }
     }
 }
+
+/// The four other clients: files made by `fgc emit --merge` into realistic user files, then
+/// renamed; afterwards each is exactly what `fgc emit` gives for the renamed config, and the
+/// user's own entries (other providers, other base URLs) are untouched.
+#[test]
+fn other_clients_follow_a_rename() {
+    let e = |n: &str| root().join("tests/fixtures/emit").join(n);
+    let dir = scratch(&[
+        ("flowgate.yaml", &root().join("examples/clients.yaml")),
+        ("opencode.json", &e("opencode.jsonc")),
+        ("settings.json", &e("qwen-settings.json")),
+        (".aider.conf.yml", &e("aider.conf.yml")),
+        (
+            ".aider.model.metadata.json",
+            &e("aider.model.metadata.json"),
+        ),
+        ("config.yaml", &e("continue-config.yaml")),
+    ]);
+    let d = dir.path();
+    let files: [(&[&str], &str, &str); 5] = [
+        (&["opencode"], "opencode.json", "--opencode"),
+        (&["qwen-code"], "settings.json", "--qwen"),
+        (&["aider"], ".aider.conf.yml", "--aider"),
+        (
+            &["aider", "--format", "metadata"],
+            ".aider.model.metadata.json",
+            "--aider",
+        ),
+        (&["continue"], "config.yaml", "--continue"),
+    ];
+    let emit = |target: &[&str], file: &str, extra: &str| {
+        let mut a = vec!["emit"];
+        a.extend(target);
+        a.extend(["-q", "-c", "flowgate.yaml", "--merge", file, extra]);
+        run_in(d, &a)
+    };
+    for (target, file, _) in files {
+        let out = emit(target, file, "--write");
+        assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    }
+    // The user's own entries that name the alias on another server.
+    let qwen = read(&d.join("settings.json"))
+        .replace("\"id\": \"qwen3-coder-plus\"", "\"id\": \"router-default\"");
+    fs::write(d.join("settings.json"), &qwen).unwrap();
+    let mut args = vec![
+        "rename",
+        "router-default",
+        "router-main",
+        "-c",
+        "flowgate.yaml",
+    ];
+    for (_, file, opt) in files {
+        args.extend([opt, file]);
+    }
+    let out = run_in(d, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    with_settings(|| insta::assert_snapshot!("rename_other_clients_dry_run", transcript(&out)));
+    args.push("--write");
+    let out = run_in(d, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    for (target, file, _) in files {
+        let out = emit(target, file, "--check");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{file} after the rename: {}",
+            transcript(&out)
+        );
+    }
+    let qwen = read(&d.join("settings.json"));
+    assert!(
+        qwen.contains("\"id\": \"router-default\",\n        \"name\": \"Qwen3 Coder Plus"),
+        "{qwen}"
+    );
+    assert!(read(&d.join("opencode.json")).contains("\"ollama\""));
+    // A file that cannot be read as its client reads it is refused, and nothing is written.
+    fs::write(d.join("broken.json"), "{\"provider\": ").unwrap();
+    let out = run_in(
+        d,
+        &[
+            "rename",
+            "router-main",
+            "router-x",
+            "-c",
+            "flowgate.yaml",
+            "--opencode",
+            "broken.json",
+            "--write",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(read(&d.join("flowgate.yaml")).contains("router-main"));
+}

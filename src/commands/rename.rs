@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::rename::more_clients::Kind;
 use crate::rename::{self, FileKind, Request};
 use crate::render;
 
@@ -23,6 +24,18 @@ pub struct Args {
     /// A Claude Code settings.json whose model settings to rename (repeatable).
     #[arg(long, value_name = "PATH")]
     pub claude: Vec<PathBuf>,
+    /// An opencode.json whose gateway provider's models to rename (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub opencode: Vec<PathBuf>,
+    /// A Qwen Code settings.json whose gateway entries and model to rename (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub qwen: Vec<PathBuf>,
+    /// An .aider.conf.yml or .aider.model.metadata.json to rename in (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub aider: Vec<PathBuf>,
+    /// A Continue config.yaml whose gateway models to rename (repeatable).
+    #[arg(long = "continue", value_name = "PATH")]
+    pub continue_cli: Vec<PathBuf>,
     /// Write the changes (all files or none). Without it, print the diff only.
     #[arg(long)]
     pub write: bool,
@@ -35,6 +48,15 @@ pub fn run(args: Args) -> u8 {
         new: args.new,
         codex: args.codex,
         claude: args.claude,
+        clients: [
+            (Kind::Opencode, args.opencode),
+            (Kind::Qwen, args.qwen),
+            (Kind::Aider, args.aider),
+            (Kind::Continue, args.continue_cli),
+        ]
+        .into_iter()
+        .flat_map(|(k, paths)| paths.into_iter().map(move |p| (k, p)))
+        .collect(),
     };
     let plan = match rename::plan(&req) {
         Ok(p) => p,
@@ -59,6 +81,10 @@ pub fn run(args: Args) -> u8 {
             FileKind::Config => "config",
             FileKind::Codex => "codex",
             FileKind::Claude => "claude",
+            FileKind::Client(Kind::Opencode) => "opencode",
+            FileKind::Client(Kind::Qwen) => "qwen",
+            FileKind::Client(Kind::Aider) => "aider",
+            FileKind::Client(Kind::Continue) => "continue",
         };
         let _ = writeln!(err, "{kind} {}: {}", f.name, f.summary);
     }

@@ -13,6 +13,7 @@ pub mod clients;
 pub mod config;
 pub mod error;
 pub mod json;
+pub mod more_clients;
 pub mod name;
 pub mod patch;
 pub mod write;
@@ -31,6 +32,8 @@ pub enum FileKind {
     Config,
     Codex,
     Claude,
+    /// opencode, Qwen Code, Aider, Continue.
+    Client(more_clients::Kind),
 }
 
 /// One file's planned change.
@@ -67,6 +70,8 @@ pub struct Request {
     pub new: String,
     pub codex: Vec<PathBuf>,
     pub claude: Vec<PathBuf>,
+    /// Files of the other clients, with their kind.
+    pub clients: Vec<(more_clients::Kind, PathBuf)>,
 }
 
 /// Compute every change, refusing on the first problem. No file is touched.
@@ -114,7 +119,47 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
             });
         }
     }
+    let gateway = gateway_urls(&loaded);
+    for (kind, path) in &req.clients {
+        let source = read(path)?;
+        let c = more_clients::rename(*kind, &source, &req.old, &req.new, &gateway)?;
+        files.push(FileChange {
+            kind: FileKind::Client(*kind),
+            path: path.clone(),
+            name: source.name.clone(),
+            before: source.text.to_string(),
+            after: c.after,
+            summary: if c.changed.is_empty() {
+                format!("no model of this gateway named `{}`", req.old)
+            } else {
+                c.changed.join(", ")
+            },
+            notes: c.notes,
+        });
+    }
     Ok(Plan { files })
+}
+
+/// The base URLs that mean this gateway in a client file: the root clients use, and every
+/// `integration.*.base_url`.
+fn gateway_urls(loaded: &crate::load::Loaded) -> more_clients::Gateway {
+    let Some(m) = &loaded.model else {
+        return more_clients::Gateway::default();
+    };
+    let view = m.view(m.default_profile());
+    let mut urls = vec![view.gateway.root.clone()];
+    if let Some(i) = &m.raw.integration {
+        let explicit = [
+            i.codex.as_ref().and_then(|c| c.base_url.as_ref()),
+            i.claude_code.as_ref().and_then(|c| c.base_url.as_ref()),
+            i.opencode.as_ref().and_then(|c| c.base_url.as_ref()),
+            i.qwen_code.as_ref().and_then(|c| c.base_url.as_ref()),
+            i.aider.as_ref().and_then(|c| c.base_url.as_ref()),
+            i.continue_cli.as_ref().and_then(|c| c.base_url.as_ref()),
+        ];
+        urls.extend(explicit.into_iter().flatten().map(|u| u.value.clone()));
+    }
+    more_clients::Gateway::new(urls)
 }
 
 fn read(path: &Path) -> Result<SourceFile, RenameError> {
