@@ -100,6 +100,7 @@ codes! {
     unknown_litellm_key => UnknownLitellmKey, "unknown-litellm-key", Warning, rule, "a key LiteLLM does not know in one of its blocks";
     deprecated_litellm_key => DeprecatedLitellmKey, "deprecated-litellm-key", Warning, rule, "a key LiteLLM has deprecated";
     claude_base_url => ClaudeBaseUrl, "claude-base-url", Error, rule, "the Claude Code base URL ends in `/v1`";
+    client_base_url => ClientBaseUrl, "client-base-url", Error, rule, "an opencode, Qwen Code, Aider or Continue base URL breaks the client's `/v1` rule";
     codex_base_url => CodexBaseUrl, "codex-base-url", Error, rule, "the Codex base URL does not end in `/v1`";
     codex_wire_api => CodexWireApi, "codex-wire-api", Error, rule, "Codex `wire_api` is not `responses`";
     codex_reserved_provider => CodexReservedProvider, "codex-reserved-provider", Error, rule, "the Codex provider id is reserved by Codex";

@@ -13,6 +13,7 @@ use crate::model::checked::Scope;
 use crate::source::SourceFile;
 
 pub mod claude_base_url;
+pub mod client_base_url;
 pub mod codex_base_url;
 pub mod codex_reserved_provider;
 pub mod codex_wire_api;
