@@ -1257,3 +1257,41 @@ async fn settings_in_both_blocks_mean_the_same_to_check_emit_and_serve() {
     assert_eq!(hits.get("third"), None);
     srv.stop().await;
 }
+
+/// Qwen Code in Anthropic mode sends `thinking.budget_tokens: 32000` with `max_tokens: 8000`,
+/// which Anthropic refuses: the budget is fitted below `max_tokens` (or thinking turned off
+/// when too little room is left); a valid request is forwarded byte for byte.
+#[tokio::test]
+async fn anthropic_thinking_budget_is_fitted_below_max_tokens() {
+    let m = mock().await;
+    let s = Setup::new(&yaml(&[anthropic_dep("claude", &m)], "", ""));
+    let srv = start(&s, None).await;
+    let ask = |max: u64, budget: u64| {
+        json!({
+            "model": "claude", "max_tokens": max, "temperature": 1,
+            "thinking": {"type": "enabled", "budget_tokens": budget},
+            "messages": [{"role": "user", "content": "hi"}],
+        })
+    };
+    for (max, budget, sent) in [
+        (
+            8000,
+            32000,
+            json!({"type": "enabled", "budget_tokens": 6976}),
+        ),
+        (1500, 1500, json!({"type": "disabled"})),
+        (
+            40000,
+            32000,
+            json!({"type": "enabled", "budget_tokens": 32000}),
+        ),
+    ] {
+        let (st, v) = post(&srv, "/v1/messages", ask(max, budget)).await;
+        assert_eq!(st, 200, "{v}");
+        let r = m.requests().pop().unwrap();
+        assert_eq!(r.body["thinking"], sent, "{max}/{budget}");
+        assert_eq!(r.body["max_tokens"], max);
+        assert_eq!(r.body["model"], "claude-up-claude");
+    }
+    srv.stop().await;
+}

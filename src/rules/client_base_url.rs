@@ -91,7 +91,10 @@ pub fn check(cx: &mut Ctx) {
                 Code::ClientBaseUrl,
                 format!("{client} base URL `{url}` {what}"),
             )
-            .primary(url.span, format!("{client} posts {posts}: this path is a 404"))
+            .primary(
+                url.span,
+                format!("{client} posts {posts}: this path is a 404"),
+            )
             .help(fix),
         );
     }

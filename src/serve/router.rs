@@ -235,7 +235,10 @@ impl<'a> Walk<'a> {
             }
         };
         let bytes = match &translation {
-            None => Bytes::from(req.body.with_model(&dep.upstream_model)),
+            None => match fitted_thinking(req) {
+                Some(body) => Bytes::from(body.with_model(&dep.upstream_model)),
+                None => Bytes::from(req.body.with_model(&dep.upstream_model)),
+            },
             Some(t) => {
                 let mut v = req.body.to_value();
                 v["model"] = Value::String(dep.upstream_model.clone());
@@ -544,4 +547,21 @@ pub fn finish_error(usage: &UsageLog, mut rec: Record, resp: Response) -> Respon
     rec.finish(s, if s < 400 { "ok" } else { "error" });
     usage.write(&rec);
     resp
+}
+
+/// A Messages request whose thinking budget is not below `max_tokens`, with the budget
+/// fitted ([`crate::translate::messages::fit_thinking`]); `None` for every other request.
+fn fitted_thinking(req: &Request) -> Option<JsonBody> {
+    if req.api != ClientApi::Messages {
+        return None;
+    }
+    let thinking: Value = serde_json::from_slice(req.body.raw("thinking")?).ok()?;
+    let max_tokens = req
+        .body
+        .raw("max_tokens")
+        .and_then(|m| serde_json::from_slice::<Value>(m).ok())
+        .and_then(|m| m.as_u64());
+    let fitted = crate::translate::messages::fit_thinking(&thinking, max_tokens)?;
+    let raw = serde_json::to_vec(&fitted).ok()?;
+    Some(req.body.with_field("thinking", &raw))
 }

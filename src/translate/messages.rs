@@ -122,6 +122,33 @@ fn system_text(system: &Value) -> String {
 }
 
 /// `thinking` + `output_config.effort` -> chat `reasoning_effort`.
+/// The smallest thinking budget Anthropic accepts.
+pub const MIN_THINKING_BUDGET: u64 = 1024;
+
+/// Anthropic's Messages API refuses `thinking.budget_tokens` that is not below `max_tokens`
+/// (outside interleaved thinking on Claude 4, and on other Anthropic-compatible servers),
+/// yet Qwen Code 0.15 sends `budget_tokens: 32000` with `max_tokens: 8000` by default. The
+/// `thinking` to send instead, or `None` when the request is fine as it is: the budget is
+/// lowered to `max_tokens - 1024` (leaving at least 1024 tokens for the answer), and
+/// thinking is turned off when that is below Anthropic's minimum budget of 1024.
+pub fn fit_thinking(thinking: &Value, max_tokens: Option<u64>) -> Option<Value> {
+    if thinking.get("type").and_then(Value::as_str) != Some("enabled") {
+        return None;
+    }
+    let budget = thinking.get("budget_tokens").and_then(Value::as_u64)?;
+    let max = max_tokens?;
+    if budget < max {
+        return None;
+    }
+    let fitted = max.saturating_sub(MIN_THINKING_BUDGET);
+    if fitted < MIN_THINKING_BUDGET {
+        return Some(json!({"type": "disabled"}));
+    }
+    let mut t = thinking.clone();
+    t["budget_tokens"] = json!(fitted);
+    Some(t)
+}
+
 fn reasoning_effort(r: &Map<String, Value>) -> Option<&'static str> {
     let thinking = r.get("thinking")?;
     let effort = r
@@ -785,5 +812,33 @@ impl StreamTranslator for MessagesStream {
 
     fn failed(&self) -> bool {
         self.failed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinking_budget_is_fitted_below_max_tokens() {
+        let t = json!({"type": "enabled", "budget_tokens": 32000});
+        assert_eq!(
+            fit_thinking(&t, Some(8000)),
+            Some(json!({"type": "enabled", "budget_tokens": 6976}))
+        );
+        assert_eq!(fit_thinking(&t, Some(40000)), None);
+        assert_eq!(fit_thinking(&t, None), None);
+        assert_eq!(
+            fit_thinking(&t, Some(2000)),
+            Some(json!({"type": "disabled"}))
+        );
+        assert_eq!(fit_thinking(&json!({"type": "adaptive"}), Some(10)), None);
+        assert_eq!(
+            fit_thinking(
+                &json!({"type": "enabled", "budget_tokens": 2048}),
+                Some(2048)
+            ),
+            Some(json!({"type": "disabled"}))
+        );
     }
 }
