@@ -951,3 +951,75 @@ fn claude_code_model_variables_left_to_routing() {
     );
     assert_eq!(m.status, Status::Fail, "{m:?}");
 }
+
+/// opencode, Qwen Code, Aider and Continue: files from `fgc emit` pass; then each broken the
+/// way it breaks in practice (a base URL without `/v1`, an unserved model, a key variable
+/// that is not set, no Aider metadata file) fails or warns with the fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_other_clients_files_are_checked() {
+    let s = Setup::new().await;
+    let srv = s.serve().await;
+    let home = s.home();
+    for (target, file) in [
+        (&["opencode"][..], ".config/opencode/opencode.json"),
+        (&["qwen-code"][..], ".qwen/settings.json"),
+        (&["aider"][..], ".aider.conf.yml"),
+        (
+            &["aider", "--format", "metadata"][..],
+            ".aider.model.metadata.json",
+        ),
+        (&["continue"][..], ".continue/config.yaml"),
+    ] {
+        let path = home.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let out = s
+            .cmd()
+            .arg("emit")
+            .args(target)
+            .args(["-q", "-c", "flowgate.yaml", "--merge"])
+            .arg(&path)
+            .arg("--write")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", transcript(&out));
+    }
+    let clients = ["opencode", "Qwen Code", "Aider", "Continue"];
+    let out = s.doctor(&["--offline"]).await;
+    for c in clients {
+        let lines = lines_with(&out, &format!("{c}:"));
+        assert!(lines.lines().count() >= 4, "{c}: {}", transcript(&out));
+        assert!(lines.lines().all(|l| l.starts_with("  ✓")), "{lines}");
+    }
+    let edit = |file: &str, from: &str, to: &str| {
+        let p = home.join(file);
+        let t = std::fs::read_to_string(&p).unwrap();
+        assert!(t.contains(from), "{file}: {t}");
+        std::fs::write(&p, t.replace(from, to)).unwrap();
+    };
+    let port = srv.addr.port();
+    edit(
+        ".config/opencode/opencode.json",
+        &format!("127.0.0.1:{port}/v1"),
+        &format!("127.0.0.1:{port}"),
+    );
+    edit(
+        ".qwen/settings.json",
+        "\"name\": \"router-default\"\n",
+        "\"name\": \"router-main\"\n",
+    );
+    edit(
+        ".continue/config.yaml",
+        "secrets.FGC_GATEWAY_KEY",
+        "secrets.FGC_NOT_SET",
+    );
+    std::fs::remove_file(home.join(".aider.model.metadata.json")).unwrap();
+    let out = s.doctor(&["--offline"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let mut text = String::new();
+    for c in clients {
+        text.push_str(&lines_with(&out, &format!("{c}:")));
+    }
+    s.settings(port)
+        .bind(|| insta::assert_snapshot!("doctor_other_clients_broken", text));
+    srv.stop().await;
+}

@@ -34,6 +34,18 @@ pub struct Args {
     /// Claude Code's user settings.json. Default: ~/.claude/settings.json.
     #[arg(long, value_name = "PATH")]
     pub claude: Option<PathBuf>,
+    /// opencode's opencode.json. Default: ~/.config/opencode/opencode.json.
+    #[arg(long, value_name = "PATH")]
+    pub opencode: Option<PathBuf>,
+    /// Qwen Code's settings.json. Default: ~/.qwen/settings.json.
+    #[arg(long, value_name = "PATH")]
+    pub qwen: Option<PathBuf>,
+    /// Aider's .aider.conf.yml. Default: ~/.aider.conf.yml.
+    #[arg(long, value_name = "PATH")]
+    pub aider: Option<PathBuf>,
+    /// The Continue CLI's config.yaml. Default: ~/.continue/config.yaml.
+    #[arg(long = "continue", value_name = "PATH")]
+    pub continue_cli: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -78,7 +90,14 @@ pub fn run(args: Args) -> u8 {
     opts.probe_timeout = probe_timeout;
     opts.env = Env::from_process();
     opts.cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    for (id, path) in [("codex", &args.codex), ("claude-code", &args.claude)] {
+    for (id, path) in [
+        ("codex", &args.codex),
+        ("claude-code", &args.claude),
+        ("opencode", &args.opencode),
+        ("qwen-code", &args.qwen),
+        ("aider", &args.aider),
+        ("continue", &args.continue_cli),
+    ] {
         if let Some(p) = path {
             opts.client_files.push((id.to_string(), p.clone()));
         }

@@ -25,7 +25,7 @@ pub enum Format {
 }
 
 /// The three model slots: `model`, `weak-model`, `editor-model`.
-fn models(input: &Input) -> Result<[String; 3], Diagnostic> {
+pub fn models(input: &Input) -> Result<[String; 3], Diagnostic> {
     let c = super::integration(input.model()).and_then(|i| i.aider.as_ref());
     let model = client::main_model(input, c.and_then(|c| c.model.as_ref()), "Aider")?;
     let weak = client::pick(
@@ -42,12 +42,17 @@ pub fn aider_name(alias: &str) -> String {
     format!("openai/{alias}")
 }
 
+/// `openai-api-base`.
+pub fn base_url(input: &Input) -> String {
+    let c = super::integration(input.model()).and_then(|i| i.aider.as_ref());
+    client::base_url(input, c.and_then(|c| c.base_url.as_ref()), true)
+}
+
 pub fn file(input: &Input, format: Format) -> Result<ClientFile, Diagnostic> {
     let [model, weak, editor] = models(input)?;
     match format {
         Format::Conf => {
-            let c = super::integration(input.model()).and_then(|i| i.aider.as_ref());
-            let base = client::base_url(input, c.and_then(|c| c.base_url.as_ref()), true);
+            let base = base_url(input);
             let var = client::env_key(input, None);
             let want = Want::object(vec![
                 ("model", Want::str(&aider_name(&model))),

@@ -15,7 +15,16 @@ use super::client::{self, ClientFile, Syntax};
 use crate::diag::Diagnostic;
 use crate::edit::Want;
 
-pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
+/// What fgc gives Continue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContinueValues {
+    pub base_url: String,
+    pub env_key: String,
+    /// Each entry: the alias and its roles (the chat model first).
+    pub entries: Vec<(String, Vec<&'static str>)>,
+}
+
+pub fn values(input: &Input) -> Result<ContinueValues, Diagnostic> {
     let c = super::integration(input.model()).and_then(|i| i.continue_cli.as_ref());
     let model = client::main_model(input, c.and_then(|c| c.model.as_ref()), "Continue")?;
     let fast = c
@@ -31,7 +40,19 @@ pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
         Some(f) => entries.push((f, vec!["summarize"])),
         None => entries[0].1.push("summarize"),
     }
-    let items: Vec<(String, Want)> = entries
+    Ok(ContinueValues {
+        base_url: base,
+        env_key: var,
+        entries,
+    })
+}
+
+pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
+    let v = values(input)?;
+    let (base, var) = (&v.base_url, &v.env_key);
+    let items: Vec<(String, Want)> = v
+        .entries
+        .clone()
         .into_iter()
         .map(|(alias, roles)| {
             let info = client::info(input, &alias);
@@ -39,7 +60,7 @@ pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
                 ("name", Want::str(&alias)),
                 ("provider", Want::str("openai")),
                 ("model", Want::str(&alias)),
-                ("apiBase", Want::str(&base)),
+                ("apiBase", Want::str(base)),
                 ("apiKey", Want::str(&format!("${{{{ secrets.{var} }}}}"))),
                 ("roles", Want::Value(json!(roles))),
             ];

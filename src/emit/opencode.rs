@@ -23,7 +23,19 @@ pub const DEFAULT_PROVIDER_NAME: &str = "FlowGate Local";
 /// The AI SDK package for an OpenAI-compatible (Chat Completions) provider.
 pub const NPM_OPENAI_COMPATIBLE: &str = "@ai-sdk/openai-compatible";
 
-pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
+/// What fgc gives opencode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpencodeValues {
+    pub provider_id: String,
+    pub provider_name: String,
+    pub base_url: String,
+    /// The variable holding the gateway key (`{env:VAR}`).
+    pub env_key: String,
+    pub model: String,
+    pub small_model: String,
+}
+
+pub fn values(input: &Input) -> Result<OpencodeValues, Diagnostic> {
     let c = super::integration(input.model()).and_then(|i| i.opencode.as_ref());
     let model = client::main_model(input, c.and_then(|c| c.model.as_ref()), "opencode")?;
     let small = client::pick(
@@ -43,7 +55,27 @@ pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
     );
     let base = client::base_url(input, c.and_then(|c| c.base_url.as_ref()), true);
     let var = client::env_key(input, c.and_then(|c| c.env_key.as_ref()));
-    let models: Vec<(String, Want)> = client::distinct(&[&model, &small])
+    Ok(OpencodeValues {
+        provider_id: id,
+        provider_name: name,
+        base_url: base,
+        env_key: var,
+        model,
+        small_model: small,
+    })
+}
+
+pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
+    let v = values(input)?;
+    let (id, name, base, var, model, small) = (
+        &v.provider_id,
+        &v.provider_name,
+        &v.base_url,
+        &v.env_key,
+        &v.model,
+        &v.small_model,
+    );
+    let models: Vec<(String, Want)> = client::distinct(&[model, small])
         .into_iter()
         .map(|alias| {
             let info = client::info(input, &alias);
@@ -61,11 +93,11 @@ pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
         .collect();
     let provider = Want::object(vec![
         ("npm", Want::str(NPM_OPENAI_COMPATIBLE)),
-        ("name", Want::str(&name)),
+        ("name", Want::str(name)),
         (
             "options",
             Want::object(vec![
-                ("baseURL", Want::str(&base)),
+                ("baseURL", Want::str(base)),
                 ("apiKey", Want::str(&format!("{{env:{var}}}"))),
             ]),
         ),
@@ -83,7 +115,7 @@ pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
                 "$schema".into(),
                 Want::Default(Value::String(SCHEMA.into())),
             ),
-            ("provider".into(), Want::object(vec![(&id, provider)])),
+            ("provider".into(), Want::object(vec![(id, provider)])),
             ("model".into(), Want::str(&format!("{id}/{model}"))),
             ("small_model".into(), Want::str(&format!("{id}/{small}"))),
         ],

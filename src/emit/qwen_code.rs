@@ -17,7 +17,20 @@ use crate::edit::Want;
 use crate::edit::json::Dialect;
 use crate::model::raw::QwenProtocol;
 
-pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
+/// What fgc gives Qwen Code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QwenValues {
+    /// `openai` or `anthropic`: the `modelProviders` list and `security.auth.selectedType`.
+    pub kind: &'static str,
+    pub base_url: String,
+    pub env_key: String,
+    /// `model.name`.
+    pub model: String,
+    /// The entries listed: the model, then `fast_model`.
+    pub models: Vec<String>,
+}
+
+pub fn values(input: &Input) -> Result<QwenValues, Diagnostic> {
     let c = super::integration(input.model()).and_then(|i| i.qwen_code.as_ref());
     let model = client::main_model(input, c.and_then(|c| c.model.as_ref()), "Qwen Code")?;
     let protocol = c
@@ -32,15 +45,29 @@ pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
     let fast = client::fast_model(input).map(|f| f.value.as_str());
     let mut names = vec![model.as_str()];
     names.extend(fast);
-    let items: Vec<(String, Want)> = client::distinct(&names)
+    Ok(QwenValues {
+        kind,
+        base_url: base,
+        env_key: var,
+        models: client::distinct(&names),
+        model,
+    })
+}
+
+pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
+    let v = values(input)?;
+    let (kind, base, var, model) = (v.kind, &v.base_url, &v.env_key, &v.model);
+    let items: Vec<(String, Want)> = v
+        .models
+        .clone()
         .into_iter()
         .map(|alias| {
             let info = client::info(input, &alias);
             let mut members = vec![
                 ("id", Want::str(&alias)),
                 ("name", Want::str(&alias)),
-                ("baseUrl", Want::str(&base)),
-                ("envKey", Want::str(&var)),
+                ("baseUrl", Want::str(base)),
+                ("envKey", Want::str(var)),
             ];
             if let Some(ctx) = info.context_window {
                 members.push((
@@ -70,7 +97,7 @@ pub fn file(input: &Input) -> Result<ClientFile, Diagnostic> {
                 Want::object(vec![("selectedType", Want::str(kind))]),
             )]),
         ),
-        ("model", Want::object(vec![("name", Want::str(&model))])),
+        ("model", Want::object(vec![("name", Want::str(model))])),
     ]);
     Ok(ClientFile {
         target: "qwen-code",

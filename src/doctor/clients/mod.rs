@@ -7,8 +7,13 @@
 //! flowgate.yaml has an `integration` block for it or its file was given on the command line:
 //! then it is expected, and its absence fails.
 
+pub mod aider;
 pub mod claude_code;
 pub mod codex;
+pub mod continue_cli;
+pub mod file;
+pub mod opencode;
+pub mod qwen_code;
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +35,14 @@ pub trait Client: Sync {
 }
 
 /// Every client doctor knows, in report order.
-pub static CLIENTS: &[&dyn Client] = &[&codex::Codex, &claude_code::ClaudeCode];
+pub static CLIENTS: &[&dyn Client] = &[
+    &codex::Codex,
+    &claude_code::ClaudeCode,
+    &opencode::Opencode,
+    &qwen_code::QwenCode,
+    &aider::Aider,
+    &continue_cli::Continue,
+];
 
 /// The client with id `id`.
 pub fn find(id: &str) -> Option<&'static dyn Client> {
