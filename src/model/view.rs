@@ -1183,7 +1183,7 @@ impl<'m> View<'m> {
         let supports_reasoning = if reasoning.is_empty() || reasoning.iter().any(Option::is_none) {
             None
         } else {
-            Some(reasoning.iter().any(|r| *r == Some(true)))
+            Some(reasoning.contains(&Some(true)))
         };
         let mut upstream_models: Vec<String> = Vec::new();
         for d in &deps {
