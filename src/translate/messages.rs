@@ -838,7 +838,7 @@ mod tests {
                 &json!({"type": "enabled", "budget_tokens": 2048}),
                 Some(2048)
             ),
-            Some(json!({"type": "disabled"}))
+            Some(json!({"type": "enabled", "budget_tokens": 1024}))
         );
     }
 }
