@@ -23,8 +23,9 @@ use super::Input;
 
 /// The largest catalog read from Codex (its bundled one is under 1 MB).
 const MAX_CATALOG_BYTES: u64 = 64 * 1024 * 1024;
-/// How long `codex debug models --bundled` may take (0.2 s here).
-const CODEX_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `codex debug models --bundled` may take: 0.2 s on an idle machine, but 25 s was
+/// seen here with both cores busy (it loads a 315 MB binary).
+const CODEX_TIMEOUT: Duration = Duration::from_secs(120);
 /// The template when neither the config nor the upstream model names one.
 pub const DEFAULT_TEMPLATE: &str = "gpt-5.5";
 
