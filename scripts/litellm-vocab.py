@@ -385,6 +385,32 @@ for e in litellm.openai_compatible_endpoints:
         endpoints[e] = p
 
 # ---------------------------------------------------------------------------------------------
+# The nested blocks that shared state and secrets need: `litellm_settings.cache_params` is passed
+# to `litellm.Cache(**cache_params)` (its other keyword arguments reach the Redis client), with
+# `type` one of LiteLLMCacheType; `general_settings.coordination_redis` is validated as
+# CoordinationRedisParams; a `credential_list` item as CredentialItem; `environment_variables`
+# keys the proxy refuses to set (ProxyConfig._BLOCKED_ENV_KEYS).
+from litellm.caching.caching import Cache, LiteLLMCacheType  # noqa: E402
+from litellm.proxy._types import CoordinationRedisParams  # noqa: E402
+from litellm.proxy.proxy_server import ProxyConfig  # noqa: E402
+from litellm.types.utils import CredentialItem  # noqa: E402
+
+cache_params = {
+    p.name
+    for p in inspect.signature(Cache.__init__).parameters.values()
+    if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+}
+# Cache's other keyword arguments go to the Redis client (`RedisCache(**kwargs)`), which
+# takes the arguments `litellm._redis` lets through (`url`, `db`, `ssl`, ...).
+from litellm._redis import _get_redis_kwargs  # noqa: E402
+
+cache_params |= set(_get_redis_kwargs())
+cache_types = sorted(t.value for t in LiteLLMCacheType)
+coordination_redis = set(fields(CoordinationRedisParams))
+credential_item = set(fields(CredentialItem))
+blocked_environment_variables = sorted(ProxyConfig._BLOCKED_ENV_KEYS)
+
+# ---------------------------------------------------------------------------------------------
 from litellm.router_utils.routing_groups import VALID_ROUTING_STRATEGIES  # noqa: E402
 from litellm.proxy.auth import master_key_boot_check as mk  # noqa: E402
 from litellm.constants import ROUTER_MAX_FALLBACKS  # noqa: E402
@@ -400,6 +426,9 @@ out = {
     "router_settings": keys(router_settings),
     "litellm_settings": keys(litellm_settings),
     "general_settings": keys(general_settings),
+    "cache_params": keys(cache_params),
+    "coordination_redis": keys(coordination_redis),
+    "credential_item": keys(credential_item),
     "deprecated": dict(sorted(deprecated.items())),
     "providers": sorted(providers),
     "model_providers": model_providers,
@@ -407,6 +436,8 @@ out = {
     "routing_rules": routing_rules,
     "provider_endpoints": dict(sorted(endpoints.items())),
     "routing_strategies": sorted(VALID_ROUTING_STRATEGIES),
+    "cache_types": cache_types,
+    "blocked_environment_variables": blocked_environment_variables,
     "master_key_env": mk.MASTER_KEY_ENV_VAR,
     "master_key_override_setting": mk.WEAK_OR_UNSET_MASTER_KEY_OVERRIDE_SETTING,
     "master_key_override_env": mk.WEAK_OR_UNSET_MASTER_KEY_OVERRIDE_ENV_VAR,

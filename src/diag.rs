@@ -75,6 +75,8 @@ codes! {
     file_too_large => FileTooLarge, "file-too-large", Error, load, "the file is larger than fgc reads";
     invalid_utf8 => InvalidUtf8, "invalid-utf8", Error, load, "the file is not UTF-8 text";
     yaml_syntax => YamlSyntax, "yaml-syntax", Error, load, "the file is not valid YAML";
+    invalid_include => InvalidInclude, "invalid-include", Error, load, "an `include` LiteLLM cannot load";
+    include_replaces_section => IncludeReplacesSection, "include-replaces-section", Warning, load, "an included file replaces a section written before it";
     duplicate_key => DuplicateKey, "duplicate-key", Error, load, "a key appears twice in one mapping";
     unknown_key => UnknownKey, "unknown-key", Error, load, "a key fgc does not know in one of its own sections";
     missing_key => MissingKey, "missing-key", Error, load, "a required key is missing";

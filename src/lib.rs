@@ -10,6 +10,7 @@ pub mod diag;
 pub mod doctor;
 pub mod edit;
 pub mod emit;
+pub mod include;
 pub mod litellm;
 pub mod load;
 pub mod model;

@@ -7,8 +7,10 @@
 //!                                                the rules still run on the rest of the file
 
 use crate::diag::Diagnostic;
+use crate::include;
 use crate::model::Model;
-use crate::model::raw::Config;
+use crate::model::checked::Dialect;
+use crate::model::raw::{Config, LitellmBase};
 use crate::rules;
 use crate::source::SourceFile;
 use crate::yaml::{self, Node};
@@ -47,11 +49,21 @@ impl Loaded {
     }
 }
 
-/// Parse and structurally validate `source`. Semantic rules are run by [`crate::check`].
+/// Parse and structurally validate `source`, a flowgate.yaml or a LiteLLM config (told apart
+/// by [`Dialect::detect`]). Semantic rules are run by [`crate::check`].
 pub fn load(source: SourceFile) -> Loaded {
+    load_with(source, None, &include::read_from_disk)
+}
+
+/// [`load`], reading `source` as `dialect` when given, and included files with `read`.
+pub fn load_with(
+    mut source: SourceFile,
+    dialect: Option<Dialect>,
+    read: include::Reader<'_>,
+) -> Loaded {
     let timer = Timer::start();
     let bom = source.bom_len();
-    let node = match yaml::parse(&source.text[bom..], bom) {
+    let mut node = match yaml::parse(&source.text[bom..], source.base + bom) {
         Ok(n) => n,
         Err(e) => {
             let d = rules::yaml_syntax::diagnostic(&e);
@@ -64,31 +76,37 @@ pub fn load(source: SourceFile) -> Loaded {
     let mut diagnostics: Vec<Diagnostic> =
         dups.iter().map(rules::duplicate_key::diagnostic).collect();
     timer.mark("duplicates");
+    let dialect = dialect.unwrap_or_else(|| Dialect::detect(&node));
+    // LiteLLM's `include`, merged into LiteLLM's config before anything reads it.
+    let base = match dialect {
+        Dialect::Litellm => Some(&mut node),
+        Dialect::Flowgate => node.get_mut("litellm_base"),
+    };
+    if let Some(base) = base
+        && base.get(include::INCLUDE_KEY).is_some()
+    {
+        include::resolve(base, &mut source, read, &mut diagnostics);
+        timer.mark("includes");
+    }
 
     // Fast path: a document that deserializes into the typed model is structurally valid
     // (the schema is generated from the same types). Only when it does not is the JSON
     // Schema run, so that one run reports every structural problem, not serde's first.
-    let typed = if matches!(node.kind, yaml::NodeKind::Null) {
-        Ok(Config::default())
-    } else {
-        yaml::de::from_node::<Config>(&node)
-    };
+    let typed = typed(&node, dialect);
     let mut model = None;
     let mut pruned = Vec::new();
-    let mut node = node;
     match typed {
         // Duplicate keys are reported; the rules still run on what serde read.
-        Ok(config) => model = Some(Model::build(config, source.dir(), &node)),
+        Ok(config) => model = Some(Model::build_as(config, source.dir(), &node, dialect)),
         Err(e) => {
-            let (found, mut places) =
-                rules::schema_errors::diagnostics_and_places(&node, &node.to_json());
+            let (found, mut places) = schema_diagnostics(&node, dialect);
             if found.is_empty() {
                 diagnostics.push(rules::schema_errors::from_de_error(&node, &e));
             }
             diagnostics.extend(found);
             places.extend(e.span);
-            if let Some((tree, config, gone, more)) = recover(&node, places) {
-                model = Some(Model::build(config, source.dir(), &tree));
+            if let Some((tree, config, gone, more)) = recover(&node, places, dialect) {
+                model = Some(Model::build_as(config, source.dir(), &tree, dialect));
                 node = tree;
                 pruned = gone;
                 diagnostics.extend(more);
@@ -100,6 +118,46 @@ pub fn load(source: SourceFile) -> Loaded {
     loaded.pruned = pruned;
     loaded
 }
+
+/// The typed model of a tree: the whole flowgate.yaml, or a LiteLLM config as the
+/// `litellm_base` of an otherwise empty flowgate.yaml (so every rule, the view and every
+/// command read it the same way, with spans into the LiteLLM file).
+fn typed(node: &Node, dialect: Dialect) -> Result<Config, yaml::de::DeError> {
+    let empty = matches!(node.kind, yaml::NodeKind::Null);
+    match dialect {
+        Dialect::Flowgate if empty => Ok(Config::default()),
+        Dialect::Flowgate => yaml::de::from_node::<Config>(node),
+        Dialect::Litellm => {
+            let base = if empty {
+                LitellmBase::default()
+            } else {
+                yaml::de::from_node::<LitellmBase>(node)?
+            };
+            Ok(Config {
+                litellm_base: Some(base),
+                ..Config::default()
+            })
+        }
+    }
+}
+
+/// Structural diagnostics from the schema (flowgate.yaml's; a LiteLLM config is validated as
+/// its `litellm_base`), with the place of each.
+fn schema_diagnostics(node: &Node, dialect: Dialect) -> (Vec<Diagnostic>, Vec<crate::span::Span>) {
+    match dialect {
+        Dialect::Flowgate => {
+            rules::schema_errors::diagnostics_and_places(node, &node.to_json(), "")
+        }
+        Dialect::Litellm => rules::schema_errors::diagnostics_and_places(
+            node,
+            &serde_json::json!({ "litellm_base": node.to_json() }),
+            LITELLM_PREFIX,
+        ),
+    }
+}
+
+/// Where a LiteLLM config sits in the pointers rules use (those of a flowgate.yaml).
+const LITELLM_PREFIX: &str = "/litellm_base";
 
 /// A place left out of the model because its value had a structural error.
 #[derive(Clone, Debug)]
@@ -118,21 +176,24 @@ const MAX_RECOVERY_ROUNDS: usize = 4;
 type Recovered = (Node, Config, Vec<Pruned>, Vec<Diagnostic>);
 
 /// Leave out the nodes at `places` and read the rest, a few rounds at most.
-fn recover(node: &Node, mut places: Vec<crate::span::Span>) -> Option<Recovered> {
+fn recover(node: &Node, mut places: Vec<crate::span::Span>, dialect: Dialect) -> Option<Recovered> {
+    let at = match dialect {
+        Dialect::Flowgate => "",
+        Dialect::Litellm => LITELLM_PREFIX,
+    };
     let mut tree = node.clone();
     let mut gone = Vec::new();
     let mut more = Vec::new();
     // Mappings that lost an entry: that they now miss a required key is no news.
     let mut parents = Vec::new();
     for _ in 0..MAX_RECOVERY_ROUNDS {
-        if places.is_empty() || !prune(&mut tree, &places, "", &mut gone, &mut parents) {
+        if places.is_empty() || !prune(&mut tree, &places, at, &mut gone, &mut parents) {
             return None;
         }
-        match yaml::de::from_node::<Config>(&tree) {
+        match typed(&tree, dialect) {
             Ok(config) => return Some((tree, config, gone, more)),
             Err(e) => {
-                let (found, p) =
-                    rules::schema_errors::diagnostics_and_places(&tree, &tree.to_json());
+                let (found, p) = schema_diagnostics(&tree, dialect);
                 if found.is_empty() {
                     more.push(rules::schema_errors::from_de_error(&tree, &e));
                 }

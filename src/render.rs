@@ -48,6 +48,44 @@ struct Report<'a> {
     d: &'a Diagnostic,
     src: Option<&'a SourceFile>,
     len: usize,
+    /// The labels, within `src`'s own text.
+    labels: Vec<crate::diag::Label>,
+    /// `help`, with the labels that point into another file of the config appended.
+    help: Option<String>,
+}
+
+impl<'a> Report<'a> {
+    /// The report of `d`, against the file of the config that holds its primary span.
+    fn new(d: &'a Diagnostic, source: &'a SourceFile) -> Self {
+        let file = d.span().map_or(source, |s| source.file_at(s.start));
+        let mut labels = Vec::new();
+        let mut elsewhere = Vec::new();
+        for l in &d.labels {
+            let (f, local) = source.locate(l.span);
+            if std::ptr::eq(f, file) {
+                labels.push(crate::diag::Label {
+                    span: local,
+                    text: l.text.clone(),
+                    primary: l.primary,
+                });
+            } else {
+                let (line, col) = source.line_col(l.span.start);
+                elsewhere.push(format!("{}:{line}:{col}: {}", f.name, l.text));
+            }
+        }
+        let help = match (&d.help, elsewhere.is_empty()) {
+            (h, true) => h.clone(),
+            (None, false) => Some(format!("see {}", elsewhere.join("; "))),
+            (Some(h), false) => Some(format!("{h}\nsee {}", elsewhere.join("; "))),
+        };
+        Report {
+            d,
+            src: Some(file),
+            len: file.text.len(),
+            labels,
+            help,
+        }
+    }
 }
 
 impl fmt::Debug for Report<'_> {
@@ -77,14 +115,13 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.d
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if self.d.labels.is_empty() {
+        if self.labels.is_empty() {
             None
         } else {
             self.src.map(|s| s as &dyn SourceCode)
@@ -92,11 +129,11 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.d.labels.is_empty() || self.src.is_none() {
+        if self.labels.is_empty() || self.src.is_none() {
             return None;
         }
         let len = self.len;
-        Some(Box::new(self.d.labels.iter().map(move |l| {
+        Some(Box::new(self.labels.iter().map(move |l| {
             let start = l.span.start.min(len);
             let end = l.span.end.clamp(start, len);
             let span = (start, end - start);
@@ -115,11 +152,7 @@ pub fn human(source: &SourceFile, diags: &[Diagnostic], colour: bool) -> String 
     let h = handler(colour);
     let mut out = String::new();
     for d in diags {
-        let r = Report {
-            d,
-            src: Some(source),
-            len: source.text.len(),
-        };
+        let r = Report::new(d, source);
         let mut s = String::new();
         if h.render_report(&mut s, &r).is_err() {
             s = format!(
@@ -144,7 +177,7 @@ pub fn short(source: &SourceFile, diags: &[Diagnostic]) -> String {
     for d in diags {
         let at = d.span().map(|s| {
             let (l, c) = source.line_col(s.start);
-            format!(" ({}:{l}:{c})", source.name)
+            format!(" ({}:{l}:{c})", source.file_at(s.start).name)
         });
         out.push_str(&format!(
             "{}[{}]: {}{}\n",
@@ -202,6 +235,9 @@ impl Summary {
 pub struct JsonLabel {
     pub message: String,
     pub primary: bool,
+    /// When the label is in another file of the config than the diagnostic (an included one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub line: usize,
     pub column: usize,
     pub span: JsonSpan,
@@ -233,11 +269,13 @@ pub fn json_diagnostics(source: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDi
     diags
         .iter()
         .map(|d| {
-            let span = d.span();
-            let start = span.map(|s| source.line_col(s.start));
-            let end = span.map(|s| source.line_col(s.end));
+            let global = d.span();
+            let file = global.map_or(source, |s| source.file_at(s.start));
+            let span = global.map(|s| source.locate(s).1);
+            let start = global.map(|s| source.line_col(s.start));
+            let end = global.map(|s| source.line_col(s.end));
             JsonDiagnostic {
-                file: source.name.clone(),
+                file: file.name.clone(),
                 code: d.code.as_str(),
                 severity: d.severity,
                 message: d.message.clone(),
@@ -255,14 +293,16 @@ pub fn json_diagnostics(source: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDi
                     .iter()
                     .map(|l| {
                         let (line, column) = source.line_col(l.span.start);
+                        let (f, local) = source.locate(l.span);
                         JsonLabel {
                             message: l.text.clone(),
                             primary: l.primary,
+                            file: (!std::ptr::eq(f, file)).then(|| f.name.clone()),
                             line,
                             column,
                             span: JsonSpan {
-                                start: l.span.start,
-                                end: l.span.end,
+                                start: local.start,
+                                end: local.end,
                             },
                         }
                     })
@@ -287,7 +327,8 @@ pub fn github(source: &SourceFile, diags: &[Diagnostic]) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut props = format!("file={}", escape_property(&source.name));
+        let file = d.span().map_or(source, |s| source.file_at(s.start));
+        let mut props = format!("file={}", escape_property(&file.name));
         if let Some(s) = d.span() {
             let (l, c) = source.line_col(s.start);
             let (el, ec) = source.line_col(s.end);

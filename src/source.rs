@@ -11,6 +11,12 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One source file as read from disk. `text` is the whole file, BOM included, so that spans
 /// index the bytes on disk and edits can be written back byte for byte.
+///
+/// A LiteLLM config can `include` other files. Their spans share one space with the file
+/// that was named (as in a compiler's source map): each included file starts at its own
+/// `base`, past the end of the files before it, so a span says by itself which file it is in.
+/// The named file keeps the included ones in `includes`; [`SourceFile::file_at`] finds the
+/// file of an offset, and reports are rendered against that file.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
@@ -18,6 +24,11 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Arc<[usize]>,
+    /// Where this file's bytes start in the span space of the config it belongs to (0 for the
+    /// file named on the command line).
+    pub base: usize,
+    /// The files merged into this one by `include`, in the order they were read.
+    pub includes: Arc<[SourceFile]>,
 }
 
 /// Why a file could not be turned into text. Each maps to a diagnostic (input problems) or to
@@ -43,7 +54,48 @@ impl SourceFile {
             name: name.into(),
             text,
             line_starts: starts.into(),
+            base: 0,
+            includes: Arc::from(Vec::new()),
         }
+    }
+
+    /// This file placed at `base` in the span space of the config that includes it.
+    pub fn at_base(mut self, base: usize) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// Where the next included file starts: past this file and every file it includes.
+    pub fn next_base(&self) -> usize {
+        self.includes
+            .last()
+            .map_or(self.base + self.text.len(), |f| f.base + f.text.len())
+            + 1
+    }
+
+    /// The file (this one or one it includes) that holds `offset`.
+    pub fn file_at(&self, offset: usize) -> &SourceFile {
+        if offset <= self.base + self.text.len() || self.includes.is_empty() {
+            return self;
+        }
+        let i = self.includes.partition_point(|f| f.base <= offset);
+        match i.checked_sub(1).map(|i| &self.includes[i]) {
+            Some(f) => f,
+            None => self,
+        }
+    }
+
+    /// The file that holds `span`, and the span within that file's text.
+    pub fn locate(&self, span: Span) -> (&SourceFile, Span) {
+        let f = self.file_at(span.start);
+        let start = span.start.saturating_sub(f.base);
+        let end = span.end.saturating_sub(f.base).max(start);
+        (f, Span::new(start, end))
+    }
+
+    /// Every file of the config: this one, then the included ones.
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        std::iter::once(self).chain(self.includes.iter())
     }
 
     pub fn read(path: &Path) -> Result<Self, LoadError> {
@@ -84,8 +136,14 @@ impl SourceFile {
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset (in the file that holds it,
+    /// for a config with included files: see [`SourceFile::file_at`]).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let f = self.file_at(offset);
+        f.local_line_col(offset.saturating_sub(f.base))
+    }
+
+    fn local_line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
@@ -99,8 +157,10 @@ impl SourceFile {
         (line + 1, col + 1)
     }
 
+    /// The text of `span` (in whichever file of the config holds it).
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.range()).unwrap_or("")
+        let (f, local) = self.locate(span);
+        f.text.get(local.range()).unwrap_or("")
     }
 }
 

@@ -17,10 +17,16 @@ pub enum Block {
     RouterSettings,
     LitellmSettings,
     GeneralSettings,
+    /// `litellm_settings.cache_params` (`litellm.Cache` and the Redis client's arguments).
+    CacheParams,
+    /// `general_settings.coordination_redis`.
+    CoordinationRedis,
+    /// A `credential_list` entry.
+    CredentialItem,
 }
 
 impl Block {
-    pub const ALL: [Block; 7] = [
+    pub const ALL: [Block; 10] = [
         Block::TopLevel,
         Block::ModelListEntry,
         Block::LitellmParams,
@@ -28,6 +34,9 @@ impl Block {
         Block::RouterSettings,
         Block::LitellmSettings,
         Block::GeneralSettings,
+        Block::CacheParams,
+        Block::CoordinationRedis,
+        Block::CredentialItem,
     ];
 
     /// The block's name as LiteLLM's docs write it.
@@ -40,6 +49,9 @@ impl Block {
             Block::RouterSettings => "router_settings",
             Block::LitellmSettings => "litellm_settings",
             Block::GeneralSettings => "general_settings",
+            Block::CacheParams => "cache_params",
+            Block::CoordinationRedis => "coordination_redis",
+            Block::CredentialItem => "a credential_list entry",
         }
     }
 
@@ -53,6 +65,9 @@ impl Block {
             Block::RouterSettings => "router_settings",
             Block::LitellmSettings => "litellm_settings",
             Block::GeneralSettings => "general_settings",
+            Block::CacheParams => "cache_params",
+            Block::CoordinationRedis => "coordination_redis",
+            Block::CredentialItem => "credential_item",
         }
     }
 
@@ -66,6 +81,9 @@ impl Block {
             Block::RouterSettings => data::ROUTER_SETTINGS,
             Block::LitellmSettings => data::LITELLM_SETTINGS,
             Block::GeneralSettings => data::GENERAL_SETTINGS,
+            Block::CacheParams => data::CACHE_PARAMS,
+            Block::CoordinationRedis => data::COORDINATION_REDIS,
+            Block::CredentialItem => data::CREDENTIAL_ITEM,
         }
     }
 
@@ -132,6 +150,16 @@ pub fn routing_strategies() -> &'static [&'static str] {
     data::ROUTING_STRATEGIES
 }
 
+/// The cache types `litellm_settings.cache_params.type` takes (`LiteLLMCacheType`).
+pub fn cache_types() -> &'static [&'static str] {
+    data::CACHE_TYPES
+}
+
+/// `environment_variables` keys LiteLLM refuses to set (it logs a warning and skips them).
+pub fn is_blocked_environment_variable(key: &str) -> bool {
+    data::BLOCKED_ENVIRONMENT_VARIABLES.binary_search(&key).is_ok()
+}
+
 /// The environment variable LiteLLM reads the master key from.
 pub const MASTER_KEY_ENV: &str = data::MASTER_KEY_ENV;
 /// `general_settings` key that lets LiteLLM start with a weak or unset master key.
@@ -194,9 +222,14 @@ pub fn generate_rust(json: &str) -> Result<String, String> {
         ("ROUTER_SETTINGS", "router_settings"),
         ("LITELLM_SETTINGS", "litellm_settings"),
         ("GENERAL_SETTINGS", "general_settings"),
+        ("CACHE_PARAMS", "cache_params"),
+        ("COORDINATION_REDIS", "coordination_redis"),
+        ("CREDENTIAL_ITEM", "credential_item"),
         ("PER_DEPLOYMENT", "per_deployment"),
         ("PROVIDERS", "providers"),
         ("ROUTING_STRATEGIES", "routing_strategies"),
+        ("CACHE_TYPES", "cache_types"),
+        ("BLOCKED_ENVIRONMENT_VARIABLES", "blocked_environment_variables"),
         (
             "PUBLICLY_KNOWN_MASTER_KEY_SHA256",
             "publicly_known_master_key_sha256",

@@ -51,6 +51,48 @@ impl FallbackKind {
     }
 }
 
+/// What kind of file a config is: fgc's `flowgate.yaml`, or a plain LiteLLM `config.yaml`
+/// (read as the `litellm_base` of a flowgate.yaml without the other sections).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    #[default]
+    Flowgate,
+    Litellm,
+}
+
+impl Dialect {
+    /// The dialect of a parsed file: LiteLLM's when its top level has a key LiteLLM reads
+    /// (`model_list`, `litellm_settings`, `router_settings`, `general_settings`, `include`,
+    /// ...) and none of flowgate.yaml's sections; else flowgate.yaml.
+    pub fn detect(root: &crate::yaml::Node) -> Dialect {
+        let crate::yaml::NodeKind::Map(entries) = &root.kind else {
+            return Dialect::Flowgate;
+        };
+        let mut litellm = false;
+        for (k, _) in entries {
+            let Some(key) = k.as_str() else { continue };
+            if super::raw::Config::SECTIONS.contains(&key) {
+                return Dialect::Flowgate;
+            }
+            litellm |= crate::litellm::Block::TopLevel.knows(key);
+        }
+        if litellm {
+            Dialect::Litellm
+        } else {
+            Dialect::Flowgate
+        }
+    }
+
+    /// The JSON pointer of LiteLLM's config inside the file's own pointers: flowgate.yaml
+    /// holds it under `/litellm_base`, a LiteLLM config is it.
+    pub fn base_pointer(self) -> &'static str {
+        match self {
+            Dialect::Flowgate => "/litellm_base",
+            Dialect::Litellm => "",
+        }
+    }
+}
+
 /// Where settings come from: the base, or one profile's overlay.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -150,6 +192,8 @@ pub struct Alias {
 #[derive(Debug)]
 pub struct Model {
     pub raw: Config,
+    /// flowgate.yaml, or a plain LiteLLM config read as its `litellm_base`.
+    pub dialect: Dialect,
     pub aliases: IndexMap<String, Alias>,
     /// `model_group_alias` names, by scope: extra names clients may also request.
     pub group_aliases: IndexMap<String, Span>,
@@ -165,6 +209,17 @@ pub struct Model {
 
 impl Model {
     pub fn build(raw: Config, config_dir: std::path::PathBuf, root: &crate::yaml::Node) -> Self {
+        Self::build_as(raw, config_dir, root, Dialect::Flowgate)
+    }
+
+    /// [`Model::build`] for a file of `dialect` (a LiteLLM config's `raw` holds the file as
+    /// its `litellm_base`).
+    pub fn build_as(
+        raw: Config,
+        config_dir: std::path::PathBuf,
+        root: &crate::yaml::Node,
+        dialect: Dialect,
+    ) -> Self {
         let mut section_keys = IndexMap::new();
         if let crate::yaml::NodeKind::Map(entries) = &root.kind {
             for (k, v) in entries {
@@ -178,6 +233,7 @@ impl Model {
             }
         }
         let mut m = Model {
+            dialect,
             config_dir,
             section_keys,
             aliases: IndexMap::new(),
@@ -333,6 +389,43 @@ impl Model {
     /// The span of a section key (`litellm_base`, `auth.providers`), if written.
     pub fn section_span(&self, path: &str) -> Option<Span> {
         self.section_keys.get(path).copied()
+    }
+
+    /// The span of a key of LiteLLM's config (`general_settings`, `router_settings`): in a
+    /// LiteLLM config at the top level, in flowgate.yaml under `litellm_base`.
+    pub fn base_key_span(&self, key: &str) -> Option<Span> {
+        match self.dialect {
+            Dialect::Flowgate => self.section_span(&format!("litellm_base.{key}")),
+            Dialect::Litellm => self.section_span(key),
+        }
+    }
+
+    /// A span that stands for LiteLLM's config as a whole: `litellm_base` in flowgate.yaml,
+    /// the first key of a LiteLLM config.
+    pub fn base_span(&self) -> Span {
+        match self.dialect {
+            Dialect::Flowgate => self.section_span("litellm_base"),
+            Dialect::Litellm => self.section_keys.values().next().copied(),
+        }
+        .unwrap_or_default()
+    }
+
+    /// How messages name `scope`: `litellm_base` or `profiles.NAME` in flowgate.yaml, `the
+    /// LiteLLM config` for a LiteLLM config's settings.
+    pub fn describe(&self, scope: &Scope) -> String {
+        match (self.dialect, scope) {
+            (Dialect::Litellm, Scope::Base) => "the LiteLLM config".into(),
+            _ => scope.describe(),
+        }
+    }
+
+    /// Where a key of LiteLLM's config is written, for messages: `litellm_base.KEY` in
+    /// flowgate.yaml, `KEY` in a LiteLLM config.
+    pub fn base_path(&self, key: &str) -> String {
+        match self.dialect {
+            Dialect::Flowgate => format!("litellm_base.{key}"),
+            Dialect::Litellm => key.to_string(),
+        }
     }
 
     /// The profile names, in file order.

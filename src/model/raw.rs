@@ -45,6 +45,21 @@ pub struct Config {
     pub routing: Option<Routing>,
 }
 
+impl Config {
+    /// flowgate.yaml's top-level sections: a file with one of them is a flowgate.yaml.
+    pub const SECTIONS: &'static [&'static str] = &[
+        "default_profile",
+        "credentials",
+        "litellm_base",
+        "profiles",
+        "integration",
+        "services",
+        "auth",
+        "oauth",
+        "redirect",
+    ];
+}
+
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
@@ -62,35 +77,63 @@ pub struct Credential {
     pub env: Option<Sp<String>>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+/// A value of `environment_variables` (LiteLLM writes `str(value)` into its environment).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+/// One `credential_list` entry (LiteLLM's `CredentialItem`).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LitellmBase {
-    /// The aliases clients may request. Several entries with one `model_name` are one alias
-    /// with several deployments, balanced by LiteLLM.
-    pub model_list: Option<Vec<Deployment>>,
-    pub litellm_settings: Option<LitellmSettings>,
-    pub router_settings: Option<RouterSettings>,
-    pub general_settings: Option<GeneralSettings>,
+pub struct CredentialItem {
+    /// The name deployments use in `litellm_params.litellm_credential_name`.
+    pub credential_name: Sp<String>,
+    /// Keys copied into the `litellm_params` of each deployment that uses the credential,
+    /// where the deployment does not set them (`api_key`, `api_base`, `api_version`, ...).
+    pub credential_values: CredentialValues,
+    /// Required by LiteLLM (it refuses to start without it), even empty: `{}`.
+    pub credential_info: IndexMap<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<Sp<String>>,
+}
+
+/// A port written as a number or as an `os.environ/VAR` reference (LiteLLM passes either to
+/// the Redis client).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PortValue {
+    Number(u16),
+    Text(String),
 }
 
 /// One deployment of an alias.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deployment {
     /// The alias clients request (for example `router-default`).
     pub model_name: Sp<String>,
     pub litellm_params: LitellmParams,
     /// Metadata passed to LiteLLM as is (keys checked against LiteLLM's `ModelInfo`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_info: Option<Extra>,
     /// Tokens per minute for this deployment, read by LiteLLM's usage-based routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tpm: Option<Sp<u64>>,
     /// Requests per minute for this deployment, read by LiteLLM's usage-based routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rpm: Option<Sp<u64>>,
     /// Whether LiteLLM keeps this deployment out of routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
     /// (fgc only) The upstream this entry was generated for by `fgc redirect`, which replaces
     /// or removes such entries on its next run. Delete the key to keep the entry as your own.
     /// Never passed to LiteLLM.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fgc_redirect: Option<Sp<String>>,
 }
 
@@ -452,7 +495,7 @@ macro_rules! open_block {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty, )*
+            $( $(#[$fmeta:meta])* $field:ident $([$key:literal])? : $ty:ty, )*
         }
     ) => {
         $(#[$meta])*
@@ -470,7 +513,7 @@ macro_rules! open_block {
 
         impl $name {
             /// The keys fgc models in this block.
-            pub const KNOWN: &'static [&'static str] = &[$(stringify!($field)),*];
+            pub const KNOWN: &'static [&'static str] = &[$(open_block!(@key $field $($key)?)),*];
 
             /// Every key with its value as JSON, in file order: what the block says, for the
             /// emitters that render it back.
@@ -478,7 +521,7 @@ macro_rules! open_block {
                 let mut out = Vec::with_capacity(self.keys.len());
                 for key in &self.keys {
                     let value = match key.value.as_str() {
-                        $( stringify!($field) => self.$field.as_ref().map(to_json), )*
+                        $( open_block!(@key $field $($key)?) => self.$field.as_ref().map(to_json), )*
                         _ => self.extra.get(key).cloned(),
                     };
                     if let Some(v) = value {
@@ -491,6 +534,19 @@ macro_rules! open_block {
             /// The span of `key` as written in this block.
             pub fn key_span(&self, key: &str) -> Option<crate::span::Span> {
                 self.keys.iter().find(|k| k.value == key).map(|k| k.span)
+            }
+        }
+
+        /// Serializes as what the block says: every key in file order.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let entries = self.entries();
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k.as_str(), &v)?;
+                }
+                m.end()
             }
         }
 
@@ -510,7 +566,7 @@ macro_rules! open_block {
                         while let Some(key) = map.next_key::<Sp<String>>()? {
                             out.keys.push(key.clone());
                             match key.value.as_str() {
-                                $( stringify!($field) => out.$field = map.next_value()?, )*
+                                $( open_block!(@key $field $($key)?) => out.$field = map.next_value()?, )*
                                 _ => {
                                     let v: Value = map.next_value()?;
                                     out.extra.insert(key, v);
@@ -524,6 +580,31 @@ macro_rules! open_block {
             }
         }
     };
+    (@key $field:ident) => { stringify!($field) };
+    (@key $field:ident $key:literal) => { $key };
+}
+
+open_block! {
+    /// LiteLLM's config: in flowgate.yaml the `litellm_base` section, in a plain LiteLLM
+    /// `config.yaml` the whole file. LiteLLM's other top-level keys (`guardrails`,
+    /// `mcp_servers`, `callback_settings`, ...) are kept in order and passed through.
+    pub struct LitellmBase {
+        /// The aliases clients may request. Several entries with one `model_name` are one alias
+        /// with several deployments, balanced by LiteLLM.
+        model_list: Vec<Deployment>,
+        litellm_settings: LitellmSettings,
+        router_settings: RouterSettings,
+        general_settings: GeneralSettings,
+        /// Variables LiteLLM sets in its environment at start-up, after it has resolved the
+        /// `os.environ/` references of the file: a reference to a variable set only here
+        /// resolves to nothing. Values are written as Python's `str()` of what YAML read.
+        environment_variables: IndexMap<Sp<String>, Option<Sp<EnvValue>>>,
+        /// Other LiteLLM config files merged into this one, each relative to the file that
+        /// names it: lists (`model_list`) are extended, every other key is replaced whole.
+        include: Vec<Sp<String>>,
+        /// Named credentials a deployment uses with `litellm_params.litellm_credential_name`.
+        credential_list: Vec<CredentialItem>,
+    }
 }
 
 /// A typed value back as JSON (for rendering; typed values always serialize). A whole
@@ -565,6 +646,19 @@ open_block! {
         /// passes Responses requests through instead of translating them to Chat Completions.
         /// `fgc emit litellm` leaves it out.
         responses_api: Sp<bool>,
+        /// Relative share of traffic among the alias's deployments (simple-shuffle reads
+        /// `weight`, else `rpm`, else `tpm`).
+        weight: Sp<f64>,
+        /// A `credential_list` entry whose values fill in the keys this deployment does not set.
+        litellm_credential_name: Sp<String>,
+    }
+}
+
+open_block! {
+    /// `credential_values` of a `credential_list` entry: `litellm_params` keys.
+    pub struct CredentialValues {
+        api_key: Sp<String>,
+        api_base: Sp<String>,
     }
 }
 
@@ -583,6 +677,26 @@ open_block! {
         drop_params: Sp<bool>,
         /// Fallback model groups tried for one request.
         max_fallbacks: Sp<u32>,
+        /// Turns on LiteLLM's response cache (`cache_params`); with a Redis cache, the proxy
+        /// also shares router state (cooldowns, usage counts) through that Redis.
+        cache: Sp<bool>,
+        /// `litellm.Cache(**cache_params)`: `type` (default `redis`), `host`, `port`,
+        /// `password`; other keys reach the cache backend.
+        cache_params: CacheParams,
+    }
+}
+
+open_block! {
+    /// `litellm_settings.cache_params`, passed to `litellm.Cache`.
+    pub struct CacheParams {
+        /// `local`, `redis` (the default), `redis-semantic`, `s3`, `disk`, ...
+        #[serde(rename = "type")]
+        cache_type ["type"]: Sp<String>,
+        host: Sp<String>,
+        port: Sp<PortValue>,
+        password: Sp<String>,
+        /// Seconds a cached response is kept.
+        ttl: Sp<f64>,
     }
 }
 
@@ -614,6 +728,13 @@ open_block! {
         max_fallbacks: Sp<u32>,
         /// Never cool a deployment down.
         disable_cooldowns: Sp<bool>,
+        /// The Redis the Router keeps its state in (cooldowns, failure and usage counts),
+        /// shared by every LiteLLM instance that names it. Needs `redis_port` (or `redis_url`).
+        redis_host: Sp<String>,
+        redis_port: Sp<PortValue>,
+        redis_password: Sp<String>,
+        /// `redis://[:password@]host:port`, instead of `redis_host` and `redis_port`.
+        redis_url: Sp<String>,
     }
 }
 
@@ -691,5 +812,17 @@ open_block! {
     pub struct GeneralSettings {
         /// The gateway key clients must send; `os.environ/VAR`. Must start with `sk-`.
         master_key: Sp<String>,
+        /// The Redis LiteLLM instances coordinate through (usage, rate limits, router state).
+        coordination_redis: CoordinationRedis,
+    }
+}
+
+open_block! {
+    /// `general_settings.coordination_redis` (LiteLLM's `CoordinationRedisParams`).
+    pub struct CoordinationRedis {
+        host: Sp<String>,
+        port: Sp<PortValue>,
+        password: Sp<String>,
+        url: Sp<String>,
     }
 }

@@ -18,12 +18,19 @@ impl UpstreamApi {
     /// fgc serve does not speak.
     pub fn split(model: &str) -> Option<(UpstreamApi, &str)> {
         let (prefix, rest) = model.split_once('/')?;
-        let api = match prefix {
-            "openai" | "openai_compatible" | "custom_openai" | "hosted_vllm" => UpstreamApi::OpenAi,
-            "anthropic" => UpstreamApi::Anthropic,
-            _ => return None,
-        };
-        Some((api, rest))
+        Some((UpstreamApi::for_provider(prefix)?, rest))
+    }
+
+    /// The protocol fgc serve speaks to a deployment of LiteLLM provider `provider`, if it
+    /// speaks it.
+    pub fn for_provider(provider: &str) -> Option<UpstreamApi> {
+        match provider {
+            "openai" | "openai_compatible" | "custom_openai" | "hosted_vllm" => {
+                Some(UpstreamApi::OpenAi)
+            }
+            "anthropic" => Some(UpstreamApi::Anthropic),
+            _ => None,
+        }
     }
 
     pub fn describe(self) -> &'static str {

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::checked::{Block, FallbackKind, Model, Scope};
 use super::raw::{self, FamilyRoute, GroupAliasTarget, LitellmSettings, RouterSettings};
 use super::upstream::UpstreamApi;
+use crate::litellm::provider::{self, Resolution};
 use crate::routing::{self, Entry, Family, Key};
 use crate::secrets::{self, SecretSource};
 use crate::span::{Sp, Span};
@@ -303,12 +304,32 @@ pub struct DeploymentView<'m> {
     pub raw: &'m raw::Deployment,
     /// `litellm_params.model` as written.
     pub model: Option<&'m Sp<String>>,
-    /// The protocol `fgc serve` speaks to it, when it speaks it.
+    /// The provider LiteLLM gives it ([`Model::provider_of`]): the model's prefix, the
+    /// `custom_llm_provider`, or inferred from a bare name or the `api_base` host (`gpt-4o` is
+    /// OpenAI's, `claude-*` Anthropic's). `None` without a `model`.
+    pub provider: Option<Resolution<'m>>,
+    /// The protocol `fgc serve` speaks to it, when it speaks it (from `provider`).
     pub api: Option<UpstreamApi>,
-    /// The model name sent upstream (without the provider prefix).
+    /// The model name sent upstream (without the provider prefix). For a wildcard
+    /// deployment, a template whose `*`s take the parts of the requested name.
     pub upstream_model: Option<&'m str>,
+    /// `litellm_params.api_base`, else the one of its `litellm_credential_name`.
     pub api_base: Option<&'m Sp<String>>,
     pub key: KeySource,
+    /// The `credential_list` entry `litellm_credential_name` names, when it exists.
+    pub credential: Option<&'m raw::CredentialItem>,
+    /// `model_name` is a pattern (`*`, `openai/*`): the deployment serves every requested
+    /// name it matches that no alias has ([`crate::litellm::wildcard`]). LiteLLM never cools
+    /// such a deployment down.
+    pub wildcard: bool,
+    /// `litellm_params.weight`: its share of the alias's traffic (simple-shuffle).
+    pub weight: Option<f64>,
+    /// Requests per minute (`litellm_params.rpm`, else the entry's): simple-shuffle's weight
+    /// without a `weight`, and usage-based routing's limit.
+    pub rpm: Option<u64>,
+    /// Tokens per minute (`litellm_params.tpm`, else the entry's): simple-shuffle's weight
+    /// without `weight` and `rpm`.
+    pub tpm: Option<u64>,
     /// Seconds, per deployment (`litellm_params.timeout`).
     pub timeout: Option<f64>,
     /// Seconds for streaming requests (`litellm_params.stream_timeout`).
@@ -330,6 +351,16 @@ pub struct DeploymentView<'m> {
 }
 
 impl DeploymentView<'_> {
+    /// The LiteLLM provider of the deployment (`openai`, `anthropic`, `bedrock`), when LiteLLM
+    /// can tell it.
+    pub fn provider_name(&self) -> Option<&str> {
+        match self.provider? {
+            Resolution::Prefix(p) | Resolution::Explicit(p) => Some(p),
+            Resolution::Inferred(p) => Some(p),
+            Resolution::UnknownPrefix(_) | Resolution::Unresolved => None,
+        }
+    }
+
     /// The base URL `fgc serve` sends to (no trailing slash), when fgc serve speaks the
     /// deployment's protocol.
     pub fn base_url(&self) -> Option<String> {
@@ -939,8 +970,88 @@ fn routing_view<'m>(model: &'m Model, profile: Option<&str>) -> Option<RoutingVi
     })
 }
 
+impl Model {
+    /// The provider names the config registers (`litellm_settings.custom_provider_map[]
+    /// .provider`), in the base and every profile.
+    pub fn custom_providers(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for scope in self.scopes() {
+            let (ls, _) = self.settings(&scope);
+            let Some(map) = ls.and_then(|l| {
+                l.extra
+                    .iter()
+                    .find(|(k, _)| k.as_str() == "custom_provider_map")
+            }) else {
+                continue;
+            };
+            for item in map.1.as_array().into_iter().flatten() {
+                if let Some(p) = item.get("provider").and_then(|p| p.as_str()) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// How LiteLLM resolves the provider of `dep` (`get_llm_provider`, see
+    /// [`crate::litellm::provider::resolve`]), `custom` being [`Model::custom_providers`].
+    /// `None` without a `model`. Rules, the view and so the server, the emitters and
+    /// `redirect` all take a deployment's provider from here.
+    pub fn provider_of<'m>(
+        &'m self,
+        dep: &'m raw::Deployment,
+        custom: &[&str],
+    ) -> Option<Resolution<'m>> {
+        let lp = &dep.litellm_params;
+        let m = lp.model.as_ref()?;
+        Some(provider::resolve(
+            provider::Deployment {
+                model: m.as_str(),
+                api_base: lp.api_base.as_ref().map(|b| b.as_str()),
+                custom_llm_provider: custom_llm_provider(dep).and_then(|(_, v)| v.as_str()),
+            },
+            custom,
+        ))
+    }
+
+    /// The `credential_list` entry named `name`.
+    pub fn credential_item(&self, name: &str) -> Option<&raw::CredentialItem> {
+        self.raw
+            .litellm_base
+            .as_ref()?
+            .credential_list
+            .as_ref()?
+            .iter()
+            .find(|c| c.credential_name.value == name)
+    }
+}
+
+/// `litellm_params.custom_llm_provider`, with its key.
+pub fn custom_llm_provider(dep: &raw::Deployment) -> Option<(&Sp<String>, &Value)> {
+    dep.litellm_params
+        .extra
+        .iter()
+        .find(|(k, _)| k.as_str() == "custom_llm_provider")
+}
+
+/// The protocol and upstream model name of a deployment LiteLLM resolves to `res`.
+fn protocol<'m>(res: Resolution<'m>, model: &'m str) -> Option<(UpstreamApi, &'m str)> {
+    match res {
+        Resolution::Prefix(p) | Resolution::Explicit(p) => {
+            let rest = model
+                .strip_prefix(p)
+                .and_then(|r| r.strip_prefix('/'))
+                .unwrap_or(model);
+            Some((UpstreamApi::for_provider(p)?, rest))
+        }
+        Resolution::Inferred(p) => Some((UpstreamApi::for_provider(p)?, model)),
+        Resolution::UnknownPrefix(_) | Resolution::Unresolved => None,
+    }
+}
+
 fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
     let dir = model.config_dir.clone();
+    let custom = model.custom_providers();
     let mut counts: IndexMap<&str, usize> = IndexMap::new();
     model
         .deployments()
@@ -952,20 +1063,35 @@ fn deployments(model: &Model) -> Vec<DeploymentView<'_>> {
             let id = format!("{alias}#{n}");
             *n += 1;
             let p = &dep.litellm_params;
-            let split = p
-                .model
+            let provider = model.provider_of(dep, &custom);
+            let resolved = match (provider, &p.model) {
+                (Some(r), Some(m)) => protocol(r, m.as_str()),
+                _ => None,
+            };
+            let credential = p
+                .litellm_credential_name
                 .as_ref()
-                .and_then(|m| UpstreamApi::split(m.as_str()));
+                .and_then(|c| model.credential_item(c.as_str()));
+            let from_credential = credential.map(|c| &c.credential_values);
             DeploymentView {
                 index,
                 id,
                 alias,
                 raw: dep,
                 model: p.model.as_ref(),
-                api: split.map(|(a, _)| a),
-                upstream_model: split.map(|(_, m)| m),
-                api_base: p.api_base.as_ref(),
-                key: key_source(model, &dir, p),
+                provider,
+                api: resolved.map(|(a, _)| a),
+                upstream_model: resolved.map(|(_, m)| m),
+                api_base: p
+                    .api_base
+                    .as_ref()
+                    .or(from_credential.and_then(|c| c.api_base.as_ref())),
+                key: key_source(model, &dir, p, from_credential),
+                credential,
+                wildcard: crate::litellm::wildcard::is_pattern(alias),
+                weight: p.weight.as_ref().map(|w| w.value),
+                rpm: p.rpm.as_ref().or(dep.rpm.as_ref()).map(|r| r.value),
+                tpm: p.tpm.as_ref().or(dep.tpm.as_ref()).map(|t| t.value),
                 timeout: p.timeout.as_ref().map(|t| t.value).filter(|t| *t != 0.0),
                 stream_timeout: p
                     .stream_timeout
@@ -998,8 +1124,23 @@ fn info<'a>(dep: &'a raw::Deployment, key: &str) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
-fn key_source(model: &Model, dir: &std::path::Path, p: &raw::LitellmParams) -> KeySource {
-    if let Some(k) = &p.api_key {
+fn key_source(
+    model: &Model,
+    dir: &std::path::Path,
+    p: &raw::LitellmParams,
+    credential: Option<&raw::CredentialValues>,
+) -> KeySource {
+    // The deployment's own key, else its `api_key_ref`, else its `credential_list` entry's
+    // (LiteLLM copies a credential's values only where the deployment sets none).
+    let own = p
+        .api_key
+        .as_ref()
+        .or(if p.api_key_ref.is_none() {
+            credential.and_then(|c| c.api_key.as_ref())
+        } else {
+            None
+        });
+    if let Some(k) = own {
         return match secrets::env_reference(k.as_str()) {
             Some(var) => KeySource::Env {
                 var: var.to_string(),

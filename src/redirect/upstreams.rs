@@ -147,10 +147,7 @@ fn endpoint(provider: &str, api_base: Option<&str>) -> Option<(String, Api)> {
 /// A deployment's upstream: its listing URL and API, its provider prefix and its credential
 /// as written, read from the profile-independent part of the typed view.
 fn deployment_upstream(d: &DeploymentView<'_>) -> Option<(String, Api, String, Credential)> {
-    let provider = d
-        .model
-        .and_then(|m| m.as_str().split_once('/'))
-        .map_or("openai", |(p, _)| p);
+    let provider = d.provider_name().unwrap_or("openai");
     let api_base = d.api_base.map(|b| b.as_str());
     let (url, api) = match d.base_url() {
         Some(url) => (

@@ -42,7 +42,7 @@ pub fn check(cx: &mut Ctx) {
                                 "`{key}` has two entries in {}.{} ({})",
                                 block.key(),
                                 kind.key(),
-                                scope.describe()
+                                cx.model.describe(&scope)
                             ),
                         )
                         .primary(key.span, "LiteLLM never reads this entry")

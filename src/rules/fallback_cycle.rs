@@ -69,7 +69,7 @@ pub fn check(cx: &mut Ctx) {
             if !reported.insert(spans) {
                 continue;
             }
-            cx.report(diagnostic(&cycle, &scope));
+            cx.report(diagnostic(&cycle, &cx.model.describe(&scope)));
         }
     }
 }
@@ -118,7 +118,7 @@ fn build_graph<'a>(
     graph
 }
 
-fn diagnostic(cycle: &[Edge], scope: &Scope) -> Diagnostic {
+fn diagnostic(cycle: &[Edge], scope: &str) -> Diagnostic {
     let names: Vec<&str> = cycle.iter().map(|e| e.to).collect();
     let mut path = names.clone();
     path.rotate_right(1);
@@ -130,7 +130,7 @@ fn diagnostic(cycle: &[Edge], scope: &Scope) -> Diagnostic {
             "{} form a cycle: {} (in {}); one of these steps goes to a context window no larger than the last",
             KIND.key(),
             chain.join(" -> "),
-            scope.describe()
+            scope
         ),
     );
     // Label the cycle's edges, the closing one always; a long cycle is shortened so the

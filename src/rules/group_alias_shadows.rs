@@ -34,7 +34,7 @@ pub fn check(cx: &mut Ctx) {
                 format!(
                     "model_group_alias `{}` hides the alias of the same name ({})",
                     r.name,
-                    r.scope.describe()
+                    cx.model.describe(&r.scope)
                 ),
             )
             .primary(

@@ -67,7 +67,10 @@ pub fn check(cx: &mut Ctx) {
     {
         return;
     }
-    let span = cx.section_span("litellm_base");
+    let span = cx
+        .model
+        .base_key_span("general_settings")
+        .unwrap_or_else(|| cx.model.base_span());
     cx.report(
         Diagnostic::new(
             Code::MissingMasterKey,

@@ -36,11 +36,10 @@ use crate::diag::Diagnostic;
 use crate::litellm::provider::{self, Resolution};
 
 pub fn check(cx: &mut Ctx) {
-    let custom = super::unknown_provider::custom_providers(cx);
-    let custom: Vec<&str> = custom.iter().map(String::as_str).collect();
+    let custom = cx.model.custom_providers();
     for dep in cx.model.deployments() {
         let lp = &dep.litellm_params;
-        let (Some(m), Some(res)) = (&lp.model, super::unknown_provider::resolution(dep, &custom))
+        let (Some(m), Some(res)) = (&lp.model, cx.model.provider_of(dep, &custom))
         else {
             continue;
         };

@@ -29,7 +29,9 @@ pub mod fallback_cycle;
 pub mod file_too_large;
 pub mod gateway_base_url;
 pub mod group_alias_shadows;
+pub mod include_replaces_section;
 pub mod invalid_credential;
+pub mod invalid_include;
 pub mod invalid_type;
 pub mod invalid_utf8;
 pub mod invalid_value;
@@ -109,19 +111,15 @@ pub struct OpenBlockAt<'a> {
     /// For a deployment's block: its index in `model_list` and its `model_name`.
     pub deployment: Option<(usize, &'a str)>,
     pub extra: &'a crate::model::raw::Extra,
+    /// Where the block is, for messages (see [`OpenBlockAt::place`]).
+    at: String,
 }
 
 impl OpenBlockAt<'_> {
     /// Where the block is, for messages: `litellm_params of \`router-default\``,
-    /// `router_settings in profiles.cheap`.
+    /// `router_settings in profiles.cheap`, `the top level`.
     pub fn place(&self) -> String {
-        match self.deployment {
-            Some((_, name)) => format!("{} of `{name}`", self.block.name()),
-            None if self.block == crate::litellm::Block::GeneralSettings => {
-                self.block.name().to_owned()
-            }
-            None => format!("{} in {}", self.block.name(), self.scope.describe()),
-        }
+        self.at.clone()
     }
 }
 
@@ -183,13 +181,28 @@ impl<'a> Ctx<'a> {
         use crate::litellm::Block as B;
         let model = self.model;
         let mut out = Vec::new();
+        let base = model.raw.litellm_base.as_ref();
+        if let Some(b) = base {
+            out.push(OpenBlockAt {
+                block: B::TopLevel,
+                scope: Scope::Base,
+                deployment: None,
+                extra: &b.extra,
+                at: match model.dialect {
+                    crate::model::checked::Dialect::Litellm => "the top level".into(),
+                    crate::model::checked::Dialect::Flowgate => "litellm_base".into(),
+                },
+            });
+        }
         for (i, dep) in model.deployments().iter().enumerate() {
-            let deployment = Some((i, dep.model_name.as_str()));
+            let name = dep.model_name.as_str();
+            let deployment = Some((i, name));
             out.push(OpenBlockAt {
                 block: B::LitellmParams,
                 scope: Scope::Base,
                 deployment,
                 extra: &dep.litellm_params.extra,
+                at: format!("{} of `{name}`", B::LitellmParams.name()),
             });
             if let Some(info) = &dep.model_info {
                 out.push(OpenBlockAt {
@@ -197,6 +210,7 @@ impl<'a> Ctx<'a> {
                     scope: Scope::Base,
                     deployment,
                     extra: info,
+                    at: format!("{} of `{name}`", B::ModelInfo.name()),
                 });
             }
         }
@@ -205,8 +219,16 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let (ls, rs) = model.settings(&scope);
+            let place = |block: B| match (model.dialect, &scope) {
+                (crate::model::checked::Dialect::Litellm, Scope::Base) => block.name().to_owned(),
+                _ => format!("{} in {}", block.name(), scope.describe()),
+            };
             for (block, extra) in [
                 (B::LitellmSettings, ls.map(|l| &l.extra)),
+                (
+                    B::CacheParams,
+                    ls.and_then(|l| l.cache_params.as_ref()).map(|c| &c.extra),
+                ),
                 (B::RouterSettings, rs.map(|r| &r.extra)),
             ] {
                 if let Some(extra) = extra {
@@ -215,22 +237,28 @@ impl<'a> Ctx<'a> {
                         scope: scope.clone(),
                         deployment: None,
                         extra,
+                        at: place(block),
                     });
                 }
             }
         }
-        if let Some(gs) = model
-            .raw
-            .litellm_base
-            .as_ref()
-            .and_then(|b| b.general_settings.as_ref())
-        {
+        if let Some(gs) = base.and_then(|b| b.general_settings.as_ref()) {
             out.push(OpenBlockAt {
                 block: B::GeneralSettings,
                 scope: Scope::Base,
                 deployment: None,
                 extra: &gs.extra,
+                at: B::GeneralSettings.name().to_owned(),
             });
+            if let Some(cr) = &gs.coordination_redis {
+                out.push(OpenBlockAt {
+                    block: B::CoordinationRedis,
+                    scope: Scope::Base,
+                    deployment: None,
+                    extra: &cr.extra,
+                    at: "general_settings.coordination_redis".to_owned(),
+                });
+            }
         }
         out
     }

@@ -15,24 +15,32 @@ use crate::yaml::{Node, NodeKind};
 
 /// Every structural problem in one run, not just the first.
 pub fn diagnostics(node: &Node, doc: &Value) -> Vec<Diagnostic> {
-    diagnostics_and_places(node, doc).0
+    diagnostics_and_places(node, doc, "").0
 }
 
 /// The diagnostics, and for each (in the same order) the span of the node to leave out so that
 /// the rest of the file can be read (the value of the wrong type, the object missing a key,
 /// the unknown key).
-pub fn diagnostics_and_places(node: &Node, doc: &Value) -> (Vec<Diagnostic>, Vec<Span>) {
+///
+/// `prefix` is where `node` sits in `doc` (`/litellm_base` for a LiteLLM config, validated
+/// as the `litellm_base` of a flowgate.yaml): paths in messages are the file's own.
+pub fn diagnostics_and_places(
+    node: &Node,
+    doc: &Value,
+    prefix: &str,
+) -> (Vec<Diagnostic>, Vec<Span>) {
     let mut out = Vec::new();
     let mut places = Vec::new();
     let pruned = schema::prune_nulls(doc);
     for err in schema::validator().iter_errors(&pruned) {
-        let path = err.instance_path().as_str().to_string();
+        let full = err.instance_path().as_str().to_string();
+        let path = full.strip_prefix(prefix).unwrap_or(&full).to_string();
         let (target, key) = node.pointer(&path);
         let place = key.map_or(target.span, |k| k.span);
         let name = last_segment(&path);
         match err.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let allowed = allowed_keys(&path);
+                let allowed = allowed_keys(&full);
                 for key in unexpected {
                     let span = match &target.kind {
                         NodeKind::Map(entries) => entries
@@ -100,7 +108,7 @@ pub fn diagnostics_and_places(node: &Node, doc: &Value) -> (Vec<Diagnostic>, Vec
                     format!("`{name}` has none of the allowed forms"),
                 )
                 .primary(target.span, "not allowed here");
-                if let Some(desc) = schema_at(&path)
+                if let Some(desc) = schema_at(&full)
                     .and_then(|s| s.get("description"))
                     .and_then(Value::as_str)
                 {

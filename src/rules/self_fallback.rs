@@ -34,7 +34,7 @@ pub fn check(cx: &mut Ctx) {
                             "`{key}` falls back to itself ({}.{} in {})",
                             block.key(),
                             kind.key(),
-                            scope.describe()
+                            cx.model.describe(&scope)
                         ),
                     )
                     .primary(t.span, "the alias that just failed")

@@ -42,7 +42,7 @@ pub fn check(cx: &mut Ctx) {
                         "`{}` is set in both litellm_settings and router_settings; LiteLLM uses the {} one ({})",
                         s.key,
                         s.used.block.key(),
-                        s.used.scope.describe()
+                        cx.model.describe(&s.used.scope)
                     ),
                 )
                 .primary(s.ignored.key, "never read")

@@ -72,7 +72,7 @@ pub fn check(cx: &mut Ctx) {
                 "`{}` is not a defined alias ({} in {})",
                 r.name,
                 r.site.describe(),
-                r.scope.describe()
+                cx.model.describe(&r.scope)
             ),
         )
         .primary(r.span, "no model_list entry has this model_name");
@@ -87,7 +87,8 @@ pub fn check(cx: &mut Ctx) {
             }
             None => {
                 d = d.help(format!(
-                    "define it in litellm_base.model_list (model_name: {}) or name one of the {} defined aliases",
+                    "define it in {} (model_name: {}) or name one of the {} defined aliases",
+                    model.base_path("model_list"),
                     r.name,
                     model.aliases.len()
                 ));

@@ -73,9 +73,26 @@ fn matters(block: Block, key: &str) -> bool {
         ),
         Block::GeneralSettings => matches!(
             key,
-            "master_key" | "database_url" | "dangerously_permit_weak_or_unset_master_key"
+            "master_key"
+                | "database_url"
+                | "dangerously_permit_weak_or_unset_master_key"
+                | "coordination_redis"
         ),
-        Block::TopLevel | Block::ModelListEntry | Block::ModelInfo => false,
+        Block::TopLevel => matches!(
+            key,
+            "model_list"
+                | "litellm_settings"
+                | "router_settings"
+                | "general_settings"
+                | "include"
+                | "environment_variables"
+                | "credential_list"
+        ),
+        Block::CacheParams | Block::CoordinationRedis => {
+            matches!(key, "type" | "host" | "port" | "password" | "url")
+        }
+        Block::CredentialItem => true,
+        Block::ModelListEntry | Block::ModelInfo => false,
     }
 }
 
@@ -89,6 +106,8 @@ fn fate(block: Block) -> &'static str {
         }
         Block::LitellmSettings => "LiteLLM sets it on the litellm module, where nothing reads it",
         Block::GeneralSettings => "LiteLLM ignores it",
+        Block::CacheParams => "LiteLLM passes it to the cache backend (the Redis client) as it is",
+        Block::CoordinationRedis | Block::CredentialItem => "LiteLLM ignores it",
         Block::TopLevel | Block::ModelListEntry => "LiteLLM ignores it",
     }
 }

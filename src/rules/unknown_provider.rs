@@ -21,54 +21,10 @@
 
 use super::Ctx;
 use crate::diag::{Code, Diagnostic, did_you_mean};
-use crate::litellm::provider::{self, Resolution};
+use crate::litellm::provider::Resolution;
 use crate::litellm::vocab;
-use crate::model::raw::Deployment;
-use crate::span::{Sp, Span};
-
-/// Provider names the config registers (`litellm_settings.custom_provider_map[].provider`),
-/// in the base and every profile.
-pub fn custom_providers(cx: &Ctx) -> Vec<String> {
-    let mut out = Vec::new();
-    for scope in cx.model.scopes() {
-        let (ls, _) = cx.model.settings(&scope);
-        let Some(map) = ls.and_then(|l| {
-            l.extra
-                .iter()
-                .find(|(k, _)| k.as_str() == "custom_provider_map")
-        }) else {
-            continue;
-        };
-        for item in map.1.as_array().into_iter().flatten() {
-            if let Some(p) = item.get("provider").and_then(|p| p.as_str()) {
-                out.push(p.to_owned());
-            }
-        }
-    }
-    out
-}
-
-/// How LiteLLM resolves the provider of `dep` (None without a `model`).
-pub fn resolution<'a>(dep: &'a Deployment, custom: &[&str]) -> Option<Resolution<'a>> {
-    let lp = &dep.litellm_params;
-    let m = lp.model.as_ref()?;
-    Some(provider::resolve(
-        provider::Deployment {
-            model: m.as_str(),
-            api_base: lp.api_base.as_ref().map(|b| b.as_str()),
-            custom_llm_provider: custom_llm_provider(dep).and_then(|(_, v)| v.as_str()),
-        },
-        custom,
-    ))
-}
-
-/// `litellm_params.custom_llm_provider`, with its key.
-fn custom_llm_provider(dep: &Deployment) -> Option<(&Sp<String>, &serde_json::Value)> {
-    dep.litellm_params
-        .extra
-        .iter()
-        .find(|(k, _)| k.as_str() == "custom_llm_provider")
-}
+use crate::model::view::custom_llm_provider;
+use crate::span::Span;
 
 fn report(cx: &mut Ctx, name: &str, span: Span, what: &str, alias: &str) {
     let mut d = Diagnostic::new(
@@ -87,25 +43,13 @@ fn report(cx: &mut Ctx, name: &str, span: Span, what: &str, alias: &str) {
 }
 
 pub fn check(cx: &mut Ctx) {
-    let custom = custom_providers(cx);
-    let custom: Vec<&str> = custom.iter().map(String::as_str).collect();
     let model = cx.model;
+    let custom = model.custom_providers();
     for dep in model.deployments() {
         let lp = &dep.litellm_params;
-        let Some(m) = &lp.model else { continue };
-        let clp = lp
-            .extra
-            .iter()
-            .find(|(k, _)| k.as_str() == "custom_llm_provider");
-        let clp_value = clp.and_then(|(_, v)| v.as_str());
-        let res = provider::resolve(
-            provider::Deployment {
-                model: m.as_str(),
-                api_base: lp.api_base.as_ref().map(|b| b.as_str()),
-                custom_llm_provider: clp_value,
-            },
-            &custom,
-        );
+        let (Some(m), Some(res)) = (&lp.model, model.provider_of(dep, &custom)) else {
+            continue;
+        };
         match res {
             Resolution::UnknownPrefix(p) => {
                 let span = prefix_span(cx, m.span, p);
@@ -122,7 +66,7 @@ pub fn check(cx: &mut Ctx) {
 
 /// The span of `prefix` inside the model scalar (past an opening quote), else the scalar's.
 fn prefix_span(cx: &Ctx, span: Span, prefix: &str) -> Span {
-    let text = cx.source.text.get(span.range()).unwrap_or_default();
+    let text = cx.source.slice(span);
     let skip = usize::from(text.starts_with(['"', '\'']));
     if text[skip..].starts_with(prefix) {
         Span::new(span.start + skip, span.start + skip + prefix.len())
