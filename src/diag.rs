@@ -88,7 +88,7 @@ codes! {
     duplicate_fallback_key => DuplicateFallbackKey, "duplicate-fallback-key", Error, rule, "one alias has two entries in one fallback list";
     duplicate_fallback_target => DuplicateFallbackTarget, "duplicate-fallback-target", Warning, rule, "a fallback list names the same target twice";
     multi_key_fallback => MultiKeyFallback, "multi-key-fallback", Error, rule, "a fallback entry has several keys; LiteLLM reads only the first";
-    undefined_credential => UndefinedCredential, "undefined-credential", Error, rule, "`api_key_ref` names no credential";
+    undefined_credential => UndefinedCredential, "undefined-credential", Error, rule, "`api_key_ref` or `litellm_credential_name` names no credential";
     conflicting_api_key => ConflictingApiKey, "conflicting-api-key", Error, rule, "`api_key` and `api_key_ref` are both set";
     invalid_credential => InvalidCredential, "invalid-credential", Error, rule, "a credential needs exactly one of `file` or `env`";
     unused_credential => UnusedCredential, "unused-credential", Warning, rule, "a credential no deployment uses";
@@ -96,6 +96,7 @@ codes! {
     empty_secret => EmptySecret, "empty-secret", Error, rule, "a secret file or environment variable is empty";
     secret_file_permissions => SecretFilePermissions, "secret-file-permissions", Error, rule, "a secret file is readable by group or others";
     literal_secret => LiteralSecret, "literal-secret", Warning, rule, "a literal secret is written in the config";
+    ignored_environment_variable => IgnoredEnvironmentVariable, "ignored-environment-variable", Warning, rule, "an `environment_variables` entry LiteLLM does not apply where the config reads it";
     env_reference_syntax => EnvReferenceSyntax, "env-reference-syntax", Error, rule, "an environment reference LiteLLM will not expand";
     missing_provider_prefix => MissingProviderPrefix, "missing-provider-prefix", Error, rule, "an upstream model has no provider prefix and LiteLLM cannot infer one";
     unknown_provider => UnknownProvider, "unknown-provider", Error, rule, "a provider prefix LiteLLM does not have";

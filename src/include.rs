@@ -45,7 +45,12 @@ pub fn read_from_disk(path: &Path) -> Result<SourceFile, LoadError> {
 /// Merge every file `base` includes (transitively) into `base`, LiteLLM's way. `base` is
 /// LiteLLM's config: the root node of a LiteLLM config, the `litellm_base` value of a
 /// flowgate.yaml. The included files are added to `source.includes`; problems go to `out`.
-pub fn resolve(base: &mut Node, source: &mut SourceFile, read: Reader<'_>, out: &mut Vec<Diagnostic>) {
+pub fn resolve(
+    base: &mut Node,
+    source: &mut SourceFile,
+    read: Reader<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let root_path = absolute(&source.path);
     let mut pending: VecDeque<(String, Span, PathBuf)> = entries(base, false, out)
         .into_iter()
@@ -59,7 +64,12 @@ pub fn resolve(base: &mut Node, source: &mut SourceFile, read: Reader<'_>, out: 
     while let Some((entry, at, declared_in)) = pending.pop_front() {
         let (location, note) = locate(&entry, &declared_in, &root_path);
         if let Some(note) = note {
-            out.push(rules::invalid_include::moved(at, &entry, &location, note));
+            out.push(rules::invalid_include::moved(
+                at,
+                &entry,
+                Path::new(&display_name(source, &location)),
+                note,
+            ));
         }
         if loaded.contains(&location) {
             continue;
@@ -75,14 +85,19 @@ pub fn resolve(base: &mut Node, source: &mut SourceFile, read: Reader<'_>, out: 
         let file = match read(&location) {
             Ok(f) => f,
             Err(LoadError::Io(e)) => {
-                out.push(rules::invalid_include::unreadable(at, &entry, &location, &e.to_string()));
+                out.push(rules::invalid_include::unreadable(
+                    at,
+                    &entry,
+                    Path::new(&display_name(source, &location)),
+                    &e.to_string(),
+                ));
                 continue;
             }
             Err(LoadError::TooLarge { bytes }) => {
                 out.push(rules::invalid_include::unreadable(
                     at,
                     &entry,
-                    &location,
+                    Path::new(&display_name(source, &location)),
                     &format!("it is {bytes} bytes, larger than fgc reads"),
                 ));
                 continue;
@@ -91,7 +106,7 @@ pub fn resolve(base: &mut Node, source: &mut SourceFile, read: Reader<'_>, out: 
                 out.push(rules::invalid_include::unreadable(
                     at,
                     &entry,
-                    &location,
+                    Path::new(&display_name(source, &location)),
                     &format!("it is not UTF-8 (first bad byte at offset {offset})"),
                 ));
                 continue;
@@ -214,7 +229,10 @@ fn locate(entry: &str, declared_in: &Path, root: &Path) -> (PathBuf, Option<&'st
     if !declared.exists() {
         return (rooted, Some("not found next to the file that names it"));
     }
-    (declared, Some("found next to the file that names it and next to the root config"))
+    (
+        declared,
+        Some("found next to the file that names it and next to the root config"),
+    )
 }
 
 /// The absolute path of `p`, with `.` and `..` resolved lexically (Python's `abspath`).
@@ -280,6 +298,9 @@ mod tests {
 
     #[test]
     fn paths_normalise_like_abspath() {
-        assert_eq!(normalise(Path::new("/a/b/../c/./d.yaml")), PathBuf::from("/a/c/d.yaml"));
+        assert_eq!(
+            normalise(Path::new("/a/b/../c/./d.yaml")),
+            PathBuf::from("/a/c/d.yaml")
+        );
     }
 }

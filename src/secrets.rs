@@ -169,6 +169,22 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
             });
         }
     }
+    for c in model
+        .raw
+        .litellm_base
+        .iter()
+        .flat_map(|b| b.credential_list.iter().flatten())
+    {
+        if let Some(k) = &c.credential_values.api_key
+            && let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty())
+        {
+            out.push(SecretSite {
+                source: SecretSource::Env(var.to_string()),
+                span: k.span,
+                what: format!("the api_key of credential `{}`", c.credential_name),
+            });
+        }
+    }
     let mk = model
         .raw
         .litellm_base
@@ -183,6 +199,55 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
             span: k.span,
             what: "the gateway master_key".into(),
         });
+    }
+    out
+}
+
+/// Every `os.environ/VAR` reference of LiteLLM's config that fgc models, with its span: the
+/// keys and bases of deployments and of `credential_list` entries, the master key, the cache
+/// and Redis settings, and the string values of keys fgc keeps as they are (labelled at the
+/// key). LiteLLM resolves every one of them when it reads the file.
+pub fn env_references(model: &crate::model::Model) -> Vec<(&str, crate::span::Span)> {
+    use crate::span::Sp;
+    fn add<'m>(out: &mut Vec<(&'m str, crate::span::Span)>, v: Option<&'m Sp<String>>) {
+        if let Some(v) = v
+            && let Some(var) = env_reference(v.as_str()).filter(|v| !v.is_empty())
+        {
+            out.push((var, v.span));
+        }
+    }
+    let mut out = Vec::new();
+    let mut push = |v| add(&mut out, v);
+    for dep in model.deployments() {
+        push(dep.litellm_params.api_key.as_ref());
+        push(dep.litellm_params.api_base.as_ref());
+    }
+    let Some(base) = model.raw.litellm_base.as_ref() else {
+        return out;
+    };
+    for c in base.credential_list.iter().flatten() {
+        push(c.credential_values.api_key.as_ref());
+        push(c.credential_values.api_base.as_ref());
+    }
+    if let Some(g) = &base.general_settings {
+        push(g.master_key.as_ref());
+        if let Some(r) = &g.coordination_redis {
+            push(r.host.as_ref());
+            push(r.password.as_ref());
+            push(r.url.as_ref());
+        }
+    }
+    for scope in model.scopes() {
+        let (ls, rs) = model.settings(&scope);
+        if let Some(c) = ls.and_then(|l| l.cache_params.as_ref()) {
+            push(c.host.as_ref());
+            push(c.password.as_ref());
+        }
+        if let Some(r) = rs {
+            push(r.redis_host.as_ref());
+            push(r.redis_password.as_ref());
+            push(r.redis_url.as_ref());
+        }
     }
     out
 }

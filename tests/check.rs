@@ -231,12 +231,16 @@ fn explain() {
 }
 
 /// LiteLLM's own example configs (proxy/example_config_yaml/ in the litellm 1.108.7 wheel,
-/// wrapped in `litellm_base`) and the config snippets of the seed documents (JSON, as they are)
+/// wrapped in `litellm_base`; and as they are in the 1.110.2 wheel, plain LiteLLM configs) and the config snippets of the seed documents (JSON, as they are)
 /// check clean: exit 0, and nothing but absent secrets and the master key LiteLLM needs
 /// (LiteLLM refuses to start without one, so that warning names a real problem).
 #[test]
 fn documented_examples_check_clean() {
-    for dir in ["tests/fixtures/litellm-examples", "tests/fixtures/seeds"] {
+    for dir in [
+        "tests/fixtures/litellm-examples",
+        "tests/fixtures/litellm-plain",
+        "tests/fixtures/seeds",
+    ] {
         let mut n = 0;
         for entry in fs::read_dir(root().join(dir)).unwrap() {
             let path = entry.unwrap().path();

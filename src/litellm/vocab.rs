@@ -157,7 +157,9 @@ pub fn cache_types() -> &'static [&'static str] {
 
 /// `environment_variables` keys LiteLLM refuses to set (it logs a warning and skips them).
 pub fn is_blocked_environment_variable(key: &str) -> bool {
-    data::BLOCKED_ENVIRONMENT_VARIABLES.binary_search(&key).is_ok()
+    data::BLOCKED_ENVIRONMENT_VARIABLES
+        .binary_search(&key)
+        .is_ok()
 }
 
 /// The environment variable LiteLLM reads the master key from.
@@ -229,7 +231,10 @@ pub fn generate_rust(json: &str) -> Result<String, String> {
         ("PROVIDERS", "providers"),
         ("ROUTING_STRATEGIES", "routing_strategies"),
         ("CACHE_TYPES", "cache_types"),
-        ("BLOCKED_ENVIRONMENT_VARIABLES", "blocked_environment_variables"),
+        (
+            "BLOCKED_ENVIRONMENT_VARIABLES",
+            "blocked_environment_variables",
+        ),
         (
             "PUBLICLY_KNOWN_MASTER_KEY_SHA256",
             "publicly_known_master_key_sha256",

@@ -1132,14 +1132,11 @@ fn key_source(
 ) -> KeySource {
     // The deployment's own key, else its `api_key_ref`, else its `credential_list` entry's
     // (LiteLLM copies a credential's values only where the deployment sets none).
-    let own = p
-        .api_key
-        .as_ref()
-        .or(if p.api_key_ref.is_none() {
-            credential.and_then(|c| c.api_key.as_ref())
-        } else {
-            None
-        });
+    let own = p.api_key.as_ref().or(if p.api_key_ref.is_none() {
+        credential.and_then(|c| c.api_key.as_ref())
+    } else {
+        None
+    });
     if let Some(k) = own {
         return match secrets::env_reference(k.as_str()) {
             Some(var) => KeySource::Env {

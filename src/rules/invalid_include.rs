@@ -28,16 +28,22 @@ use crate::diag::{Code, Diagnostic, Severity};
 use crate::span::Span;
 
 pub fn not_a_list(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::InvalidInclude, "`include` must be a list of file paths")
-        .primary(span, "not a file path")
-        .help("write `include: [path/to/file.yaml, ...]`; LiteLLM refuses to start otherwise")
+    Diagnostic::new(
+        Code::InvalidInclude,
+        "`include` must be a list of file paths",
+    )
+    .primary(span, "not a file path")
+    .help("write `include: [path/to/file.yaml, ...]`; LiteLLM refuses to start otherwise")
 }
 
 pub fn unreadable(at: Span, entry: &str, location: &Path, why: &str) -> Diagnostic {
     let what = if why.contains("No such file") {
         format!("included file `{entry}` not found: {}", location.display())
     } else {
-        format!("cannot read included file `{entry}` ({}): {why}", location.display())
+        format!(
+            "cannot read included file `{entry}` ({}): {why}",
+            location.display()
+        )
     };
     Diagnostic::new(Code::InvalidInclude, what)
         .primary(at, "LiteLLM refuses to start without it")
@@ -49,7 +55,10 @@ pub fn not_a_mapping(at: Span, entry: &str, content: Span) -> Diagnostic {
         Code::InvalidInclude,
         format!("included file `{entry}` is not a YAML mapping"),
     )
-    .primary(content, "LiteLLM needs a mapping here (model_list: [...], ...)")
+    .primary(
+        content,
+        "LiteLLM needs a mapping here (model_list: [...], ...)",
+    )
     .secondary(at, "included here")
 }
 

@@ -107,7 +107,10 @@ fn check_block(cx: &mut Ctx, extra: &Extra, block: &str, scope: &Scope) {
         cx.report(
             Diagnostic::new(
                 Code::MisplacedSetting,
-                format!("`{key}` under {block} ({}) {what}", cx.model.describe(&scope)),
+                format!(
+                    "`{key}` under {block} ({}) {what}",
+                    cx.model.describe(&scope)
+                ),
             )
             .primary(key.span, format!("LiteLLM reads this from {home}"))
             .help(format!("move `{key}` to {home}")),

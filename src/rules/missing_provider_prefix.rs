@@ -39,8 +39,7 @@ pub fn check(cx: &mut Ctx) {
     let custom = cx.model.custom_providers();
     for dep in cx.model.deployments() {
         let lp = &dep.litellm_params;
-        let (Some(m), Some(res)) = (&lp.model, cx.model.provider_of(dep, &custom))
-        else {
+        let (Some(m), Some(res)) = (&lp.model, cx.model.provider_of(dep, &custom)) else {
             continue;
         };
         // A name LiteLLM infers for a provider with an API of its own, sent to an api_base

@@ -29,6 +29,7 @@ pub mod fallback_cycle;
 pub mod file_too_large;
 pub mod gateway_base_url;
 pub mod group_alias_shadows;
+pub mod ignored_environment_variable;
 pub mod include_replaces_section;
 pub mod invalid_credential;
 pub mod invalid_include;

@@ -46,7 +46,10 @@ pub fn check(cx: &mut Ctx) {
         cx.report(
             Diagnostic::new(
                 Code::UnknownRoutingStrategy,
-                format!("unknown routing_strategy `{s}` ({})", cx.model.describe(&scope)),
+                format!(
+                    "unknown routing_strategy `{s}` ({})",
+                    cx.model.describe(&scope)
+                ),
             )
             .primary(s.span, "LiteLLM refuses this at start-up")
             .help(help),
