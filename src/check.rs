@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::diag::Diagnostic;
-use crate::load::{Loaded, load};
+use crate::load::Loaded;
 use crate::rules::{self, CheckOptions};
 use crate::source::{LoadError, SourceFile};
 
@@ -43,7 +43,10 @@ fn unreadable(source: SourceFile, d: Diagnostic) -> Loaded {
 
 /// Check text that is already in memory.
 pub fn check_source(source: SourceFile, opts: &CheckOptions) -> Loaded {
-    check_loaded(load(source), opts)
+    check_loaded(
+        crate::load::load_with(source, opts.dialect, &crate::include::read_from_disk),
+        opts,
+    )
 }
 
 /// Run the semantic rules on a file already loaded (for commands that need the model to

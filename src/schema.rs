@@ -81,3 +81,23 @@ pub fn prune_nulls(v: &Value) -> Value {
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod sections_tests {
+    /// The sections that make a file a flowgate.yaml ([`Config::SECTIONS`], read by the
+    /// dialect detection) are exactly the top-level keys of its schema.
+    #[test]
+    fn sections_are_the_schema_top_level_keys() {
+        let v = super::schema_value();
+        let mut keys: Vec<&str> = v["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sections = super::Config::SECTIONS.to_vec();
+        keys.sort_unstable();
+        sections.sort_unstable();
+        assert_eq!(keys, sections);
+    }
+}

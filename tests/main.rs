@@ -7,6 +7,7 @@ mod doctor;
 mod emit;
 mod generated;
 mod hostile;
+mod litellm_config;
 mod redirect;
 mod rename;
 mod serve;

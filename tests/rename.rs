@@ -78,7 +78,7 @@ fn fixtures_write_check_clean() {
 fn assert_only_new(path: &Path, old: &str, new: &str) {
     let out = run(&["check", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
-    let loaded = check_path(path, &check_options()).unwrap();
+    let loaded = check_path(path, &check_options(None)).unwrap();
     let model = loaded.model.unwrap();
     assert!(model.refs.iter().all(|r| r.name != old), "{old} left");
     assert!(model.aliases.contains_key(new));
@@ -91,7 +91,7 @@ fn examples_every_alias() {
         if path.extension().is_none_or(|e| e != "yaml") {
             continue;
         }
-        let loaded = check_path(&path, &check_options()).unwrap();
+        let loaded = check_path(&path, &check_options(None)).unwrap();
         let model = loaded.model.unwrap();
         for (i, alias) in model.aliases.keys().enumerate() {
             let new = if alias == "router-default" {
@@ -119,7 +119,7 @@ fn examples_every_alias() {
             );
             assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
             assert_only_new(&file, alias, &new);
-            let after = check_path(&file, &check_options()).unwrap().model.unwrap();
+            let after = check_path(&file, &check_options(None)).unwrap().model.unwrap();
             assert_eq!(after.refs.iter().filter(|r| r.name == new).count(), refs);
         }
     }
@@ -491,7 +491,7 @@ mod props {
     }
 
     fn load(text: &str) -> fgc::load::Loaded {
-        check_source(SourceFile::new("f.yaml", "f.yaml", text), &check_options())
+        check_source(SourceFile::new("f.yaml", "f.yaml", text), &check_options(None))
     }
 
     /// The text outside the given spans, piece by piece.

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::check::check_path;
+use crate::model::checked::Dialect;
 use crate::commands::{DEFAULT_CONFIG, exit};
 use crate::render::{self, Format, Summary};
 use crate::rules::{CheckOptions, Secrets};
@@ -24,6 +25,11 @@ pub struct Args {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Read the files as plain LiteLLM config.yaml files, whatever their top-level keys (by
+    /// default a file with `model_list`, `litellm_settings`, `router_settings` or
+    /// `general_settings` at the top level, and none of flowgate.yaml's sections, is one).
+    #[arg(long)]
+    pub litellm: bool,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -35,6 +41,7 @@ pub fn run(args: Args) -> u8 {
     let opts = CheckOptions {
         profile: args.profile.clone(),
         secrets: Secrets::Optional,
+        dialect: args.litellm.then_some(Dialect::Litellm),
     };
     let mut summary = Summary::default();
     let mut json = Vec::new();

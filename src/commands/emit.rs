@@ -12,7 +12,8 @@ use crate::emit::{
     Emitted, Input, aider, claude_code, codex, codex_catalog, continue_cli, litellm, opencode,
     output, qwen_code,
 };
-use crate::load::{Loaded, load};
+use crate::load::{Loaded, load_with};
+use crate::model::checked::Dialect;
 use crate::render;
 use crate::rules::{CheckOptions, Secrets};
 use crate::source::SourceFile;
@@ -68,9 +69,12 @@ pub struct AiderArgs {
 /// Options every target takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Common {
-    /// The flowgate.yaml to read.
+    /// The flowgate.yaml (or plain LiteLLM config.yaml) to read.
     #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
     pub config: PathBuf,
+    /// Read --config as a plain LiteLLM config.yaml, whatever its top-level keys.
+    #[arg(long)]
+    pub litellm: bool,
     /// The profile to emit. Default: `default_profile`, else the only profile.
     #[arg(long, short = 'p', value_name = "NAME")]
     pub profile: Option<String>,
@@ -87,6 +91,14 @@ pub struct Common {
     /// Do not print warnings from the checks.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// The alias clients use by default, instead of `integration.default_model` (a plain
+    /// LiteLLM config has no `integration` section: say it here).
+    #[arg(long, value_name = "ALIAS")]
+    pub model: Option<String>,
+    /// The alias for quick background work (Claude Code's haiku slot), instead of
+    /// `integration.fast_model`.
+    #[arg(long, value_name = "ALIAS")]
+    pub fast_model: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -414,7 +426,14 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
             };
         }
     };
-    let loaded = load(source);
+    let dialect = c.litellm.then_some(Dialect::Litellm);
+    let mut loaded = load_with(source, dialect, &crate::include::read_from_disk);
+    if let Some(m) = &mut loaded.model
+        && let Err(msg) = models_from_flags(m, c)
+    {
+        eprintln!("error: {msg}");
+        return exit::USAGE;
+    }
     let profile = match &loaded.model {
         Some(m) => match m.select_profile(c.profile.as_deref()) {
             // An unknown `default_profile` is reported by the checks as such, not as --profile.
@@ -430,6 +449,7 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
     let opts = CheckOptions {
         profile: profile.clone(),
         secrets: Secrets::Optional,
+        dialect,
     };
     let loaded: Loaded = check_loaded(loaded, &opts);
     let colour = render::stderr_colour();
@@ -455,6 +475,32 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
         source: &loaded.source,
     };
     f(&input)
+}
+
+/// `--model` and `--fast-model`, in the model's `integration` (where the emitters and the
+/// checks read the client's aliases). Each must name an alias of the config.
+fn models_from_flags(model: &mut crate::model::Model, c: &Common) -> Result<(), String> {
+    for (flag, value) in [("--model", &c.model), ("--fast-model", &c.fast_model)] {
+        let Some(v) = value else { continue };
+        if !model.served_names().any(|n| n == v) {
+            let hint = crate::diag::did_you_mean(v, model.served_names())
+                .map(|s| format!(": did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!("{flag} {v}: no alias of the config has this name{hint}"));
+        }
+    }
+    if c.model.is_none() && c.fast_model.is_none() {
+        return Ok(());
+    }
+    let int = model.raw.integration.get_or_insert_with(Default::default);
+    let spanned = |v: &String| crate::span::Sp::new(v.clone(), crate::span::Span::default());
+    if let Some(m) = &c.model {
+        int.default_model = Some(spanned(m));
+    }
+    if let Some(m) = &c.fast_model {
+        int.fast_model = Some(spanned(m));
+    }
+    Ok(())
 }
 
 /// Diagnostics from an emitter (missing default model, unusable secret): exit 1.

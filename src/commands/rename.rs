@@ -15,9 +15,12 @@ pub struct Args {
     pub old: String,
     /// The new name.
     pub new: String,
-    /// The flowgate.yaml to change.
+    /// The flowgate.yaml (or plain LiteLLM config.yaml) to change.
     #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
     pub config: PathBuf,
+    /// Read --config as a plain LiteLLM config.yaml, whatever its top-level keys.
+    #[arg(long)]
+    pub litellm: bool,
     /// A Codex config.toml or profile file whose top-level `model` to rename (repeatable).
     #[arg(long, value_name = "PATH")]
     pub codex: Vec<PathBuf>,
@@ -57,6 +60,9 @@ pub fn run(args: Args) -> u8 {
         .into_iter()
         .flat_map(|(k, paths)| paths.into_iter().map(move |p| (k, p)))
         .collect(),
+        dialect: args
+            .litellm
+            .then_some(crate::model::checked::Dialect::Litellm),
     };
     let plan = match rename::plan(&req) {
         Ok(p) => p,

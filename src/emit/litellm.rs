@@ -9,7 +9,9 @@
 //! `responses_api` (an fgc serve marker) is left out.
 //!
 //! Then the effective `litellm_settings` / `router_settings` (base overlaid by the profile)
-//! and `general_settings`, in that order. Keys fgc does not model pass through as written.
+//! and `general_settings`, in that order, then LiteLLM's other top-level keys
+//! (`environment_variables`, `credential_list`, `guardrails`, ...). Keys fgc does not model
+//! pass through as written; `include` is merged (the output is one self-contained file).
 //!
 //! `routing` (fgc serve's scenario routing) is mapped where LiteLLM can follow it: each
 //! Claude Code model id of a routed family becomes a hidden `model_group_alias` entry
@@ -189,6 +191,20 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
         .unwrap_or_default();
     if !general.is_empty() {
         root.insert("general_settings".into(), Value::Object(general));
+    }
+    // LiteLLM's other top-level keys (`environment_variables`, `credential_list`,
+    // `guardrails`, `mcp_servers`, ...) as written, in file order. `include` is not: the
+    // included files are already merged into what is written above.
+    if let Some(base) = &input.model().raw.litellm_base {
+        for (k, v) in base.entries() {
+            if !matches!(
+                k.as_str(),
+                "model_list" | "litellm_settings" | "router_settings" | "general_settings"
+            ) && k.as_str() != crate::include::INCLUDE_KEY
+            {
+                root.insert(k.value.clone(), v);
+            }
+        }
     }
 
     let mut text = String::new();

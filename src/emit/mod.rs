@@ -96,5 +96,15 @@ pub(crate) fn alias_or_default(
 pub(crate) fn missing_default_model(input: &Input, client: &str, missing: &[String]) -> Diagnostic {
     let names: Vec<&str> = input.model().served_names().take(5).collect();
     let span = input.model().section_span("integration");
-    crate::rules::missing_default_model::diagnostic(client, missing, span, &names)
+    let d = crate::rules::missing_default_model::diagnostic(client, missing, span, &names);
+    match input.model().dialect {
+        crate::model::checked::Dialect::Litellm => Diagnostic {
+            help: Some(format!(
+                "a LiteLLM config has no `integration` section: pass --model ALIAS (for example: {})",
+                names.join(", ")
+            )),
+            ..d
+        },
+        crate::model::checked::Dialect::Flowgate => d,
+    }
 }

@@ -57,6 +57,7 @@ impl Config {
         "auth",
         "oauth",
         "redirect",
+        "routing",
     ];
 }
 

@@ -28,8 +28,11 @@ pub struct ConfigRename {
 }
 
 /// The checker options `rename` uses: every profile, secrets optional (a rename reads none).
-pub fn check_options() -> CheckOptions {
-    CheckOptions::default()
+pub fn check_options(dialect: Option<crate::model::checked::Dialect>) -> CheckOptions {
+    CheckOptions {
+        dialect,
+        ..CheckOptions::default()
+    }
 }
 
 /// Rename `old` to `new` in a loaded, checked file.
@@ -88,6 +91,16 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
     let olds: Vec<_> = model.refs.iter().filter(|r| r.name == old).collect();
     let mut patches = PatchSet::new();
     let mut edited = HashSet::new();
+    if let Some(r) = olds.iter().find(|r| r.text_span.end > text.len()) {
+        let (f, local) = source.locate(r.text_span);
+        return Err(RenameError::InIncludedFile {
+            old: old.into(),
+            file,
+            included: f.name.clone(),
+            src: named(f),
+            at: local.into(),
+        });
+    }
     for r in &olds {
         let Some((style, span)) = yaml_scalar::style_of(text, r.text_span, old) else {
             return Err(RenameError::UnsupportedScalar {
@@ -110,7 +123,7 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
 
     let renamed = check_source(
         SourceFile::new(source.name.clone(), source.path.clone(), after.as_str()),
-        &check_options(),
+        &check_options(Some(model.dialect)),
     );
     let errors = renamed.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {

@@ -72,12 +72,14 @@ pub struct Request {
     pub claude: Vec<PathBuf>,
     /// Files of the other clients, with their kind.
     pub clients: Vec<(more_clients::Kind, PathBuf)>,
+    /// Read `config` as this kind of file; default: told by its top-level keys.
+    pub dialect: Option<crate::model::checked::Dialect>,
 }
 
 /// Compute every change, refusing on the first problem. No file is touched.
 pub fn plan(req: &Request) -> Result<Plan, RenameError> {
     let loaded =
-        check_path(&req.config, &config::check_options()).map_err(|e| RenameError::Read {
+        check_path(&req.config, &config::check_options(req.dialect)).map_err(|e| RenameError::Read {
             path: req.config.clone(),
             source: e.source,
         })?;

@@ -78,6 +78,9 @@ pub struct CheckOptions {
     /// Check only this profile (and the base); default all.
     pub profile: Option<String>,
     pub secrets: Secrets,
+    /// Read the file as this kind of config; default: told by its top-level keys
+    /// ([`crate::model::checked::Dialect::detect`]).
+    pub dialect: Option<crate::model::checked::Dialect>,
 }
 
 /// A rule's check: it reads the model through `Ctx` and reports what it finds.

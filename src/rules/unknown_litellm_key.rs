@@ -178,11 +178,22 @@ pub fn check(cx: &mut Ctx) {
                     format!("unknown key `{k}` in {at}"),
                 )
                 .primary(key.span, fate(block))
-                .help(format!(
-                    "not a {} key in LiteLLM {}; keep it only if your provider takes it",
-                    block.name(),
-                    crate::litellm::VERSION
-                )),
+                .help(match block {
+                    Block::LitellmParams => format!(
+                        "not a {} key in LiteLLM {}; keep it only if your provider takes it",
+                        block.name(),
+                        crate::litellm::VERSION
+                    ),
+                    Block::TopLevel => format!(
+                        "LiteLLM {} reads no top-level key of this name; remove it or correct it",
+                        crate::litellm::VERSION
+                    ),
+                    _ => format!(
+                        "not a {} key in LiteLLM {}; remove it or correct it",
+                        block.name(),
+                        crate::litellm::VERSION
+                    ),
+                }),
             };
             cx.report(d);
         }
