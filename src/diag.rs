@@ -69,6 +69,7 @@ macro_rules! codes {
     (@check rule $module:ident) => { Some(crate::rules::$module::check as crate::rules::Check) };
     (@check load $module:ident) => { None };
     (@check emit $module:ident) => { None };
+    (@check serve $module:ident) => { None };
 }
 
 codes! {
@@ -120,6 +121,7 @@ codes! {
     group_alias_shadows => GroupAliasShadows, "group-alias-shadows", Warning, rule, "a `model_group_alias` name hides an alias";
     unreachable_route => UnreachableRoute, "unreachable-route", Warning, rule, "a route or routing setting no request can reach";
     routing_threshold => RoutingThreshold, "routing-threshold", Error, rule, "`long_context_threshold` routes nearly every request to long_context, or none";
+    serve_unsupported => ServeUnsupported, "serve-unsupported", Error, serve, "a part of the config `fgc serve` does not carry out (`fgc serve`)";
     route_not_in_litellm => RouteNotInLitellm, "route-not-in-litellm", Warning, emit, "a route LiteLLM cannot express (`fgc emit litellm`)";
     missing_default_model => MissingDefaultModel, "missing-default-model", Error, emit, "a client target is emitted without `integration.default_model`";
 }

@@ -75,6 +75,8 @@ fn every_code_has_a_fixture_or_a_test() {
         // Reported by `fgc emit` only (tests/emit.rs).
         "missing-default-model",
         "route-not-in-litellm",
+        // Reported by `fgc serve` only (tests/litellm_config.rs).
+        "serve-unsupported",
     ];
     for code in fgc::diag::Code::ALL {
         let name = code.as_str();

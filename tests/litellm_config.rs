@@ -37,7 +37,10 @@ fn dialect_by_keys_or_flag() {
     fs::write(dir.path().join("d.yaml"), "my_notes: hello\n").unwrap();
     let out = run_in(dir.path(), &["check", "--format", "json", "d.yaml"]);
     assert_eq!(codes(&out), ["unknown-key"], "{}", transcript(&out));
-    let out = run_in(dir.path(), &["check", "--litellm", "--format", "json", "d.yaml"]);
+    let out = run_in(
+        dir.path(),
+        &["check", "--litellm", "--format", "json", "d.yaml"],
+    );
     assert_eq!(
         codes(&out),
         ["unknown-litellm-key", "missing-master-key"],
@@ -148,7 +151,154 @@ fn rename_refuses_a_name_in_an_included_file() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     let text = fs::read_to_string(dir.path().join("config.yaml")).unwrap();
-    assert!(text.contains("fallbacks: [{router-main: [router-fast]}]"), "{text}");
+    assert!(
+        text.contains("fallbacks: [{router-main: [router-fast]}]"),
+        "{text}"
+    );
     let out = run_in(dir.path(), &["check", "--deny-warnings", "config.yaml"]);
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+}
+
+// ---- fgc serve on a LiteLLM config ----
+
+const KEY: &str = "sk-gw-test-7f3a9c2e5b1d4f6a";
+const UPSTREAM_KEY: &str = "sk-upstream-test-1b2c3d";
+
+/// A plain LiteLLM config (with an include and a named credential) served against the mock:
+/// each alias answers, the credential's key goes upstream, the included alias is served and
+/// router_settings.fallbacks is followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_a_litellm_config_against_the_mock() {
+    use fgc::serve::mock::{Fault, Mock, MockConfig};
+    let m = Mock::start(MockConfig::default()).await.unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("fgc-serve")
+        .tempdir()
+        .unwrap();
+    let base = m.url();
+    fs::write(
+        dir.path().join("config.yaml"),
+        format!(
+            r#"include: [more.yaml]
+model_list:
+  - model_name: router-default
+    litellm_params:
+      model: openai/up-default
+      api_base: {base}/main/v1
+      litellm_credential_name: mock
+  - model_name: router-claude
+    litellm_params: {{model: anthropic/claude-up, api_base: {base}, api_key: {UPSTREAM_KEY}}}
+credential_list:
+  - credential_name: mock
+    credential_values: {{api_key: {UPSTREAM_KEY}}}
+    credential_info: {{}}
+router_settings:
+  num_retries: 0
+  fallbacks: [{{router-default: [router-extra]}}]
+general_settings:
+  master_key: {KEY}
+"#
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("more.yaml"),
+        format!(
+            "model_list:\n  - model_name: router-extra\n    litellm_params: {{model: openai/up-extra, api_base: {base}/extra/v1, api_key: {UPSTREAM_KEY}}}\n"
+        ),
+    )
+    .unwrap();
+    let mut o = fgc::serve::Options::new(dir.path().join("config.yaml"));
+    o.port = Some(0);
+    let srv = fgc::serve::spawn(o).await.expect("server starts");
+    fgc::serve::forward::install_crypto();
+    let client = reqwest::Client::new();
+    let post = |model: &str, path: &str| {
+        let body = if path.ends_with("messages") {
+            serde_json::json!({"model": model, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]})
+        } else {
+            serde_json::json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+        };
+        client
+            .post(format!("{}{path}", srv.url()))
+            .bearer_auth(KEY)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    for (model, path) in [
+        ("router-default", "/v1/chat/completions"),
+        ("router-extra", "/v1/chat/completions"),
+        ("router-claude", "/v1/messages"),
+    ] {
+        let r = post(model, path).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{model}");
+    }
+    let reqs = m.requests();
+    assert_eq!(reqs[0].path, "/main/v1/chat/completions");
+    assert_eq!(reqs[0].body["model"], "up-default");
+    assert_eq!(
+        reqs[0].headers["authorization"].to_str().unwrap(),
+        format!("Bearer {UPSTREAM_KEY}"),
+        "the key of the credential_list entry"
+    );
+    assert_eq!(reqs[1].path, "/extra/v1/chat/completions");
+    // router-default fails: LiteLLM's fallbacks send the request to router-extra.
+    m.push_for("main", Fault::Status(500));
+    let r = post("router-default", "/v1/chat/completions")
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let last = m.requests().pop().unwrap();
+    assert_eq!(last.path, "/extra/v1/chat/completions");
+    srv.stop().await;
+}
+
+/// What fgc serve does not carry out is listed, each at its place, and it does not start
+/// (exit 1); what it approximates is a warning.
+#[test]
+fn serve_refuses_listing_what_it_does_not_support() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("config.yaml"),
+        r#"model_list:
+  - model_name: router-default
+    litellm_params: {model: openai/gpt-5.2, api_base: http://127.0.0.1:9/v1, api_version: "2024-06-01"}
+  - model_name: router-default
+    litellm_params: {model: openai/gpt-5.2-mini, api_base: http://127.0.0.1:9/v1, weight: 3}
+  - model_name: router-bedrock
+    litellm_params: {model: bedrock/anthropic.claude-sonnet-4-6}
+  - model_name: "openai/*"
+    litellm_params: {model: "openai/*"}
+litellm_settings:
+  cache: true
+  success_callback: [langfuse]
+router_settings:
+  routing_strategy: latency-based-routing
+  redis_host: 127.0.0.1
+  redis_port: 6379
+general_settings:
+  master_key: sk-fgc-fixture-key
+  database_url: postgresql://127.0.0.1/litellm
+guardrails:
+  - guardrail_name: pii
+    litellm_params: {guardrail: presidio, mode: pre_call}
+environment_variables:
+  LITELLM_LOG: INFO
+"#,
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "serve",
+            "-c",
+            "config.yaml",
+            "--port",
+            "0",
+            "--no-usage-log",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    with_settings(|| insta::assert_snapshot!("litellm_config_serve_refused", transcript(&out)));
 }

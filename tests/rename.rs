@@ -119,7 +119,10 @@ fn examples_every_alias() {
             );
             assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
             assert_only_new(&file, alias, &new);
-            let after = check_path(&file, &check_options(None)).unwrap().model.unwrap();
+            let after = check_path(&file, &check_options(None))
+                .unwrap()
+                .model
+                .unwrap();
             assert_eq!(after.refs.iter().filter(|r| r.name == new).count(), refs);
         }
     }
@@ -491,7 +494,10 @@ mod props {
     }
 
     fn load(text: &str) -> fgc::load::Loaded {
-        check_source(SourceFile::new("f.yaml", "f.yaml", text), &check_options(None))
+        check_source(
+            SourceFile::new("f.yaml", "f.yaml", text),
+            &check_options(None),
+        )
     }
 
     /// The text outside the given spans, piece by piece.

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::check::check_path;
-use crate::model::checked::Dialect;
 use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::model::checked::Dialect;
 use crate::render::{self, Format, Summary};
 use crate::rules::{CheckOptions, Secrets};
 

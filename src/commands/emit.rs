@@ -486,7 +486,9 @@ fn models_from_flags(model: &mut crate::model::Model, c: &Common) -> Result<(), 
             let hint = crate::diag::did_you_mean(v, model.served_names())
                 .map(|s| format!(": did you mean `{s}`?"))
                 .unwrap_or_default();
-            return Err(format!("{flag} {v}: no alias of the config has this name{hint}"));
+            return Err(format!(
+                "{flag} {v}: no alias of the config has this name{hint}"
+            ));
         }
     }
     if c.model.is_none() && c.fast_model.is_none() {

@@ -64,7 +64,9 @@ pub enum RenameError {
         report: Box<CheckReport>,
     },
 
-    #[error("`{old}` is also named in {included}, a file {file} includes; fgc rename edits one file")]
+    #[error(
+        "`{old}` is also named in {included}, a file {file} includes; fgc rename edits one file"
+    )]
     #[diagnostic(
         code("rename::in-included-file"),
         help(

@@ -78,11 +78,12 @@ pub struct Request {
 
 /// Compute every change, refusing on the first problem. No file is touched.
 pub fn plan(req: &Request) -> Result<Plan, RenameError> {
-    let loaded =
-        check_path(&req.config, &config::check_options(req.dialect)).map_err(|e| RenameError::Read {
+    let loaded = check_path(&req.config, &config::check_options(req.dialect)).map_err(|e| {
+        RenameError::Read {
             path: req.config.clone(),
             source: e.source,
-        })?;
+        }
+    })?;
     let r = config::rename(&loaded, &req.old, &req.new)?;
     let mut files = vec![FileChange {
         kind: FileKind::Config,

@@ -52,6 +52,7 @@ pub mod routing_threshold;
 pub mod schema_errors;
 pub mod secret_file_permissions;
 pub mod self_fallback;
+pub mod serve_unsupported;
 pub mod shadowed_setting;
 pub mod undefined_alias;
 pub mod undefined_credential;

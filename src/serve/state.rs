@@ -62,7 +62,23 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, LoadError> {
     let profile = model
         .select_profile(profile)
         .map_err(|e| LoadError::Usage(e.to_string()))?;
-    let gateway = model.view(profile).gateway;
+    let view = model.view(profile);
+    let unsupported = crate::rules::serve_unsupported::find(model, &view);
+    let refused = unsupported.iter().filter(|d| d.is_error()).count();
+    if refused > 0 {
+        return Err(LoadError::Invalid {
+            rendered: render::human(&loaded.source, &unsupported, colour),
+            summary: format!(
+                "{}: fgc serve does not support {refused} part(s) of this config (listed above); not serving it. Run it with LiteLLM (`litellm --config FILE`) or remove them",
+                path.display()
+            ),
+        });
+    }
+    let mut warnings = warnings;
+    if !unsupported.is_empty() {
+        warnings.push_str(&render::human(&loaded.source, &unsupported, colour));
+    }
+    let gateway = view.gateway;
     let service = (Some(gateway.host), Some(gateway.port));
     let snapshot = config::build(&loaded, profile).map_err(|e| LoadError::Invalid {
         rendered: format!("error: {e}\n"),
