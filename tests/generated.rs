@@ -25,6 +25,10 @@ fn check_generated(rel: &str, want: &str) {
 #[test]
 fn schema_is_current() {
     check_generated("schema/flowgate.schema.json", &fgc::schema::schema_text());
+    check_generated(
+        "schema/litellm.schema.json",
+        &fgc::schema::litellm_schema_text(),
+    );
 }
 
 /// The LiteLLM vocabulary tables compiled into fgc are the committed JSON's
@@ -49,6 +53,12 @@ fn fgc_schema_prints_the_committed_schema() {
         String::from_utf8(out.stdout).unwrap(),
         fgc::schema::schema_text()
     );
+    let out = crate::common::run(&["schema", "--litellm"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        fgc::schema::litellm_schema_text()
+    );
 }
 
 /// The schema and the typed model agree: every valid file passes the schema too.
@@ -58,11 +68,13 @@ fn schema_accepts_every_valid_file() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    files.extend(
-        fs::read_dir(root().join("tests/fixtures/valid"))
-            .unwrap()
-            .map(|e| e.unwrap().path()),
-    );
+    for dir in ["tests/fixtures/valid", "tests/fixtures/litellm-plain"] {
+        files.extend(
+            fs::read_dir(root().join(dir))
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        );
+    }
     for path in files
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
@@ -76,10 +88,12 @@ fn schema_accepts_every_valid_file() {
         } else {
             doc
         };
-        let errors: Vec<String> = fgc::schema::validator()
-            .iter_errors(&doc)
-            .map(|e| e.to_string())
-            .collect();
+        // A plain LiteLLM config is validated by the LiteLLM schema (`fgc schema --litellm`).
+        let validator = match fgc::model::checked::Dialect::detect(&node) {
+            fgc::model::checked::Dialect::Litellm => fgc::schema::litellm_validator(),
+            fgc::model::checked::Dialect::Flowgate => fgc::schema::validator(),
+        };
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
 }
