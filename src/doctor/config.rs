@@ -45,6 +45,7 @@ pub fn load(opts: &Options) -> Result<(Loaded, Option<String>), DoctorError> {
     let check = CheckOptions {
         profile: profile.clone(),
         secrets: Secrets::Required,
+        ..CheckOptions::default()
     };
     Ok((check_loaded(loaded, &check), profile))
 }
