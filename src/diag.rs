@@ -119,6 +119,7 @@ codes! {
     master_key => MasterKey, "master-key", Error, rule, "the gateway key is empty or publicly known";
     missing_master_key => MissingMasterKey, "missing-master-key", Warning, rule, "no gateway key is set";
     group_alias_shadows => GroupAliasShadows, "group-alias-shadows", Warning, rule, "a `model_group_alias` name hides an alias";
+    no_shared_state => NoSharedState, "no-shared-state", Warning, rule, "several LiteLLM instances that share no router state (Redis)";
     unreachable_route => UnreachableRoute, "unreachable-route", Warning, rule, "a route or routing setting no request can reach";
     routing_threshold => RoutingThreshold, "routing-threshold", Error, rule, "`long_context_threshold` routes nearly every request to long_context, or none";
     serve_unsupported => ServeUnsupported, "serve-unsupported", Error, serve, "a part of the config `fgc serve` does not carry out (`fgc serve`)";

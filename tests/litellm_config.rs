@@ -302,3 +302,24 @@ environment_variables:
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     with_settings(|| insta::assert_snapshot!("litellm_config_serve_refused", transcript(&out)));
 }
+
+/// `--instances N` says how many LiteLLM instances run a plain LiteLLM config: without a
+/// shared Redis that is a warning; with LiteLLM's router Redis settings it is not.
+#[test]
+fn instances_without_shared_state() {
+    let simple = "tests/fixtures/litellm-plain/simple_config.yaml";
+    let out = run(&["check", "--format", "json", "--instances", "2", simple]);
+    assert!(
+        codes(&out).contains(&"no-shared-state".to_string()),
+        "{}",
+        transcript(&out)
+    );
+    let out = run(&["check", "--format", "json", "--instances", "1", simple]);
+    assert!(
+        !codes(&out).contains(&"no-shared-state".to_string()),
+        "{}",
+        transcript(&out)
+    );
+    let out = run(&["check", "--format", "json", "--instances", "4", PLAIN]);
+    assert_eq!(codes(&out), Vec::<String>::new(), "{}", transcript(&out));
+}

@@ -30,6 +30,10 @@ pub struct Args {
     /// `general_settings` at the top level, and none of flowgate.yaml's sections, is one).
     #[arg(long)]
     pub litellm: bool,
+    /// How many LiteLLM instances run the config behind a load balancer (instead of
+    /// `services.litellm.instances`): with more than one, check that they share state.
+    #[arg(long, value_name = "N")]
+    pub instances: Option<u32>,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -42,6 +46,7 @@ pub fn run(args: Args) -> u8 {
         profile: args.profile.clone(),
         secrets: Secrets::Optional,
         dialect: args.litellm.then_some(Dialect::Litellm),
+        instances: args.instances,
     };
     let mut summary = Summary::default();
     let mut json = Vec::new();

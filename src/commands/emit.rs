@@ -450,6 +450,7 @@ fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
         profile: profile.clone(),
         secrets: Secrets::Optional,
         dialect,
+        ..CheckOptions::default()
     };
     let loaded: Loaded = check_loaded(loaded, &opts);
     let colour = render::stderr_colour();

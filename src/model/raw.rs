@@ -321,6 +321,10 @@ pub struct Service {
     pub port: Option<Sp<u16>>,
     /// Whether FlowGate starts this service (default true).
     pub enabled: Option<bool>,
+    /// (`litellm` only) How many LiteLLM instances run this config behind a load balancer
+    /// (default 1). With more than one, the router's state (cooldowns, usage counts) must be
+    /// shared through Redis: see docs/scale.md.
+    pub instances: Option<Sp<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -425,6 +425,8 @@ pub struct Gateway {
     /// address (a wildcard host becomes 127.0.0.1).
     pub root: String,
     pub key: GatewayKey,
+    /// `services.litellm.instances`: how many LiteLLM instances run the config.
+    pub instances: Option<Sp<u32>>,
 }
 
 /// A route as the profile runs it, with where it is written.
@@ -1260,6 +1262,7 @@ fn gateway(model: &Model) -> Gateway {
         port,
         root,
         key,
+        instances: svc.and_then(|s| s.instances.clone()),
     }
 }
 

@@ -46,6 +46,7 @@ pub mod missing_master_key;
 pub mod missing_provider_prefix;
 pub mod missing_secret;
 pub mod multi_key_fallback;
+pub mod no_shared_state;
 pub mod port_conflict;
 pub mod route_not_in_litellm;
 pub mod routing_threshold;
@@ -82,6 +83,9 @@ pub struct CheckOptions {
     /// Read the file as this kind of config; default: told by its top-level keys
     /// ([`crate::model::checked::Dialect::detect`]).
     pub dialect: Option<crate::model::checked::Dialect>,
+    /// How many LiteLLM instances run the config (`fgc check --instances`), over
+    /// `services.litellm.instances`.
+    pub instances: Option<u32>,
 }
 
 /// A rule's check: it reads the model through `Ctx` and reports what it finds.

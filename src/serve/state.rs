@@ -39,7 +39,7 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, LoadError> {
     let opts = CheckOptions {
         profile: profile.map(str::to_string),
         secrets: Secrets::Required,
-        dialect: None,
+        ..CheckOptions::default()
     };
     let loaded = check_path(path, &opts).map_err(|e| LoadError::Read(e.to_string()))?;
     let colour = render::stderr_colour();
