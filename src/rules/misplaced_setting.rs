@@ -109,7 +109,7 @@ fn check_block(cx: &mut Ctx, extra: &Extra, block: &str, scope: &Scope) {
                 Code::MisplacedSetting,
                 format!(
                     "`{key}` under {block} ({}) {what}",
-                    cx.model.describe(&scope)
+                    cx.model.describe(scope)
                 ),
             )
             .primary(key.span, format!("LiteLLM reads this from {home}"))
