@@ -21,3 +21,7 @@ hyperfine --warmup 3 --runs 30 -N \
   -n "1k aliases" "$fgc check $work/1000.yaml" \
   -n "10k aliases" "$fgc check $work/10000.yaml"
 hyperfine --warmup 1 --runs 5 -N -n "100k aliases" "$fgc check $work/100000.yaml"
+# Plain LiteLLM configs (issue 17): LiteLLM's largest example config, and one with an include.
+hyperfine --warmup 3 --runs 50 -N \
+  -n "LiteLLM oai_misc_config.yaml" "$fgc check tests/fixtures/litellm-plain/oai_misc_config.yaml" \
+  -n "LiteLLM config with include" "$fgc check tests/fixtures/valid/litellm-plain.yaml"
