@@ -323,3 +323,18 @@ fn instances_without_shared_state() {
     let out = run(&["check", "--format", "json", "--instances", "4", PLAIN]);
     assert_eq!(codes(&out), Vec::<String>::new(), "{}", transcript(&out));
 }
+
+/// `fgc redirect` writes `model_list` entries into a flowgate.yaml: on a plain LiteLLM config
+/// it refuses (exit 2) and says what to do, without touching the file.
+#[test]
+fn redirect_refuses_a_litellm_config() {
+    let before = fs::read_to_string(root().join(PLAIN)).unwrap();
+    let out = run(&["redirect", "-c", PLAIN]);
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("plain LiteLLM config"),
+        "{}",
+        transcript(&out)
+    );
+    assert_eq!(fs::read_to_string(root().join(PLAIN)).unwrap(), before);
+}

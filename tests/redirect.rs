@@ -258,7 +258,11 @@ fn merge_round_trip_on_real_files() {
     assert!(files.len() >= 8);
     for path in files {
         let original = read(&path);
-        let session = Session::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let session = match Session::load(&path) {
+            // fgc redirect writes into a flowgate.yaml: a plain LiteLLM config is refused.
+            Err(fgc::redirect::RedirectError::LitellmConfig { .. }) => continue,
+            other => other.unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        };
         let Ok(sel) = session.select(&[], false) else {
             // No upstream (an empty file, a file without model_list).
             continue;

@@ -26,6 +26,15 @@ pub enum RedirectError {
     #[diagnostic(code("redirect::changed"), help("run the command again"))]
     Changed { path: PathBuf },
 
+    #[error("{file} is a plain LiteLLM config; fgc redirect writes into a flowgate.yaml")]
+    #[diagnostic(
+        code("redirect::litellm-config"),
+        help(
+            "put the LiteLLM config under `litellm_base:` in a flowgate.yaml, run fgc redirect there, and `fgc emit litellm` the result"
+        )
+    )]
+    LitellmConfig { file: String },
+
     #[error("{file} does not check clean ({errors} error(s)); fix it before running fgc redirect")]
     #[diagnostic(code("redirect::not-clean"), help("run `fgc check {file}`"))]
     NotClean {
@@ -90,9 +99,9 @@ impl RedirectError {
             RedirectError::Read { .. }
             | RedirectError::Write { .. }
             | RedirectError::Changed { .. } => ErrorKind::Io,
-            RedirectError::UnknownUpstream { .. } | RedirectError::ModelsFile { .. } => {
-                ErrorKind::Usage
-            }
+            RedirectError::UnknownUpstream { .. }
+            | RedirectError::ModelsFile { .. }
+            | RedirectError::LitellmConfig { .. } => ErrorKind::Usage,
             _ => ErrorKind::Input,
         }
     }

@@ -98,6 +98,11 @@ impl Session {
             });
         }
         let model = loaded.model.as_ref().expect("checked above");
+        if model.dialect == crate::model::checked::Dialect::Litellm {
+            return Err(RedirectError::LitellmConfig {
+                file: loaded.source.name.clone(),
+            });
+        }
         let upstreams = upstreams::discover(model);
         let mut notes = Vec::new();
         let (standards, excluded) = standards(model);
