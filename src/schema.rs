@@ -15,6 +15,17 @@ pub fn schema_value() -> Value {
 /// `litellm_base` (and so the same LiteLLM vocabulary): `fgc schema --litellm`.
 pub fn litellm_schema_value() -> Value {
     let mut v = root_schema::<LitellmBase>();
+    // LiteLLM's other top-level keys, from the vocabulary, so that editors complete them (fgc
+    // passes them through as written).
+    if let Some(Value::Object(props)) = v.get_mut("properties") {
+        for key in crate::litellm::Block::TopLevel.keys() {
+            props.entry(key.to_string()).or_insert_with(|| {
+                serde_json::json!({
+                    "description": format!("LiteLLM's top-level `{key}` (LiteLLM {}; fgc passes it through as written).", crate::litellm::VERSION)
+                })
+            });
+        }
+    }
     if let Value::Object(m) = &mut v {
         m.insert(
             "title".into(),
