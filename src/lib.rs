@@ -25,4 +25,5 @@ pub mod serve;
 pub mod source;
 pub mod span;
 pub mod translate;
+pub mod usage;
 pub mod yaml;

@@ -1,0 +1,354 @@
+//! The usage store: one SQLite file (WAL, so `fgc usage` and the dashboard read while the
+//! gateway writes), a versioned schema upgraded in place, batched inserts, retention.
+//!
+//! The schema version is SQLite's `user_version`. [`MIGRATIONS`] holds every step from an
+//! empty file; opening runs the ones a file has not had, in one transaction each. A file
+//! from a newer fgc is refused rather than guessed at.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use super::Row;
+
+/// Every schema step, in order; the schema version is the number of steps applied.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the requests table (fgc 0.1 with issue 13).
+    "CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        ts_ms INTEGER NOT NULL,
+        api TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        route TEXT,
+        served_alias TEXT,
+        deployment TEXT,
+        upstream_model TEXT,
+        stream INTEGER NOT NULL,
+        status INTEGER,
+        outcome TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cache_read_input_tokens INTEGER,
+        cache_creation_input_tokens INTEGER,
+        ttfb_ms REAL,
+        duration_ms REAL NOT NULL,
+        tokens_per_second REAL
+    );
+    CREATE INDEX requests_ts ON requests(ts_ms);",
+    // 2: imported records carry a key (file line digest) so importing a file twice adds
+    // nothing; records written by the gateway have none.
+    "ALTER TABLE requests ADD COLUMN import_key TEXT;
+    CREATE UNIQUE INDEX requests_import_key ON requests(import_key)
+        WHERE import_key IS NOT NULL;",
+];
+
+/// The schema version this fgc writes.
+pub const VERSION: usize = MIGRATIONS.len();
+
+/// How long a connection waits for another one's write lock before giving up.
+const BUSY: Duration = Duration::from_secs(5);
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the usage store {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error(
+        "the usage store {path} has schema version {found}, newer than this fgc knows ({VERSION}): upgrade fgc, or point --db at another file"
+    )]
+    Newer { path: PathBuf, found: usize },
+    #[error(
+        "no usage store at {0} (fgc serve creates it on its first request; --db names another file)"
+    )]
+    Missing(PathBuf),
+    #[error("usage store: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open `path`, creating it (and its folder, mode 0600) when absent, and bring its schema
+    /// up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
+        }
+        // Create it 0600 first: SQLite gives the -wal and -shm files the same mode.
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        opts.open(path).map_err(|e| open_err(e.into()))?;
+        let conn = Connection::open(path).map_err(|e| open_err(e.into()))?;
+        Self::setup(conn, path, true)
+    }
+
+    /// Open an existing store to read (`fgc usage`): never creates a file.
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
+        Self::setup(conn, path, true)
+    }
+
+    /// A store in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Self::setup(Connection::open_in_memory()?, Path::new(":memory:"), true)
+    }
+
+    /// Open `path` and apply only the first `version` migrations (tests of the upgrade path).
+    pub fn open_at_version(path: &Path, version: usize) -> Result<Store, StoreError> {
+        let conn = Connection::open(path)?;
+        let mut s = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        s.migrate_to(version)?;
+        Ok(s)
+    }
+
+    fn setup(conn: Connection, path: &Path, migrate: bool) -> Result<Store, StoreError> {
+        conn.busy_timeout(BUSY)?;
+        // WAL: readers never block the writer; NORMAL sync is durable across process
+        // crashes (a power cut may lose the last batch, never corrupt the file).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut s = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        if migrate {
+            s.migrate_to(VERSION)?;
+        }
+        Ok(s)
+    }
+
+    /// Where the store is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the file.
+    pub fn version(&self) -> Result<usize, StoreError> {
+        let v: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok(v.max(0) as usize)
+    }
+
+    fn migrate_to(&mut self, target: usize) -> Result<(), StoreError> {
+        let found = self.version()?;
+        if found > VERSION {
+            return Err(StoreError::Newer {
+                path: self.path.clone(),
+                found,
+            });
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().take(target).skip(found) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(step)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Insert `rows` in one transaction. Returns how many were added.
+    pub fn insert(&mut self, rows: &[Row]) -> Result<usize, StoreError> {
+        self.insert_keyed(rows.iter().map(|r| (r, None)))
+    }
+
+    /// Insert rows with an import key each; a key already present is skipped.
+    pub fn insert_keyed<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = (&'a Row, Option<String>)>,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO requests (ts_ms, api, alias, route, served_alias,
+                 deployment, upstream_model, stream, status, outcome, attempts, input_tokens,
+                 output_tokens, cache_read_input_tokens, cache_creation_input_tokens, ttfb_ms,
+                 duration_ms, tokens_per_second, import_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19)",
+            )?;
+            for (r, key) in rows {
+                let tok = |v: Option<u64>| v.map(|n| n.min(i64::MAX as u64) as i64);
+                added += st.execute(params![
+                    r.ts_ms,
+                    r.api,
+                    r.alias,
+                    r.route,
+                    r.served_alias,
+                    r.deployment,
+                    r.upstream_model,
+                    r.stream,
+                    r.status,
+                    r.outcome,
+                    r.attempts,
+                    tok(r.input_tokens),
+                    tok(r.output_tokens),
+                    tok(r.cache_read_input_tokens),
+                    tok(r.cache_creation_input_tokens),
+                    r.ttfb_ms,
+                    r.duration_ms,
+                    r.tokens_per_second,
+                    key,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Delete the records from before `before_ms`. Returns how many went.
+    pub fn delete_before(&mut self, before_ms: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM requests WHERE ts_ms < ?1", [before_ms])?)
+    }
+
+    /// Retention: delete what is older than `days` before `now_ms`.
+    pub fn prune(&mut self, days: u32, now_ms: i64) -> Result<usize, StoreError> {
+        self.delete_before(now_ms - i64::from(days) * 86_400_000)
+    }
+
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn row(ts_ms: i64, alias: &str, outcome: &str) -> Row {
+        Row {
+            ts_ms,
+            api: "messages".into(),
+            alias: alias.into(),
+            status: Some(if outcome == "ok" { 200 } else { 502 }),
+            outcome: outcome.into(),
+            attempts: 1,
+            input_tokens: Some(100),
+            output_tokens: Some(10),
+            duration_ms: 50.0,
+            ..Row::default()
+        }
+    }
+
+    #[test]
+    fn insert_prune_delete() {
+        let mut s = Store::in_memory().unwrap();
+        assert_eq!(s.version().unwrap(), VERSION);
+        let rows: Vec<Row> = (0..10).map(|i| row(i * 86_400_000, "a", "ok")).collect();
+        assert_eq!(s.insert(&rows).unwrap(), 10);
+        // Keep 3 days before day 9: days 6..=9 stay.
+        assert_eq!(s.prune(3, 9 * 86_400_000).unwrap(), 6);
+        assert_eq!(s.delete_before(8 * 86_400_000).unwrap(), 2);
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM requests", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn import_keys_skip_duplicates() {
+        let mut s = Store::in_memory().unwrap();
+        let r = row(1, "a", "ok");
+        let once = s.insert_keyed([(&r, Some("k1".into()))]).unwrap();
+        let twice = s
+            .insert_keyed([(&r, Some("k1".into())), (&r, None), (&r, None)])
+            .unwrap();
+        assert_eq!((once, twice), (1, 2));
+    }
+
+    #[test]
+    fn a_version_1_file_is_upgraded_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("old.db");
+        {
+            let old = Store::open_at_version(&p, 1).unwrap();
+            assert_eq!(old.version().unwrap(), 1);
+            old.conn
+                .execute(
+                    "INSERT INTO requests (ts_ms, api, alias, stream, outcome, attempts,
+                     duration_ms) VALUES (5, 'chat', 'old-alias', 0, 'ok', 1, 12.5)",
+                    [],
+                )
+                .unwrap();
+        }
+        let mut s = Store::open(&p).unwrap();
+        assert_eq!(s.version().unwrap(), VERSION);
+        let r = row(6, "new", "ok");
+        assert_eq!(s.insert_keyed([(&r, Some("x".into()))]).unwrap(), 1);
+        assert_eq!(s.insert_keyed([(&r, Some("x".into()))]).unwrap(), 0);
+        let aliases: Vec<String> = s
+            .conn
+            .prepare("SELECT alias FROM requests ORDER BY ts_ms")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(aliases, ["old-alias", "new"]);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("new.db");
+        {
+            let s = Store::open(&p).unwrap();
+            s.conn
+                .pragma_update(None, "user_version", (VERSION + 1) as i64)
+                .unwrap();
+        }
+        let e = Store::open(&p).unwrap_err();
+        assert!(matches!(e, StoreError::Newer { .. }), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn created_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/usage.db");
+        let mut s = Store::open(&p).unwrap();
+        s.insert(&[row(1, "a", "ok")]).unwrap();
+        for f in ["usage.db", "usage.db-wal"] {
+            let mode = std::fs::metadata(dir.path().join("sub").join(f))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{f}");
+        }
+    }
+}
