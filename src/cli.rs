@@ -36,6 +36,9 @@ pub enum Command {
     Serve(commands::serve::Args),
     /// Check a running setup end to end: config, ports, gateway, upstreams, clients, secrets.
     Doctor(commands::doctor::Args),
+    /// Usage figures from the store `fgc serve` writes (works with the gateway stopped);
+    /// `import` reads JSON-lines logs into it.
+    Usage(commands::usage::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Redirect(a) => commands::redirect::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Doctor(a) => commands::doctor::run(a),
+        Command::Usage(a) => commands::usage::run(a),
     };
     ExitCode::from(code)
 }

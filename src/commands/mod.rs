@@ -22,3 +22,4 @@ pub mod redirect;
 pub mod rename;
 pub mod schema;
 pub mod serve;
+pub mod usage;

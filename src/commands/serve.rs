@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::commands::{DEFAULT_CONFIG, exit};
-use crate::serve::{self, Options, StartError, state::LoadError, usage};
+use crate::serve::{self, Options, StartError, state::LoadError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,13 +20,20 @@ pub struct Args {
     /// Port to listen on. Default: `services.litellm.port`, else 4000.
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
-    /// Append one JSON line per request here. Default: $XDG_STATE_HOME/fgc/usage.jsonl
-    /// (~/.local/state/fgc/usage.jsonl).
+    /// Also append one JSON line per request here (an export: the usage store is the record
+    /// `fgc usage` and the dashboard read).
     #[arg(long, value_name = "PATH", conflicts_with = "no_usage_log")]
     pub usage_log: Option<PathBuf>,
-    /// Write no usage records.
+    /// Record no usage at all: no store, no JSON lines.
     #[arg(long)]
     pub no_usage_log: bool,
+    /// The usage store (SQLite). Default: $XDG_STATE_HOME/fgc/usage.db
+    /// (~/.local/state/fgc/usage.db).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["no_usage_db", "no_usage_log"])]
+    pub usage_db: Option<PathBuf>,
+    /// Keep no usage store (`--usage-log` still writes JSON lines).
+    #[arg(long)]
+    pub no_usage_db: bool,
     /// Largest request body accepted (413 above).
     #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY)]
     pub max_body_bytes: usize,
@@ -46,13 +53,19 @@ pub fn run(args: Args) -> u8 {
     let usage_log = if args.no_usage_log {
         None
     } else {
-        args.usage_log.clone().or_else(usage::default_path)
+        args.usage_log.clone()
+    };
+    let usage_db = if args.no_usage_log || args.no_usage_db {
+        None
+    } else {
+        args.usage_db.clone().or_else(crate::usage::default_db_path)
     };
     let mut opts = Options::new(&args.config);
     opts.profile = args.profile.clone();
     opts.host = args.host.clone();
     opts.port = args.port;
     opts.usage_log = usage_log.clone();
+    opts.usage_db = usage_db.clone();
     opts.max_body = args.max_body_bytes;
     opts.drain = Duration::from_secs_f64(args.drain_timeout.max(0.0));
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -85,7 +98,7 @@ pub fn run(args: Args) -> u8 {
         }
         let snap = bound.state.snapshot();
         tracing::info!(
-            "listening on http://{} ({} aliases, profile {}, gateway key {}, usage log {})",
+            "listening on http://{} ({} aliases, profile {}, gateway key {}, usage store {}, usage log {}); dashboard at /ui",
             bound.addr,
             snap.aliases.len(),
             snap.profile.as_deref().unwrap_or("none"),
@@ -94,6 +107,9 @@ pub fn run(args: Args) -> u8 {
             } else {
                 "not set: loopback only"
             },
+            usage_db
+                .as_ref()
+                .map_or("off".to_string(), |p| p.display().to_string()),
             usage_log
                 .as_ref()
                 .map_or("off".to_string(), |p| p.display().to_string()),

@@ -43,6 +43,20 @@ pub struct Config {
     /// contexts, web searches and images, and requests naming a Claude model family
     /// (docs/routing.md).
     pub routing: Option<Routing>,
+    /// `fgc serve`'s usage store and metrics (docs/usage.md).
+    pub usage: Option<UsageSettings>,
+}
+
+/// `fgc serve`'s usage store and metrics (docs/usage.md).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageSettings {
+    /// Days of records the usage store keeps; older ones are deleted when the gateway starts
+    /// and hourly. Absent or 0: records are kept until deleted (`DELETE /api/usage`).
+    pub retention_days: Option<Sp<u32>>,
+    /// Serve `GET /metrics` without the gateway key (for a Prometheus scraping over a trusted
+    /// network). Default: false, the key is required as for every other endpoint.
+    pub metrics_without_key: Option<Sp<bool>>,
 }
 
 impl Config {

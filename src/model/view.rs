@@ -488,6 +488,8 @@ pub struct View<'m> {
     deployments: std::sync::OnceLock<Vec<DeploymentView<'m>>>,
     pub group_aliases: Vec<GroupAlias<'m>>,
     pub gateway: Gateway,
+    /// The usage store and metrics settings (`usage`).
+    pub usage: UsageView,
     /// Settings written in both blocks, and which one LiteLLM uses.
     pub shadowed: Vec<Shadowed>,
     /// Scenario routing, resolved on first use (see [`View::routing`]).
@@ -532,6 +534,7 @@ impl Model {
             deployments: std::sync::OnceLock::new(),
             group_aliases: layers.group_aliases(),
             gateway: gateway(self),
+            usage: usage(self),
             shadowed: layers.shadowed(),
             routing: std::sync::OnceLock::new(),
         }
@@ -1207,6 +1210,27 @@ impl Model {
                 enabled: s.enabled != Some(false),
             })
             .collect()
+    }
+}
+
+/// `usage`: how long the store keeps records, and whether `/metrics` needs the key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UsageView {
+    /// `None`: kept until deleted.
+    pub retention_days: Option<u32>,
+    pub metrics_without_key: bool,
+}
+
+fn usage(model: &Model) -> UsageView {
+    let u = model.raw.usage.as_ref();
+    UsageView {
+        retention_days: u
+            .and_then(|u| u.retention_days.as_ref())
+            .map(|d| d.value)
+            .filter(|d| *d > 0),
+        metrics_without_key: u
+            .and_then(|u| u.metrics_without_key.as_ref())
+            .is_some_and(|b| b.value),
     }
 }
 

@@ -84,6 +84,10 @@ pub struct Snapshot {
     pub master_key: Option<String>,
     /// Scenario routing, when the profile has a `routing` section.
     pub routing: Option<Arc<crate::routing::Table>>,
+    /// `usage.retention_days` (`None`: kept until deleted).
+    pub usage_retention_days: Option<u32>,
+    /// `usage.metrics_without_key`.
+    pub metrics_without_key: bool,
 }
 
 impl Snapshot {
@@ -252,6 +256,8 @@ pub fn build(loaded: &Loaded, profile: Option<&str>) -> Result<Snapshot, String>
         strategy,
         master_key,
         routing: view.routing().map(|r| Arc::new(r.table.clone())),
+        usage_retention_days: view.usage.retention_days,
+        metrics_without_key: view.usage.metrics_without_key,
     })
 }
 

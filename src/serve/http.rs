@@ -22,20 +22,46 @@ use super::usage::Record;
 
 /// Every route of the gateway.
 pub fn app(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/", get(root).head(root))
-        .route("/health/liveness", get(liveness))
-        .route("/health/readiness", get(readiness))
-        .route("/v1/models", get(models))
-        .route("/models", get(models))
+    let model_routes = Router::new()
         .route("/v1/chat/completions", post(chat))
         .route("/chat/completions", post(chat))
         .route("/v1/responses", post(responses))
         .route("/responses", post(responses))
         .route("/v1/messages", post(messages))
         .route("/v1/messages/count_tokens", post(count_tokens))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            in_flight,
+        ));
+    Router::new()
+        .route("/", get(root).head(root))
+        .route("/health/liveness", get(liveness))
+        .route("/health/readiness", get(readiness))
+        .merge(model_routes)
+        .merge(super::usage_api::routes())
+        .route("/v1/models", get(models))
+        .route("/models", get(models))
         .fallback(any(not_found))
         .with_state(state)
+}
+
+/// Counts a model request in flight (`fgc_requests_in_flight`) until its answer, streamed
+/// or not, is done or dropped.
+async fn in_flight(
+    State(st): State<Arc<AppState>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use futures_util::StreamExt;
+    let guard = super::metrics::InFlightOwned::new(Arc::clone(&st.usage.metrics));
+    let resp = next.run(req).await;
+    resp.map(move |body| {
+        let stream = body.into_data_stream().map(move |chunk| {
+            let _ = &guard;
+            chunk
+        });
+        Body::from_stream(stream)
+    })
 }
 
 async fn root() -> &'static str {

@@ -10,7 +10,11 @@
 //! - [`forward`]: the pooled upstream client and streaming passthrough
 //! - [`protocol`]: client vs upstream protocol, error shapes, the translation hook
 //! - [`translation`]: the protocol translators of [`crate::translate`] behind that hook
-//! - [`usage`]: usage records (JSON lines)
+//! - [`usage`]: usage records, handed in batches to the usage store ([`crate::usage`]) and
+//!   optionally written as JSON lines
+//! - [`usage_api`]: `/api/usage`, `/api/usage/summary`, `/api/health`, `/metrics`, the `/ui`
+//!   dashboard
+//! - [`metrics`]: the Prometheus counters and histograms
 //! - [`signals`]: SIGINT/SIGTERM drain, SIGHUP reload
 //! - [`mock`]: a mock upstream for tests and benchmarks
 
@@ -20,6 +24,7 @@ pub mod config;
 pub mod forward;
 pub mod health;
 pub mod http;
+pub mod metrics;
 pub mod mock;
 pub mod protocol;
 pub mod retry;
@@ -29,6 +34,7 @@ pub mod signals;
 pub mod state;
 pub mod translation;
 pub mod usage;
+pub mod usage_api;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -56,6 +62,8 @@ pub struct Options {
     pub port: Option<u16>,
     /// `None`: no usage file.
     pub usage_log: Option<PathBuf>,
+    /// The usage store (`None`: none).
+    pub usage_db: Option<PathBuf>,
     pub max_body: usize,
     pub drain: Duration,
     pub clock: Arc<dyn Clock>,
@@ -69,6 +77,7 @@ impl Options {
             host: None,
             port: None,
             usage_log: None,
+            usage_db: None,
             max_body: DEFAULT_MAX_BODY,
             drain: DEFAULT_DRAIN,
             clock: Arc::new(SystemClock),
@@ -128,12 +137,28 @@ pub async fn bind(opts: &Options) -> Result<Bound, StartError> {
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Usage(e.to_string()))?;
-    let usage = match &opts.usage_log {
-        Some(p) => UsageLog::open(p).map_err(|e| {
-            StartError::Usage(format!("cannot open the usage log {}: {e}", p.display()))
-        })?,
-        None => UsageLog::disabled(),
+    let sink = match &opts.usage_db {
+        Some(p) => {
+            let p = p.clone();
+            let days = loaded.snapshot.usage_retention_days;
+            let store =
+                tokio::task::spawn_blocking(move || crate::usage::Store::open(&p).map(|s| (p, s)))
+                    .await
+                    .map_err(|e| StartError::Usage(e.to_string()))?
+                    .map_err(|e| StartError::Usage(e.to_string()))?;
+            let sink: Box<dyn crate::usage::Sink> =
+                Box::new(crate::usage::StoreSink::new(store.1, days));
+            Some((store.0, sink))
+        }
+        None => None,
     };
+    let usage = UsageLog::start(opts.usage_log.as_deref(), sink).map_err(|e| {
+        let p = opts
+            .usage_log
+            .as_deref()
+            .unwrap_or(std::path::Path::new("-"));
+        StartError::Usage(format!("cannot open the usage log {}: {e}", p.display()))
+    })?;
     let client = forward::client()
         .map_err(|e| StartError::Usage(format!("cannot build the HTTP client: {e}")))?;
     let health = Arc::new(Health::new(Arc::clone(&opts.clock)));

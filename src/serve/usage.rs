@@ -1,15 +1,21 @@
 //! Usage records: one JSON line per request (alias, deployment, status, tokens when the
 //! upstream reports them, time to first byte, duration, tokens per second). Never the
-//! prompt, the answer or a key. Lines are written by one background task so a request never
-//! waits on the disk.
+//! prompt, the answer or a key. Records are written by one background thread so a request
+//! never waits on the disk: in batches into the usage store ([`crate::usage::Store`], through
+//! a [`crate::usage::Sink`]) and, when asked for, as JSON lines into a file. Every finished
+//! record also updates the Prometheus counters ([`super::metrics`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
+
+use super::metrics::Metrics;
+use crate::usage::{Row, Sink};
 
 /// The default usage file: `$XDG_STATE_HOME/fgc/usage.jsonl`, else
 /// `~/.local/state/fgc/usage.jsonl`.
@@ -246,6 +252,32 @@ impl Record {
     }
 }
 
+impl Record {
+    /// The record as the store keeps it.
+    pub fn row(&self) -> Row {
+        Row {
+            ts_ms: self.ts_ms as i64,
+            api: self.api.to_string(),
+            alias: self.alias.clone(),
+            route: self.route.map(str::to_string),
+            served_alias: self.served_alias.clone(),
+            deployment: self.deployment.clone(),
+            upstream_model: self.upstream_model.clone(),
+            stream: self.stream,
+            status: (self.status > 0).then_some(self.status),
+            outcome: self.outcome.to_string(),
+            attempts: self.attempts,
+            input_tokens: self.tokens.input_tokens,
+            output_tokens: self.tokens.output_tokens,
+            cache_read_input_tokens: self.tokens.cache_read_input_tokens,
+            cache_creation_input_tokens: self.tokens.cache_creation_input_tokens,
+            ttfb_ms: self.ttfb_ms,
+            duration_ms: self.duration_ms,
+            tokens_per_second: self.tokens_per_second,
+        }
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
@@ -257,11 +289,18 @@ const BATCH: Duration = Duration::from_millis(20);
 #[derive(Clone, Debug)]
 pub struct UsageLog {
     tx: Option<mpsc::UnboundedSender<Msg>>,
+    /// Whether records go to the JSON-lines file / to the store.
+    lines: bool,
+    rows: bool,
+    /// The store the records go to, for the readers (`/api/usage`, the dashboard).
+    store_path: Option<PathBuf>,
+    pub metrics: Arc<Metrics>,
 }
 
 #[derive(Debug)]
 enum Msg {
     Line(String),
+    Row(Row),
     /// Answered once every line sent before it is on disk.
     Flush(std::sync::mpsc::Sender<()>),
 }
@@ -269,35 +308,71 @@ enum Msg {
 impl UsageLog {
     /// No usage file.
     pub fn disabled() -> Self {
-        UsageLog { tx: None }
+        UsageLog {
+            tx: None,
+            lines: false,
+            rows: false,
+            store_path: None,
+            metrics: Arc::new(Metrics::default()),
+        }
     }
 
     /// Append to `path` (created with its folder, mode 0600) from a background task.
     pub fn open(path: &Path) -> std::io::Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+        Self::start(Some(path), None)
+    }
+
+    /// Write records from a background thread: as JSON lines into `path` when given, and in
+    /// batches into `sink` (the usage store at `sink.0`) when given.
+    pub fn start(
+        path: Option<&Path>,
+        sink: Option<(PathBuf, Box<dyn Sink>)>,
+    ) -> std::io::Result<Self> {
+        let file = match path {
+            Some(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let mut opts = std::fs::OpenOptions::new();
+                opts.create(true).append(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(0o600);
+                }
+                Some(opts.open(path)?)
+            }
+            None => None,
+        };
+        let (store_path, mut sink) = match sink {
+            Some((p, s)) => (Some(p), Some(s)),
+            None => (None, None),
+        };
+        let mut log = UsageLog::disabled();
+        log.lines = file.is_some();
+        log.rows = sink.is_some();
+        log.store_path = store_path;
+        if file.is_none() && sink.is_none() {
+            return Ok(log);
         }
-        let mut opts = std::fs::OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let file = opts.open(path)?;
         let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
         std::thread::Builder::new()
             .name("fgc-usage".into())
             .spawn(move || {
-                let mut w = std::io::BufWriter::new(file);
+                let mut w = file.map(std::io::BufWriter::new);
+                let mut rows = Vec::new();
                 while let Some(msg) = rx.blocking_recv() {
                     let mut acks = Vec::new();
-                    let mut take = |m: Msg, w: &mut std::io::BufWriter<std::fs::File>| match m {
-                        Msg::Line(l) => {
-                            let _ = w.write_all(l.as_bytes());
-                        }
-                        Msg::Flush(ack) => acks.push(ack),
-                    };
+                    let mut take =
+                        |m: Msg, w: &mut Option<std::io::BufWriter<std::fs::File>>| match m {
+                            Msg::Line(l) => {
+                                if let Some(w) = w {
+                                    let _ = w.write_all(l.as_bytes());
+                                }
+                            }
+                            Msg::Row(r) => rows.push(r),
+                            Msg::Flush(ack) => acks.push(ack),
+                        };
                     take(msg, &mut w);
                     // Gather what arrives in the next few milliseconds into one write, so a
                     // busy gateway does not wake this thread once per request.
@@ -305,21 +380,38 @@ impl UsageLog {
                     while let Ok(more) = rx.try_recv() {
                         take(more, &mut w);
                     }
-                    let _ = w.flush();
+                    if let Some(w) = &mut w {
+                        let _ = w.flush();
+                    }
+                    if let Some(sink) = &mut sink {
+                        sink.write_batch(&rows);
+                    }
+                    rows.clear();
                     for a in acks {
                         let _ = a.send(());
                     }
                 }
             })?;
-        Ok(UsageLog { tx: Some(tx) })
+        log.tx = Some(tx);
+        Ok(log)
+    }
+
+    /// The usage store records go to, when there is one.
+    pub fn store_path(&self) -> Option<&Path> {
+        self.store_path.as_deref()
     }
 
     pub fn write(&self, rec: &Record) {
-        if let Some(tx) = &self.tx
+        self.metrics.observe(rec);
+        let Some(tx) = &self.tx else { return };
+        if self.lines
             && let Ok(mut s) = serde_json::to_string(rec)
         {
             s.push('\n');
             let _ = tx.send(Msg::Line(s));
+        }
+        if self.rows {
+            let _ = tx.send(Msg::Row(rec.row()));
         }
     }
 

@@ -21,7 +21,13 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use query::{Filter, Group, Summary};
-pub use store::{Store, StoreError};
+pub use store::{Store, StoreError, StoreSink};
+
+/// Where the gateway's background writer hands each batch of finished records. It runs on
+/// that thread only: a request never waits on it.
+pub trait Sink: Send {
+    fn write_batch(&mut self, rows: &[Row]);
+}
 
 /// The default store: `$XDG_STATE_HOME/fgc/usage.db`, else `~/.local/state/fgc/usage.db`.
 pub fn default_db_path() -> Option<PathBuf> {

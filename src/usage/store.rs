@@ -63,9 +63,7 @@ pub enum StoreError {
         "the usage store {path} has schema version {found}, newer than this fgc knows ({VERSION}): upgrade fgc, or point --db at another file"
     )]
     Newer { path: PathBuf, found: usize },
-    #[error(
-        "no usage store at {0} (fgc serve creates it on its first request; --db names another file)"
-    )]
+    #[error("no usage store at {0} (fgc serve creates it when it starts; --db names another file)")]
     Missing(PathBuf),
     #[error("usage store: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -241,6 +239,98 @@ impl Store {
 
     pub(super) fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// Records held while the store refuses writes (disk full, locked past the busy timeout),
+/// retried with the next batch; past this the oldest are dropped and counted.
+const PENDING_MAX: usize = 100_000;
+/// How often retention runs while the gateway is up.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// The store as the gateway's writer sees it: batches in, retention applied at start and
+/// hourly, failures retried and reported (at most once a minute) instead of lost silently.
+pub struct StoreSink {
+    store: Store,
+    retention_days: Option<u32>,
+    last_prune: Option<std::time::Instant>,
+    pending: Vec<Row>,
+    dropped: u64,
+    last_warning: Option<std::time::Instant>,
+}
+
+impl StoreSink {
+    pub fn new(store: Store, retention_days: Option<u32>) -> Self {
+        let mut s = StoreSink {
+            store,
+            retention_days,
+            last_prune: None,
+            pending: Vec::new(),
+            dropped: 0,
+            last_warning: None,
+        };
+        s.prune_if_due();
+        s
+    }
+
+    fn prune_if_due(&mut self) {
+        let Some(days) = self.retention_days else {
+            return;
+        };
+        if self.last_prune.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
+            return;
+        }
+        self.last_prune = Some(std::time::Instant::now());
+        match self.store.prune(days, super::period::now_ms()) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("usage store: {n} record(s) older than {days} days removed"),
+            Err(e) => self.warn(&e.to_string()),
+        }
+    }
+
+    fn warn(&mut self, msg: &str) {
+        if self
+            .last_warning
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
+        {
+            self.last_warning = Some(std::time::Instant::now());
+            tracing::warn!(
+                "usage store {}: {msg} ({} record(s) waiting, {} dropped)",
+                self.store.path().display(),
+                self.pending.len(),
+                self.dropped
+            );
+        }
+    }
+}
+
+impl super::Sink for StoreSink {
+    fn write_batch(&mut self, rows: &[Row]) {
+        self.prune_if_due();
+        if rows.is_empty() && self.pending.is_empty() {
+            return;
+        }
+        let result = if self.pending.is_empty() {
+            self.store.insert(rows)
+        } else {
+            self.pending.extend_from_slice(rows);
+            let r = self.store.insert(&self.pending);
+            if r.is_ok() {
+                self.pending.clear();
+            }
+            r
+        };
+        if let Err(e) = result {
+            if self.pending.is_empty() {
+                self.pending.extend_from_slice(rows);
+            }
+            if self.pending.len() > PENDING_MAX {
+                let over = self.pending.len() - PENDING_MAX;
+                self.pending.drain(..over);
+                self.dropped += over as u64;
+            }
+            self.warn(&e.to_string());
+        }
     }
 }
 
