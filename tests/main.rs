@@ -14,4 +14,5 @@ mod serve;
 mod serve_routing;
 mod serve_translate;
 mod translate;
+mod usage;
 mod yaml;

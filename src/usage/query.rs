@@ -109,7 +109,9 @@ pub struct Summary {
     pub output_tokens: u64,
     pub cache_read_input_tokens: u64,
     pub cache_creation_input_tokens: u64,
-    /// `cache_read / (input + cache_read)`; `null` with no input tokens.
+    /// `cache_read / (input + cache_read + cache_creation)`, the share of prompt tokens read
+    /// from a cache, counted Anthropic's way (its `input_tokens` leaves both cache counts
+    /// out); `null` with no input tokens.
     pub cache_hit_rate: Option<f64>,
     /// Mean time to first byte of successful requests, ms.
     pub avg_ttfb_ms: Option<f64>,
@@ -138,6 +140,8 @@ fn summary_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {
     let succeeded = n(1)?;
     let input = n(2)?;
     let cache_read = n(4)?;
+    let cache_creation = n(5)?;
+    let prompt = input + cache_read + cache_creation;
     let round = |v: Option<f64>, places: i32| {
         let k = 10f64.powi(places);
         v.map(|v| (v * k).round() / k)
@@ -153,11 +157,8 @@ fn summary_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {
         input_tokens: input,
         output_tokens: n(3)?,
         cache_read_input_tokens: cache_read,
-        cache_creation_input_tokens: n(5)?,
-        cache_hit_rate: round(
-            (input + cache_read > 0).then(|| cache_read as f64 / (input + cache_read) as f64),
-            4,
-        ),
+        cache_creation_input_tokens: cache_creation,
+        cache_hit_rate: round((prompt > 0).then(|| cache_read as f64 / prompt as f64), 4),
         avg_ttfb_ms: round(r.get(at + 6)?, 1),
         avg_tokens_per_second: round(r.get(at + 7)?, 1),
         avg_duration_ms: round(r.get(at + 8)?, 1),
