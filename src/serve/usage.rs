@@ -300,7 +300,7 @@ pub struct UsageLog {
 #[derive(Debug)]
 enum Msg {
     Line(String),
-    Row(Row),
+    Row(Box<Row>),
     /// Answered once every line sent before it is on disk.
     Flush(std::sync::mpsc::Sender<()>),
 }
@@ -370,7 +370,7 @@ impl UsageLog {
                                     let _ = w.write_all(l.as_bytes());
                                 }
                             }
-                            Msg::Row(r) => rows.push(r),
+                            Msg::Row(r) => rows.push(*r),
                             Msg::Flush(ack) => acks.push(ack),
                         };
                     take(msg, &mut w);
@@ -411,7 +411,7 @@ impl UsageLog {
             let _ = tx.send(Msg::Line(s));
         }
         if self.rows {
-            let _ = tx.send(Msg::Row(rec.row()));
+            let _ = tx.send(Msg::Row(Box::new(rec.row())));
         }
     }
 

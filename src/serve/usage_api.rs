@@ -37,22 +37,43 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ui", get(page))
 }
 
-fn bad_request(msg: &str) -> Response {
-    error(
-        ClientApi::Chat,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        msg,
-    )
+/// An answer other than 200, in the gateway's (OpenAI-shaped) error body.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
 }
 
-fn unauthorized() -> Response {
-    error(
-        ClientApi::Chat,
-        StatusCode::UNAUTHORIZED,
-        "invalid_api_key",
-        "missing or wrong gateway key: send it as `Authorization: Bearer KEY` or `x-api-key: KEY` (general_settings.master_key)",
-    )
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error(ClientApi::Chat, self.status, self.code, &self.message)
+    }
+}
+
+fn bad_request(msg: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_request",
+        message: msg.to_string(),
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError {
+        status: StatusCode::UNAUTHORIZED,
+        code: "invalid_api_key",
+        message: "missing or wrong gateway key: send it as `Authorization: Bearer KEY` or `x-api-key: KEY` (general_settings.master_key)".into(),
+    }
+}
+
+/// `Ok(())` when the request carries the gateway key (or none is set).
+fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if allowed(st, headers) {
+        Ok(())
+    } else {
+        Err(unauthorized())
+    }
 }
 
 fn allowed(st: &AppState, headers: &HeaderMap) -> bool {
@@ -60,9 +81,9 @@ fn allowed(st: &AppState, headers: &HeaderMap) -> bool {
 }
 
 /// The filter of a query string.
-fn filter(q: &HashMap<String, String>) -> Result<Filter, Response> {
+fn filter(q: &HashMap<String, String>) -> Result<Filter, ApiError> {
     let now = period::now_ms();
-    let time = |k: &str| -> Result<Option<i64>, Response> {
+    let time = |k: &str| -> Result<Option<i64>, ApiError> {
         q.get(k)
             .filter(|v| !v.is_empty())
             .map(|v| period::parse(v, now).map_err(|e| bad_request(&format!("{k}: {e}"))))
@@ -79,7 +100,7 @@ fn filter(q: &HashMap<String, String>) -> Result<Filter, Response> {
     })
 }
 
-fn number(q: &HashMap<String, String>, k: &str, default: u64) -> Result<u64, Response> {
+fn number(q: &HashMap<String, String>, k: &str, default: u64) -> Result<u64, ApiError> {
     match q.get(k).filter(|v| !v.is_empty()) {
         None => Ok(default),
         Some(v) => v
@@ -94,14 +115,15 @@ fn number(q: &HashMap<String, String>, k: &str, default: u64) -> Result<u64, Res
 async fn with_store<T: Send + 'static>(
     st: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, ApiError> {
     let Some(path) = st.usage.store_path().map(|p| p.to_path_buf()) else {
-        return Err(error(
-            ClientApi::Chat,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no_usage_store",
-            "this gateway keeps no usage store (started with --no-usage-db or --no-usage-log)",
-        ));
+        return Err(ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "no_usage_store",
+            message:
+                "this gateway keeps no usage store (started with --no-usage-db or --no-usage-log)"
+                    .into(),
+        });
     };
     // Records finished a moment ago are still in the writer's batch: wait for it (briefly).
     let usage = st.usage.clone();
@@ -114,12 +136,11 @@ async fn with_store<T: Send + 'static>(
     .map_err(|e| bad_request(&e.to_string()))?
     .map_err(|e| {
         tracing::warn!("{e}");
-        error(
-            ClientApi::Chat,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "usage_store",
-            &e.to_string(),
-        )
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "usage_store",
+            message: e.to_string(),
+        }
     })
 }
 
@@ -127,29 +148,22 @@ async fn list(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if !allowed(&st, &headers) {
-        return unauthorized();
-    }
-    let run = async {
-        let f = filter(&q)?;
-        let page = number(&q, "page", 1)?;
-        let size = number(&q, "page_size", 50)?.min(MAX_PAGE_SIZE);
-        let p = with_store(&st, move |s| s.page(&f, page, size)).await?;
-        Ok::<_, Response>(axum::Json(p).into_response())
-    };
-    run.await.unwrap_or_else(|r| r)
+) -> Result<Response, ApiError> {
+    authorize(&st, &headers)?;
+    let f = filter(&q)?;
+    let page = number(&q, "page", 1)?;
+    let size = number(&q, "page_size", 50)?.min(MAX_PAGE_SIZE);
+    let p = with_store(&st, move |s| s.page(&f, page, size)).await?;
+    Ok(axum::Json(p).into_response())
 }
 
 async fn summary(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if !allowed(&st, &headers) {
-        return unauthorized();
-    }
-    let run = async {
+) -> Result<Response, ApiError> {
+    authorize(&st, &headers)?;
+    {
         let f = filter(&q)?;
         let mut groups = Vec::new();
         for g in q.get("group").map_or("", String::as_str).split(',') {
@@ -181,20 +195,17 @@ async fn summary(
             }))
         })
         .await?;
-        Ok::<_, Response>(axum::Json(body).into_response())
-    };
-    run.await.unwrap_or_else(|r| r)
+        Ok(axum::Json(body).into_response())
+    }
 }
 
 async fn delete(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if !allowed(&st, &headers) {
-        return unauthorized();
-    }
-    let run = async {
+) -> Result<Response, ApiError> {
+    authorize(&st, &headers)?;
+    {
         let Some(before) = q.get("before").filter(|v| !v.is_empty()) else {
             return Err(bad_request(
                 "DELETE /api/usage needs `before=` (a time: `30d`, `2026-11-01`, RFC 3339, Unix ms); records before it are deleted",
@@ -205,8 +216,7 @@ async fn delete(
         let n = with_store(&st, move |s| s.delete_before(before)).await?;
         tracing::info!("usage store: {n} record(s) before {before} deleted through the API");
         Ok(axum::Json(json!({"deleted": n, "before_ms": before})).into_response())
-    };
-    run.await.unwrap_or_else(|r| r)
+    }
 }
 
 /// Each deployment's state and each promotion.
@@ -237,21 +247,22 @@ fn deployments(st: &AppState) -> (Vec<Value>, Vec<(String, String)>) {
     (deps, promoted)
 }
 
-async fn health(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if !allowed(&st, &headers) {
-        return unauthorized();
-    }
+async fn health(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&st, &headers)?;
     let (deps, promoted) = deployments(&st);
     let promoted: Vec<Value> = promoted
         .into_iter()
         .map(|(a, f)| json!({"alias": a, "fallback": f}))
         .collect();
-    axum::Json(json!({"deployments": deps, "promoted": promoted})).into_response()
+    Ok(axum::Json(json!({"deployments": deps, "promoted": promoted})).into_response())
 }
 
-async fn metrics(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if !st.snapshot().metrics_without_key && !allowed(&st, &headers) {
-        return unauthorized();
+async fn metrics(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if !st.snapshot().metrics_without_key {
+        authorize(&st, &headers)?;
     }
     let (deps, promoted) = deployments(&st);
     let deps: Vec<(String, String, bool)> = deps
@@ -262,14 +273,11 @@ async fn metrics(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Respons
         })
         .collect();
     let text = st.usage.metrics.render(&deps, &promoted);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
+    let kind = [(
+        header::CONTENT_TYPE,
+        "text/plain; version=0.0.4; charset=utf-8",
+    )];
+    Ok((kind, text).into_response())
 }
 
 async fn page() -> Response {

@@ -167,7 +167,16 @@ impl Store {
             });
         }
         for (i, step) in MIGRATIONS.iter().enumerate().take(target).skip(found) {
-            let tx = self.conn.transaction()?;
+            // IMMEDIATE: take the write lock first (waiting up to the busy timeout), then read
+            // the version again: two processes opening a new file at once (a gateway and
+            // `fgc usage import`) must not both run a step.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if now as usize > i {
+                continue;
+            }
             tx.execute_batch(step)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
@@ -185,7 +194,9 @@ impl Store {
         &mut self,
         rows: impl IntoIterator<Item = (&'a Row, Option<String>)>,
     ) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut added = 0;
         {
             let mut st = tx.prepare_cached(
@@ -423,6 +434,25 @@ mod tests {
         }
         let e = Store::open(&p).unwrap_err();
         assert!(matches!(e, StoreError::Newer { .. }), "{e}");
+    }
+
+    #[test]
+    fn processes_opening_a_new_file_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("race.db");
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    let mut s = Store::open(&p)?;
+                    s.insert(&[row(i, "a", "ok")])
+                })
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap().unwrap(), 1);
+        }
+        assert_eq!(Store::open(&p).unwrap().version().unwrap(), VERSION);
     }
 
     #[cfg(unix)]
