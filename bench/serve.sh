@@ -8,7 +8,9 @@
 # Env: RUN_SECONDS (default 5), RATE (default 1000), CONC (default 16); FGC (the binary,
 # default target/release/fgc, to compare builds); ROUTING=1 adds a routing section and sends
 # a name only routing serves (`claude-sonnet-4-6`, routed by `families`), so every request
-# goes through the routing decision.
+# goes through the routing decision. USAGE_FLAGS: how the gateway records usage (default: the
+# usage store in the temp folder; `--no-usage-log` records nothing; `--usage-log FILE` is the
+# JSON-lines file alone, for builds from before the store, as FGC=...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_SECONDS=${RUN_SECONDS:-5}
@@ -26,6 +28,7 @@ LOAD=target/release/examples/fgc-load
 MOCK=target/release/examples/fgc-mock
 
 tmp=$(mktemp -d /tmp/fgc-bench.XXXXXX)
+USAGE_FLAGS=${USAGE_FLAGS:---usage-db $tmp/usage.db}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -61,12 +64,13 @@ FGC_URL=http://127.0.0.1:$FGC_PORT/v1/chat/completions
 
 # Start to first answered request (and RSS then), three times.
 for _ in 1 2 3; do
-  $LOAD startup --cmd "$FGC serve -c $tmp/flowgate.yaml --port $FGC_PORT --usage-log $tmp/usage.jsonl" \
+  $LOAD startup --cmd "$FGC serve -c $tmp/flowgate.yaml --port $FGC_PORT $USAGE_FLAGS" \
     --url "http://127.0.0.1:$FGC_PORT/v1/models" | sed 's/^{/{"what":"fgc startup",/'
 done
 
-# The gateway with its defaults: usage log on, info logging (to /dev/null here).
-$FGC serve -c "$tmp/flowgate.yaml" --port "$FGC_PORT" --usage-log "$tmp/usage.jsonl" 2>/dev/null & fgc_pid=$!; pids+=($fgc_pid)
+# The gateway with its defaults: usage recorded, info logging (to /dev/null here).
+# shellcheck disable=SC2086
+$FGC serve -c "$tmp/flowgate.yaml" --port "$FGC_PORT" $USAGE_FLAGS 2>/dev/null & fgc_pid=$!; pids+=($fgc_pid)
 wait_http "http://127.0.0.1:$FGC_PORT/v1/models"
 
 run() { # label, args...
@@ -86,6 +90,10 @@ run "mock direct, stream 100/s" stream "$MOCK_URL" --rate 100 --concurrency "$CO
 run "fgc, stream 100/s"         stream "$FGC_URL"  --rate 100 --concurrency "$CONC" --model "$MODEL"
 echo "{\"what\":\"fgc peak RSS kB\",\"result\":$(awk '/VmHWM/{print $2}' /proc/$fgc_pid/status)}"
 kill "$fgc_pid"
+if [ -f "$tmp/usage.db" ]; then
+  sleep 0.5
+  echo "{\"what\":\"records in the usage store\",\"result\":$($FGC usage --db "$tmp/usage.db" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["requests"])')}"
+fi
 
 if [ "${1:-}" = litellm ]; then
   cat > "$tmp/litellm.yaml" <<YAML
