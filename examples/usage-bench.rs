@@ -132,7 +132,7 @@ fn main() {
         status: Some(StatusFilter::Error),
         ..Filter::default()
     };
-    let mut report = |what: &str, ms: f64| {
+    let report = |what: &str, ms: f64| {
         println!("{{\"what\":\"{what}\",\"records\":{n},\"median_ms\":{ms}}}");
     };
     report(

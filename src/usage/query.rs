@@ -49,18 +49,29 @@ impl StatusFilter {
     }
 }
 
+/// Where a filter's records are counted from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Table {
+    /// One row per request.
+    Requests,
+    /// One row per UTC day and label set (see `store.rs`, migration 3).
+    Daily,
+}
+
 impl Filter {
-    /// The `WHERE` clause and its parameters.
-    fn sql(&self) -> (String, Vec<Sql>) {
+    /// The `WHERE` clause and its parameters, for `table`. On `Daily`, `since_ms`/`until_ms`
+    /// must be whole days.
+    fn sql(&self, table: Table) -> (String, Vec<Sql>) {
         let mut w = Vec::new();
         let mut p = Vec::new();
+        let daily = table == Table::Daily;
         if let Some(s) = self.since_ms {
-            w.push("ts_ms >= ?");
-            p.push(Sql::Integer(s));
+            w.push(if daily { "day >= ?" } else { "ts_ms >= ?" });
+            p.push(Sql::Integer(if daily { s / DAY } else { s }));
         }
         if let Some(u) = self.until_ms {
-            w.push("ts_ms < ?");
-            p.push(Sql::Integer(u));
+            w.push(if daily { "day < ?" } else { "ts_ms < ?" });
+            p.push(Sql::Integer(if daily { u / DAY } else { u }));
         }
         if let Some(a) = &self.alias {
             w.push("(alias = ? OR served_alias = ?)");
@@ -95,7 +106,48 @@ impl Filter {
         };
         (clause, p)
     }
+
+    /// The filter cut into the whole UTC days inside its period (read from the daily
+    /// table) and the at most two part-days at its edges (read from the requests).
+    fn split(&self) -> (Option<Filter>, Vec<Filter>) {
+        let first_day = self
+            .since_ms
+            .map(|s| s.div_euclid(DAY) + i64::from(s.rem_euclid(DAY) != 0));
+        let end_day = self.until_ms.map(|u| u.div_euclid(DAY));
+        if let (Some(a), Some(b)) = (first_day, end_day)
+            && a >= b
+        {
+            return (None, vec![self.clone()]);
+        }
+        let mut edges = Vec::new();
+        if let (Some(s), Some(d)) = (self.since_ms, first_day)
+            && s < d * DAY
+        {
+            edges.push(Filter {
+                since_ms: Some(s),
+                until_ms: Some(d * DAY),
+                ..self.clone()
+            });
+        }
+        if let (Some(u), Some(d)) = (self.until_ms, end_day)
+            && u > d * DAY
+        {
+            edges.push(Filter {
+                since_ms: Some(d * DAY),
+                until_ms: Some(u),
+                ..self.clone()
+            });
+        }
+        let days = Filter {
+            since_ms: first_day.map(|d| d * DAY),
+            until_ms: end_day.map(|d| d * DAY),
+            ..self.clone()
+        };
+        (Some(days), edges)
+    }
 }
+
+const DAY: i64 = 86_400_000;
 
 /// The figures of a set of records (docs/usage.md, "The figures").
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -123,49 +175,113 @@ pub struct Summary {
     pub last_ms: Option<i64>,
 }
 
-/// The aggregate columns, in [`Summary`]'s order (see `summary_from`).
-const AGGREGATES: &str = "count(*), \
+/// Sums from which a [`Summary`] is made; sums of parts add up.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Partial {
+    requests: u64,
+    succeeded: u64,
+    input: u64,
+    output: u64,
+    cache_read: u64,
+    cache_creation: u64,
+    ttfb_sum: f64,
+    ttfb_n: u64,
+    tps_sum: f64,
+    tps_n: u64,
+    duration_sum: f64,
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+}
+
+impl Partial {
+    fn add(&mut self, o: &Partial) {
+        self.requests += o.requests;
+        self.succeeded += o.succeeded;
+        self.input += o.input;
+        self.output += o.output;
+        self.cache_read += o.cache_read;
+        self.cache_creation += o.cache_creation;
+        self.ttfb_sum += o.ttfb_sum;
+        self.ttfb_n += o.ttfb_n;
+        self.tps_sum += o.tps_sum;
+        self.tps_n += o.tps_n;
+        self.duration_sum += o.duration_sum;
+        self.first_ms = [self.first_ms, o.first_ms].into_iter().flatten().min();
+        self.last_ms = [self.last_ms, o.last_ms].into_iter().flatten().max();
+    }
+
+    fn read(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Partial> {
+        let n = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(at + i)?.max(0) as u64) };
+        Ok(Partial {
+            requests: n(0)?,
+            succeeded: n(1)?,
+            input: n(2)?,
+            output: n(3)?,
+            cache_read: n(4)?,
+            cache_creation: n(5)?,
+            ttfb_sum: r.get(at + 6)?,
+            ttfb_n: n(7)?,
+            tps_sum: r.get(at + 8)?,
+            tps_n: n(9)?,
+            duration_sum: r.get(at + 10)?,
+            first_ms: r.get(at + 11)?,
+            last_ms: r.get(at + 12)?,
+        })
+    }
+
+    fn summary(&self) -> Summary {
+        let round = |v: Option<f64>, places: i32| {
+            let k = 10f64.powi(places);
+            v.map(|v| (v * k).round() / k)
+        };
+        let avg = |sum: f64, n: u64| (n > 0).then(|| sum / n as f64);
+        let prompt = self.input + self.cache_read + self.cache_creation;
+        Summary {
+            requests: self.requests,
+            succeeded: self.succeeded,
+            failed: self.requests - self.succeeded,
+            success_rate: round(
+                (self.requests > 0).then(|| self.succeeded as f64 / self.requests as f64),
+                4,
+            ),
+            input_tokens: self.input,
+            output_tokens: self.output,
+            cache_read_input_tokens: self.cache_read,
+            cache_creation_input_tokens: self.cache_creation,
+            cache_hit_rate: round(
+                (prompt > 0).then(|| self.cache_read as f64 / prompt as f64),
+                4,
+            ),
+            avg_ttfb_ms: round(avg(self.ttfb_sum, self.ttfb_n), 1),
+            avg_tokens_per_second: round(avg(self.tps_sum, self.tps_n), 1),
+            avg_duration_ms: round(avg(self.duration_sum, self.requests), 1),
+            first_ms: self.first_ms,
+            last_ms: self.last_ms,
+        }
+    }
+}
+
+/// [`Partial`]'s columns over the requests table.
+pub(super) const REQUEST_SUMS: &str = "count(*), \
     coalesce(sum(outcome = 'ok'), 0), \
     coalesce(sum(CASE WHEN api <> 'count_tokens' THEN input_tokens END), 0), \
     coalesce(sum(CASE WHEN api <> 'count_tokens' THEN output_tokens END), 0), \
     coalesce(sum(CASE WHEN api <> 'count_tokens' THEN cache_read_input_tokens END), 0), \
     coalesce(sum(CASE WHEN api <> 'count_tokens' THEN cache_creation_input_tokens END), 0), \
-    avg(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN ttfb_ms END), \
-    avg(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN tokens_per_second END), \
-    avg(duration_ms), min(ts_ms), max(ts_ms)";
+    coalesce(sum(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN ttfb_ms END), 0.0), \
+    count(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN ttfb_ms END), \
+    coalesce(sum(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN tokens_per_second END), 0.0), \
+    count(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN tokens_per_second END), \
+    coalesce(sum(duration_ms), 0.0), min(ts_ms), max(ts_ms)";
 
-fn summary_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {
-    let n = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(at + i)?.max(0) as u64) };
-    let requests = n(0)?;
-    let succeeded = n(1)?;
-    let input = n(2)?;
-    let cache_read = n(4)?;
-    let cache_creation = n(5)?;
-    let prompt = input + cache_read + cache_creation;
-    let round = |v: Option<f64>, places: i32| {
-        let k = 10f64.powi(places);
-        v.map(|v| (v * k).round() / k)
-    };
-    Ok(Summary {
-        requests,
-        succeeded,
-        failed: requests - succeeded,
-        success_rate: round(
-            (requests > 0).then(|| succeeded as f64 / requests as f64),
-            4,
-        ),
-        input_tokens: input,
-        output_tokens: n(3)?,
-        cache_read_input_tokens: cache_read,
-        cache_creation_input_tokens: cache_creation,
-        cache_hit_rate: round((prompt > 0).then(|| cache_read as f64 / prompt as f64), 4),
-        avg_ttfb_ms: round(r.get(at + 6)?, 1),
-        avg_tokens_per_second: round(r.get(at + 7)?, 1),
-        avg_duration_ms: round(r.get(at + 8)?, 1),
-        first_ms: r.get(at + 9)?,
-        last_ms: r.get(at + 10)?,
-    })
-}
+/// [`Partial`]'s columns over the daily table.
+const DAILY_SUMS: &str = "coalesce(sum(requests), 0), \
+    coalesce(sum(CASE WHEN outcome = 'ok' THEN requests END), 0), \
+    coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), \
+    coalesce(sum(cache_read_input_tokens), 0), coalesce(sum(cache_creation_input_tokens), 0), \
+    coalesce(sum(ttfb_sum), 0.0), coalesce(sum(ttfb_n), 0), \
+    coalesce(sum(tps_sum), 0.0), coalesce(sum(tps_n), 0), \
+    coalesce(sum(duration_sum), 0.0), min(first_ms), max(last_ms)";
 
 /// What `fgc usage --by` and `group=` group on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
@@ -184,13 +300,18 @@ pub enum Group {
 }
 
 impl Group {
-    fn column(self) -> &'static str {
-        match self {
-            Group::Alias => "alias",
-            Group::Deployment => "deployment",
-            Group::Route => "route",
-            Group::Day => "ts_ms / 86400000",
-            Group::Status => "status",
+    /// The grouped expression; the daily table writes "none" as `''` and status 0.
+    fn column(self, table: Table) -> &'static str {
+        match (self, table) {
+            (Group::Alias, _) => "alias",
+            (Group::Deployment, Table::Requests) => "deployment",
+            (Group::Deployment, Table::Daily) => "nullif(deployment, '')",
+            (Group::Route, Table::Requests) => "route",
+            (Group::Route, Table::Daily) => "nullif(route, '')",
+            (Group::Day, Table::Requests) => "ts_ms / 86400000",
+            (Group::Day, Table::Daily) => "day",
+            (Group::Status, Table::Requests) => "status",
+            (Group::Status, Table::Daily) => "nullif(status, 0)",
         }
     }
 
@@ -244,44 +365,91 @@ pub struct PageInfo {
 pub const MAX_PAGE_SIZE: u64 = 1000;
 
 impl Store {
-    /// The figures of the records `f` selects.
+    /// The figures of the records `f` selects: whole days from the daily table, the
+    /// part-days at the period's edges from the requests (through the time index).
     pub fn summary(&self, f: &Filter) -> Result<Summary, StoreError> {
-        let (w, p) = f.sql();
-        let sql = format!("SELECT {AGGREGATES} FROM requests{w}");
+        let (days, edges) = f.split();
+        let mut total = Partial::default();
+        if let Some(d) = days {
+            total.add(&self.sums(&d, Table::Daily)?);
+        }
+        for e in edges {
+            total.add(&self.sums(&e, Table::Requests)?);
+        }
+        Ok(total.summary())
+    }
+
+    /// The figures of `f` counted from the requests alone (tests check the daily table
+    /// against it).
+    pub fn summary_from_requests(&self, f: &Filter) -> Result<Summary, StoreError> {
+        Ok(self.sums(f, Table::Requests)?.summary())
+    }
+
+    fn sums(&self, f: &Filter, table: Table) -> Result<Partial, StoreError> {
+        let (w, p) = f.sql(table);
+        let (cols, from) = match table {
+            Table::Requests => (REQUEST_SUMS, "requests"),
+            Table::Daily => (DAILY_SUMS, "daily"),
+        };
+        let sql = format!("SELECT {cols} FROM {from}{w}");
         Ok(self
             .conn()
             .prepare_cached(&sql)?
-            .query_row(rusqlite::params_from_iter(p), |r| summary_from(r, 0))?)
+            .query_row(rusqlite::params_from_iter(p), |r| Partial::read(r, 0))?)
     }
 
     /// The figures per group: days in order, the rest by requests (most first).
     pub fn groups(&self, f: &Filter, by: Group) -> Result<Vec<GroupRow>, StoreError> {
-        let (w, p) = f.sql();
-        let col = by.column();
-        let order = if by == Group::Day {
-            "1 ASC"
-        } else {
-            "2 DESC, 1 ASC"
-        };
-        let sql =
-            format!("SELECT {col}, {AGGREGATES} FROM requests{w} GROUP BY 1 ORDER BY {order}");
-        let mut st = self.conn().prepare_cached(&sql)?;
-        let rows = st.query_map(rusqlite::params_from_iter(p), |r| {
-            let key = match r.get_ref(0)? {
-                rusqlite::types::ValueRef::Null => "-".to_string(),
-                rusqlite::types::ValueRef::Integer(i) if by == Group::Day => {
-                    period::day_label(i * 86_400_000)
-                }
-                rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                other => format!("{other:?}"),
+        let (days, edges) = f.split();
+        let mut merged: std::collections::HashMap<String, Partial> = Default::default();
+        let parts = days
+            .map(|d| (d, Table::Daily))
+            .into_iter()
+            .chain(edges.into_iter().map(|e| (e, Table::Requests)));
+        for (part, table) in parts {
+            let (w, p) = part.sql(table);
+            let col = by.column(table);
+            let (cols, from) = match table {
+                Table::Requests => (REQUEST_SUMS, "requests"),
+                Table::Daily => (DAILY_SUMS, "daily"),
             };
-            Ok(GroupRow {
+            let sql = format!("SELECT {col}, {cols} FROM {from}{w} GROUP BY 1");
+            let mut st = self.conn().prepare_cached(&sql)?;
+            let rows = st.query_map(rusqlite::params_from_iter(p), |r| {
+                let key = match r.get_ref(0)? {
+                    rusqlite::types::ValueRef::Null => "-".to_string(),
+                    rusqlite::types::ValueRef::Integer(i) if by == Group::Day => {
+                        period::day_label(i * DAY)
+                    }
+                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    other => format!("{other:?}"),
+                };
+                Ok((key, Partial::read(r, 1)?))
+            })?;
+            for row in rows {
+                let (k, part) = row?;
+                merged.entry(k).or_default().add(&part);
+            }
+        }
+        let mut out: Vec<GroupRow> = merged
+            .into_iter()
+            .map(|(key, p)| GroupRow {
                 key,
-                summary: summary_from(r, 1)?,
+                summary: p.summary(),
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .collect();
+        if by == Group::Day {
+            out.sort_by(|a, b| a.key.cmp(&b.key));
+        } else {
+            out.sort_by(|a, b| {
+                b.summary
+                    .requests
+                    .cmp(&a.summary.requests)
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+        }
+        Ok(out)
     }
 
     /// Page `page` (1-based) of `page_size` records, newest first, with the summary of all
@@ -290,7 +458,7 @@ impl Store {
         let page = page.max(1);
         let page_size = page_size.clamp(1, MAX_PAGE_SIZE);
         let summary = self.summary(f)?;
-        let (w, mut p) = f.sql();
+        let (w, mut p) = f.sql(Table::Requests);
         let sql = format!(
             "SELECT id, ts_ms, api, alias, route, served_alias, deployment, upstream_model,
              stream, status, outcome, attempts, input_tokens, output_tokens,
@@ -432,6 +600,72 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(s.summary(&f).unwrap().requests, 2);
+    }
+
+    /// The daily table agrees with the requests for any period, filter and deletion.
+    #[test]
+    fn daily_figures_match_the_requests() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut s = Store::in_memory().unwrap();
+        let day = 86_400_000;
+        let outcomes = ["ok", "ok", "ok", "error", "client_closed"];
+        let mut rows = Vec::new();
+        for i in 0..800 {
+            let ok = outcomes[next(5) as usize];
+            let mut r = row(
+                i * 29_719_000 % (20 * day),
+                ["a", "b", "c"][next(3) as usize],
+                ok,
+            );
+            r.api = ["messages", "chat", "count_tokens"][next(3) as usize].into();
+            r.route = [None, Some("think".to_string())][next(2) as usize].clone();
+            r.served_alias = [None, Some("b".to_string())][next(2) as usize].clone();
+            r.status = [None, Some(200), Some(502)][next(3) as usize];
+            r.ttfb_ms = [None, Some(next(900) as f64)][next(2) as usize];
+            r.cache_creation_input_tokens = Some(next(50));
+            rows.push(r);
+        }
+        for chunk in rows.chunks(100) {
+            s.insert(chunk).unwrap();
+        }
+        let check = |s: &Store, round: u64| {
+            for k in 0..16u64 {
+                let t = |x: u64| (x * 3_600_000 + x * 1234) as i64;
+                let f = Filter {
+                    since_ms: (k % 3 != 0).then(|| t(k * 11 % 480)),
+                    until_ms: (k % 4 != 0).then(|| t(k * 11 % 480 + 1 + k * 37 % 200)),
+                    alias: (k % 5 == 0).then(|| "b".to_string()),
+                    route: (k % 7 == 0).then(|| "think".to_string()),
+                    status: [
+                        None,
+                        Some(StatusFilter::Success),
+                        Some(StatusFilter::Error),
+                        Some(StatusFilter::Code(502)),
+                    ][(k % 4) as usize]
+                        .clone(),
+                    ..Filter::default()
+                };
+                let a = s.summary(&f).unwrap();
+                let b = s.summary_from_requests(&f).unwrap();
+                assert_eq!(a, b, "round {round}, filter {f:?}");
+                for by in [Group::Alias, Group::Day, Group::Status, Group::Route] {
+                    let g = s.groups(&f, by).unwrap();
+                    let n: u64 = g.iter().map(|g| g.summary.requests).sum();
+                    assert_eq!(n, b.requests, "{by:?} {f:?}");
+                }
+            }
+        };
+        check(&s, 0);
+        s.delete_before(3 * day + 5_000_000).unwrap();
+        check(&s, 1);
+        s.delete_before(9 * day).unwrap();
+        check(&s, 2);
     }
 
     #[test]

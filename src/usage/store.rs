@@ -42,7 +42,71 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE requests ADD COLUMN import_key TEXT;
     CREATE UNIQUE INDEX requests_import_key ON requests(import_key)
         WHERE import_key IS NOT NULL;",
+    // 3: the figures per UTC day and label set, kept with every insert and delete, so a
+    // summary reads a few thousand rows instead of every request (docs/performance.md:
+    // 2 s over a million requests before, milliseconds after). "None" is written '' or 0
+    // here so the key can be a primary key. Filled from the requests already stored.
+    "CREATE TABLE daily (
+        day INTEGER NOT NULL,
+        alias TEXT NOT NULL,
+        served_alias TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        route TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        counted INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_input_tokens INTEGER NOT NULL,
+        cache_creation_input_tokens INTEGER NOT NULL,
+        ttfb_sum REAL NOT NULL,
+        ttfb_n INTEGER NOT NULL,
+        tps_sum REAL NOT NULL,
+        tps_n INTEGER NOT NULL,
+        duration_sum REAL NOT NULL,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        PRIMARY KEY (day, alias, served_alias, deployment, route, status, outcome, counted)
+    ) WITHOUT ROWID;
+    INSERT INTO daily SELECT * FROM daily_from_requests;",
 ];
+
+/// The daily rows of a set of requests (`daily_from_requests` is substituted by the SQL
+/// text below with the set's `WHERE`).
+const DAILY_FROM_REQUESTS: &str = "SELECT ts_ms / 86400000, alias, coalesce(served_alias, ''),
+    coalesce(deployment, ''), coalesce(route, ''), coalesce(status, 0), outcome,
+    api <> 'count_tokens',
+    count(*),
+    coalesce(sum(CASE WHEN api <> 'count_tokens' THEN input_tokens END), 0),
+    coalesce(sum(CASE WHEN api <> 'count_tokens' THEN output_tokens END), 0),
+    coalesce(sum(CASE WHEN api <> 'count_tokens' THEN cache_read_input_tokens END), 0),
+    coalesce(sum(CASE WHEN api <> 'count_tokens' THEN cache_creation_input_tokens END), 0),
+    coalesce(sum(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN ttfb_ms END), 0.0),
+    count(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN ttfb_ms END),
+    coalesce(sum(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN tokens_per_second END), 0.0),
+    count(CASE WHEN outcome = 'ok' AND api <> 'count_tokens' THEN tokens_per_second END),
+    coalesce(sum(duration_ms), 0.0), min(ts_ms), max(ts_ms)
+    FROM requests WHERE_CLAUSE GROUP BY 1, 2, 3, 4, 5, 6, 7, 8";
+
+const DAY: i64 = 86_400_000;
+
+/// One daily row's key.
+type DayKey = (i64, String, String, String, String, i64, String, bool);
+
+/// One daily row's sums.
+#[derive(Default)]
+struct DaySums {
+    requests: i64,
+    tokens: [i64; 4],
+    ttfb_sum: f64,
+    ttfb_n: i64,
+    tps_sum: f64,
+    tps_n: i64,
+    duration_sum: f64,
+    first_ms: i64,
+    last_ms: i64,
+}
 
 /// The schema version this fgc writes.
 pub const VERSION: usize = MIGRATIONS.len();
@@ -177,7 +241,11 @@ impl Store {
             if now as usize > i {
                 continue;
             }
-            tx.execute_batch(step)?;
+            let step = step.replace(
+                "SELECT * FROM daily_from_requests",
+                &DAILY_FROM_REQUESTS.replace("WHERE_CLAUSE", ""),
+            );
+            tx.execute_batch(&step)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
@@ -198,6 +266,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut added = 0;
+        let mut days: std::collections::HashMap<DayKey, DaySums> = Default::default();
         {
             let mut st = tx.prepare_cached(
                 "INSERT OR IGNORE INTO requests (ts_ms, api, alias, route, served_alias,
@@ -209,7 +278,7 @@ impl Store {
             )?;
             for (r, key) in rows {
                 let tok = |v: Option<u64>| v.map(|n| n.min(i64::MAX as u64) as i64);
-                added += st.execute(params![
+                let inserted = st.execute(params![
                     r.ts_ms,
                     r.api,
                     r.alias,
@@ -230,17 +299,75 @@ impl Store {
                     r.tokens_per_second,
                     key,
                 ])?;
+                if inserted == 1 {
+                    add_to_day(&mut days, r);
+                }
+                added += inserted;
+            }
+            let mut up = tx.prepare_cached(
+                "INSERT INTO daily VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                 ON CONFLICT (day, alias, served_alias, deployment, route, status, outcome,
+                 counted) DO UPDATE SET requests = requests + excluded.requests,
+                 input_tokens = input_tokens + excluded.input_tokens,
+                 output_tokens = output_tokens + excluded.output_tokens,
+                 cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens,
+                 cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
+                 ttfb_sum = ttfb_sum + excluded.ttfb_sum, ttfb_n = ttfb_n + excluded.ttfb_n,
+                 tps_sum = tps_sum + excluded.tps_sum, tps_n = tps_n + excluded.tps_n,
+                 duration_sum = duration_sum + excluded.duration_sum,
+                 first_ms = min(first_ms, excluded.first_ms),
+                 last_ms = max(last_ms, excluded.last_ms)",
+            )?;
+            for (k, v) in days {
+                up.execute(params![
+                    k.0,
+                    k.1,
+                    k.2,
+                    k.3,
+                    k.4,
+                    k.5,
+                    k.6,
+                    k.7,
+                    v.requests,
+                    v.tokens[0],
+                    v.tokens[1],
+                    v.tokens[2],
+                    v.tokens[3],
+                    v.ttfb_sum,
+                    v.ttfb_n,
+                    v.tps_sum,
+                    v.tps_n,
+                    v.duration_sum,
+                    v.first_ms,
+                    v.last_ms
+                ])?;
             }
         }
         tx.commit()?;
         Ok(added)
     }
 
-    /// Delete the records from before `before_ms`. Returns how many went.
+    /// Delete the records from before `before_ms`, and their share of the daily figures.
+    /// Returns how many went.
     pub fn delete_before(&mut self, before_ms: i64) -> Result<usize, StoreError> {
-        Ok(self
+        let tx = self
             .conn
-            .execute("DELETE FROM requests WHERE ts_ms < ?1", [before_ms])?)
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM requests WHERE ts_ms < ?1", [before_ms])?;
+        let day = before_ms.div_euclid(DAY);
+        tx.execute("DELETE FROM daily WHERE day < ?1", [day])?;
+        if n > 0 && before_ms.rem_euclid(DAY) != 0 {
+            // The day the cut falls in: counted again from what is left of it.
+            tx.execute("DELETE FROM daily WHERE day = ?1", [day])?;
+            let refill = format!(
+                "INSERT INTO daily {}",
+                DAILY_FROM_REQUESTS.replace("WHERE_CLAUSE", "WHERE ts_ms >= ?1 AND ts_ms < ?2")
+            );
+            tx.execute(&refill, [day * DAY, (day + 1) * DAY])?;
+        }
+        tx.commit()?;
+        Ok(n)
     }
 
     /// Retention: delete what is older than `days` before `now_ms`.
@@ -251,6 +378,50 @@ impl Store {
     pub(super) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+fn add_to_day(days: &mut std::collections::HashMap<DayKey, DaySums>, r: &Row) {
+    let counted = r.api != "count_tokens";
+    let key = (
+        r.ts_ms.div_euclid(DAY),
+        r.alias.clone(),
+        r.served_alias.clone().unwrap_or_default(),
+        r.deployment.clone().unwrap_or_default(),
+        r.route.clone().unwrap_or_default(),
+        i64::from(r.status.unwrap_or(0)),
+        r.outcome.clone(),
+        counted,
+    );
+    let d = days.entry(key).or_insert_with(|| DaySums {
+        first_ms: r.ts_ms,
+        last_ms: r.ts_ms,
+        ..DaySums::default()
+    });
+    d.requests += 1;
+    if counted {
+        let tok = |v: Option<u64>| v.map_or(0, |n| n.min(i64::MAX as u64) as i64);
+        for (slot, v) in d.tokens.iter_mut().zip([
+            r.input_tokens,
+            r.output_tokens,
+            r.cache_read_input_tokens,
+            r.cache_creation_input_tokens,
+        ]) {
+            *slot = slot.saturating_add(tok(v));
+        }
+        if r.ok() {
+            if let Some(t) = r.ttfb_ms {
+                d.ttfb_sum += t;
+                d.ttfb_n += 1;
+            }
+            if let Some(t) = r.tokens_per_second {
+                d.tps_sum += t;
+                d.tps_n += 1;
+            }
+        }
+    }
+    d.duration_sum += r.duration_ms;
+    d.first_ms = d.first_ms.min(r.ts_ms);
+    d.last_ms = d.last_ms.max(r.ts_ms);
 }
 
 /// Records held while the store refuses writes (disk full, locked past the busy timeout),
