@@ -373,10 +373,14 @@ impl UsageLog {
                             Msg::Row(r) => rows.push(*r),
                             Msg::Flush(ack) => acks.push(ack),
                         };
+                    // A flush alone (a reader of the store) need not wait for a batch.
+                    let alone = matches!(msg, Msg::Flush(_));
                     take(msg, &mut w);
                     // Gather what arrives in the next few milliseconds into one write, so a
                     // busy gateway does not wake this thread once per request.
-                    std::thread::sleep(BATCH);
+                    if !alone {
+                        std::thread::sleep(BATCH);
+                    }
                     while let Ok(more) = rx.try_recv() {
                         take(more, &mut w);
                     }
