@@ -50,7 +50,12 @@ fn row(r: &mut Rng, ts_ms: i64) -> Row {
     let input = 500 + r.below(40_000);
     Row {
         ts_ms,
-        api: if a % 2 == 0 { "messages" } else { "chat" }.into(),
+        api: if a.is_multiple_of(2) {
+            "messages"
+        } else {
+            "chat"
+        }
+        .into(),
         alias: ALIASES[a].into(),
         route: ROUTES[r.below(4) as usize].map(str::to_string),
         served_alias: None,
