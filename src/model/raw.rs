@@ -72,6 +72,7 @@ impl Config {
         "oauth",
         "redirect",
         "routing",
+        "usage",
     ];
 }
 
