@@ -3,7 +3,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{root, run, run_in, transcript, with_settings};
+use crate::common::{inputs, root, run, run_in, transcript, with_settings};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -11,7 +11,7 @@ fn stdout(out: &std::process::Output) -> String {
 
 #[test]
 fn examples_check_clean() {
-    for entry in fs::read_dir(root().join("examples")).unwrap() {
+    for entry in fs::read_dir(inputs().join("examples")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "yaml") {
             let out = run(&["check", path.to_str().unwrap()]);
@@ -142,7 +142,7 @@ fn default_config_path_and_several_files() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("config/flowgate.yaml"));
     fs::create_dir(dir.path().join("config")).unwrap();
     fs::copy(
-        root().join("examples/router-default.yaml"),
+        inputs().join("examples/router-default.yaml"),
         dir.path().join("config/flowgate.yaml"),
     )
     .unwrap();
@@ -244,10 +244,10 @@ fn documented_examples_check_clean() {
         "tests/fixtures/seeds",
     ] {
         let mut n = 0;
-        for entry in fs::read_dir(root().join(dir)).unwrap() {
+        for entry in fs::read_dir(inputs().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             let rel = path
-                .strip_prefix(root())
+                .strip_prefix(inputs())
                 .unwrap()
                 .to_str()
                 .unwrap()
@@ -392,6 +392,32 @@ fn master_key_from_the_environment() {
     let out = c.output().unwrap();
     assert!(
         !codes_in(&out).contains(&"missing-master-key".to_owned()),
+        "{}",
+        transcript(&out)
+    );
+}
+
+/// Tests run `fgc` on a copy of the committed inputs outside the checkout, with a fresh HOME
+/// per run: what a user creates in the checkout by following the docs (`config/`, a secret
+/// under `.router/`) or has in their HOME cannot change a result.
+#[test]
+fn tests_are_isolated_from_the_checkout_and_home() {
+    assert!(!inputs().starts_with(root()));
+    assert!(!inputs().join(".router").exists() && !inputs().join("config").exists());
+    let homes: Vec<_> = (0..2)
+        .map(|_| {
+            let c = crate::common::fgc();
+            let home = c.get_envs().find(|(k, _)| *k == "HOME").unwrap().1.unwrap();
+            std::path::PathBuf::from(home)
+        })
+        .collect();
+    assert_ne!(homes[0], homes[1]);
+    assert!(homes.iter().all(|h| !h.starts_with(root()) && h.is_dir()));
+    // The example's secret file is outside it (`../.router/…`): absent here, whatever the
+    // checkout holds.
+    let out = run(&["check", "--format", "json", "examples/flowgate.yaml"]);
+    assert!(
+        stdout(&out).contains("\"missing-secret\""),
         "{}",
         transcript(&out)
     );

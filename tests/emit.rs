@@ -5,7 +5,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::{fgc, root, run_from_a_removed_dir, transcript, with_settings};
+use crate::common::{fgc, inputs, run_from_a_removed_dir, transcript, with_settings};
 
 const SECRET: &str = "sk-cliproxy-SECRET-42";
 const MASTER: &str = "sk-master-SECRET-77";
@@ -38,7 +38,7 @@ fn ok(o: &Output) -> String {
 }
 
 fn examples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+    let mut v: Vec<PathBuf> = std::fs::read_dir(inputs().join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
@@ -56,7 +56,7 @@ fn scratch(example: &str) -> tempfile::TempDir {
         .unwrap();
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
     std::fs::copy(
-        root().join(example),
+        inputs().join(example),
         dir.path().join("config/flowgate.yaml"),
     )
     .unwrap();
@@ -96,7 +96,7 @@ fn every_example_every_target() {
     with_settings(|| {
         for ex in examples() {
             let rel = ex
-                .strip_prefix(root())
+                .strip_prefix(inputs())
                 .unwrap()
                 .to_str()
                 .unwrap()
@@ -105,10 +105,10 @@ fn every_example_every_target() {
             for (name, args) in TARGETS {
                 let mut a: Vec<&str> = args.to_vec();
                 a.extend(["-q", "-c", &rel]);
-                let out = emit(&root(), &a, &[]);
+                let out = emit(&inputs(), &a, &[]);
                 insta::assert_snapshot!(format!("emit__{stem}__{name}"), transcript(&out));
                 // Deterministic: the same input gives byte-identical output.
-                assert_eq!(emit(&root(), &a, &[]).stdout, out.stdout);
+                assert_eq!(emit(&inputs(), &a, &[]).stdout, out.stdout);
             }
         }
     });
@@ -118,7 +118,7 @@ fn every_example_every_target() {
 fn missing_default_model_is_an_error_for_clients_only() {
     with_settings(|| {
         let cfg = "tests/fixtures/emit/no-default-model.yaml";
-        ok(&emit(&root(), &["litellm", "-q", "-c", cfg], &[]));
+        ok(&emit(&inputs(), &["litellm", "-q", "-c", cfg], &[]));
         for target in [
             "codex",
             "claude-code",
@@ -127,7 +127,7 @@ fn missing_default_model_is_an_error_for_clients_only() {
             "aider",
             "continue",
         ] {
-            let out = emit(&root(), &[target, "-q", "-c", cfg], &[]);
+            let out = emit(&inputs(), &[target, "-q", "-c", cfg], &[]);
             assert_eq!(out.status.code(), Some(1));
             assert!(out.stdout.is_empty());
             insta::assert_snapshot!(
@@ -142,7 +142,7 @@ fn missing_default_model_is_an_error_for_clients_only() {
 fn profile_selection() {
     let cfg = "tests/fixtures/emit/two-profiles.yaml";
     // Several profiles, no default: an error that lists them.
-    let out = emit(&root(), &["litellm", "-c", cfg], &[]);
+    let out = emit(&inputs(), &["litellm", "-c", cfg], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -150,7 +150,7 @@ fn profile_selection() {
         "{err}"
     );
     // An explicit profile overlays its settings.
-    let safe = ok(&emit(&root(), &["litellm", "-c", cfg, "-p", "safe"], &[]));
+    let safe = ok(&emit(&inputs(), &["litellm", "-c", cfg, "-p", "safe"], &[]));
     let v: serde_json::Value = serde_saphyr::from_str(&safe).unwrap();
     assert_eq!(v["litellm_settings"]["num_retries"], 3);
     assert_eq!(
@@ -159,19 +159,19 @@ fn profile_selection() {
     );
     assert!(safe.contains("(profile `safe`)"));
     // An unknown profile is a diagnostic, exit 1.
-    let out = emit(&root(), &["litellm", "-c", cfg, "-p", "saf"], &[]);
+    let out = emit(&inputs(), &["litellm", "-c", cfg, "-p", "saf"], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `safe`"));
     assert!(out.stdout.is_empty());
     // The gateway root comes from services.litellm, with the wildcard host made local.
-    let codex = ok(&emit(&root(), &["codex", "-c", cfg, "-p", "fast"], &[]));
+    let codex = ok(&emit(&inputs(), &["codex", "-c", cfg, "-p", "fast"], &[]));
     assert!(
         codex.contains("base_url = \"http://127.0.0.1:4100/v1\""),
         "{codex}"
     );
     // No profiles at all: the base settings.
     let base = ok(&emit(
-        &root(),
+        &inputs(),
         &["litellm", "-c", "examples/router-default.yaml"],
         &[],
     ));
@@ -373,7 +373,7 @@ fn files_without_secrets_keep_their_mode() {
 #[test]
 fn codex_round_trip() {
     let text = ok(&emit(
-        &root(),
+        &inputs(),
         &["codex", "-c", "examples/flowgate.yaml"],
         &[],
     ));
@@ -449,7 +449,8 @@ fn codex_merge_keeps_everything_else() {
         let dir = scratch("examples/flowgate.yaml");
         let d = dir.path();
         let original =
-            std::fs::read_to_string(root().join("tests/fixtures/emit/codex-config.toml")).unwrap();
+            std::fs::read_to_string(inputs().join("tests/fixtures/emit/codex-config.toml"))
+                .unwrap();
         let path = d.join("config.toml");
         std::fs::write(&path, &original).unwrap();
         set_mode(&path, 0o640);
@@ -524,7 +525,7 @@ fn claude_merge_keeps_everything_else() {
         let dir = scratch("examples/claude-code-three-slots.yaml");
         let d = dir.path();
         let original =
-            std::fs::read_to_string(root().join("tests/fixtures/emit/claude-settings.json"))
+            std::fs::read_to_string(inputs().join("tests/fixtures/emit/claude-settings.json"))
                 .unwrap();
         let path = d.join("settings.json");
         std::fs::write(&path, &original).unwrap();
@@ -811,7 +812,7 @@ fn claude_code_merge_removes_stale_slot_keys() {
         let dir = routing_scratch();
         let d = dir.path();
         let original = std::fs::read_to_string(
-            root().join("tests/fixtures/emit/claude-settings.json"),
+            inputs().join("tests/fixtures/emit/claude-settings.json"),
         )
         .unwrap()
         .replace(
@@ -987,7 +988,7 @@ fn emit_without_override(dir: &Path, args: &[&str]) -> Output {
             .arg(exe)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", root().join("target/test-home"))
+            .env("HOME", crate::common::fresh("home"))
             .env("NO_COLOR", "1");
     }
     c.current_dir(dir).arg("emit").args(args);
@@ -1121,7 +1122,7 @@ fn client_merge(
     let dir = scratch("examples/clients.yaml");
     let d = dir.path();
     let original =
-        std::fs::read_to_string(root().join("tests/fixtures/emit").join(fixture)).unwrap();
+        std::fs::read_to_string(inputs().join("tests/fixtures/emit").join(fixture)).unwrap();
     let path = d.join(file);
     std::fs::write(&path, &original).unwrap();
     set_mode(&path, 0o640);
@@ -1339,7 +1340,7 @@ fn codex_catalog_gives_every_alias_metadata() {
     with_settings(|| {
         let dir = scratch("examples/clients.yaml");
         let d = dir.path();
-        let fixture = root().join("tests/fixtures/emit/codex-bundled-catalog.json");
+        let fixture = inputs().join("tests/fixtures/emit/codex-bundled-catalog.json");
         let codex = fake_codex(d, &format!("cat '{}'", fixture.display()));
         let codex = codex.to_str().unwrap();
         let args = [

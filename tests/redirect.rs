@@ -12,10 +12,10 @@ use fgc::redirect::normalise::normalise;
 use fgc::redirect::{Listing, Session, fetch, names};
 use fgc::source::SourceFile;
 
-use crate::common::{fgc, root, run_in, settings, transcript, with_settings};
+use crate::common::{fgc, inputs, run_in, settings, transcript, with_settings};
 
 fn fixture(name: &str) -> PathBuf {
-    root().join("tests/fixtures/redirect").join(name)
+    inputs().join("tests/fixtures/redirect").join(name)
 }
 
 fn read(p: &Path) -> String {
@@ -247,7 +247,7 @@ fn merge_round_trip_on_real_files() {
         "tests/fixtures/rename",
         "tests/fixtures/redirect",
     ] {
-        for e in fs::read_dir(root().join(dir)).unwrap() {
+        for e in fs::read_dir(inputs().join(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "yaml") {
                 files.push(p);

@@ -10,10 +10,10 @@ use fgc::rename::config::{check_options, rename};
 use fgc::source::SourceFile;
 use fgc::span::Span;
 
-use crate::common::{root, run, run_in, transcript, with_settings};
+use crate::common::{inputs, root, run, run_in, transcript, with_settings};
 
 fn fixture(name: &str) -> PathBuf {
-    root().join("tests/fixtures/rename").join(name)
+    inputs().join("tests/fixtures/rename").join(name)
 }
 
 /// A scratch folder holding copies of `files` (name in the folder, source path).
@@ -37,10 +37,11 @@ fn rename_fixtures_dry_run() {
     with_settings(|| {
         insta::glob!("fixtures/rename/*.yaml", |path| {
             let rel = path.strip_prefix(root()).unwrap().to_str().unwrap();
-            let before = read(path);
+            let copy = inputs().join(rel);
+            let before = read(&copy);
             let out = run(&["rename", "router-default", "router-main", "-c", rel]);
             assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
-            assert_eq!(read(path), before, "a dry run changed the file");
+            assert_eq!(read(&copy), before, "a dry run changed the file");
             insta::assert_snapshot!(transcript(&out));
         });
     });
@@ -86,7 +87,7 @@ fn assert_only_new(path: &Path, old: &str, new: &str) {
 
 #[test]
 fn examples_every_alias() {
-    for entry in fs::read_dir(root().join("examples")).unwrap() {
+    for entry in fs::read_dir(inputs().join("examples")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "yaml") {
             continue;

@@ -1187,7 +1187,8 @@ fn startup_errors() {
 /// `fgc serve` runs them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_in_both_blocks_mean_the_same_to_check_emit_and_serve() {
-    let fixture = crate::common::root().join("tests/fixtures/invalid/settings-in-both-blocks.yaml");
+    let fixture =
+        crate::common::inputs().join("tests/fixtures/invalid/settings-in-both-blocks.yaml");
     let text = std::fs::read_to_string(&fixture).unwrap();
     let effective = |yaml: &str| {
         let loaded = fgc::check::check_source(

@@ -1,23 +1,115 @@
 //! Helpers shared by the integration tests: run the real binary, snapshot settings.
+//!
+//! Tests are isolated from the working tree, the user's HOME and the environment: the
+//! committed inputs (`examples/`, `tests/fixtures/`) are copied once per test process into a
+//! scratch folder outside the checkout ([`inputs`]), so a secret file or a
+//! `config/flowgate.yaml` a user created by following the docs changes nothing, and every
+//! `fgc` run gets an empty environment, its own HOME and XDG folders, and its own empty working
+//! directory unless the test chooses one.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The repository root.
+/// The repository root: for snapshots and generated files. Run `fgc` on [`inputs`], not here.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The `fgc` binary built for these tests.
+/// The folders copied into [`inputs`]: what the tests run `fgc` on.
+const INPUTS: &[&str] = &["examples", "tests/fixtures", "Cargo.toml"];
+
+/// This process's scratch folder, in the system temp folder (outside the checkout, so that
+/// walking up for a config never reaches the repository). Removed again by the next run once
+/// this process has ended.
+pub fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = std::env::temp_dir();
+        remove_stale(&tmp);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("fgc-tests-{}-", std::process::id()))
+            .tempdir_in(&tmp)
+            .expect("a scratch folder")
+            .keep();
+        let inputs = dir.join("repo");
+        for rel in INPUTS {
+            copy(&root().join(rel), &inputs.join(rel));
+        }
+        dir
+    })
+}
+
+/// A copy of the repository's committed inputs (`examples/`, `tests/fixtures/`), the same
+/// relative paths as in the checkout, with nothing the user added around them (no `.router/`,
+/// no `config/`).
+pub fn inputs() -> PathBuf {
+    scratch().join("repo")
+}
+
+/// A fresh empty folder in this process's scratch folder.
+pub fn fresh(kind: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = scratch().join(format!("{kind}-{}", N.fetch_add(1, Ordering::Relaxed)));
+    std::fs::create_dir_all(&dir).expect("a fresh folder");
+    dir
+}
+
+/// Scratch folders of test processes that have ended.
+fn remove_stale(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("fgc-tests-"))
+            .and_then(|n| n.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            copy(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+/// The `fgc` binary built for these tests: an empty environment (PATH and NO_COLOR only), a
+/// fresh HOME with the XDG folders inside it, and a fresh empty working directory.
 pub fn fgc() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fgc"));
-    c.current_dir(root());
+    c.current_dir(fresh("cwd"));
     // A clean environment: no secrets or settings of the machine running the tests leak in.
     c.env_clear();
     c.env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    c.env("HOME", root().join("target/test-home"));
+    let home = fresh("home");
+    for (var, sub) in [
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ] {
+        c.env(var, home.join(sub));
+    }
+    c.env("HOME", home);
     c.env("NO_COLOR", "1");
     c
 }
@@ -29,9 +121,9 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
     c.output().expect("fgc runs")
 }
 
-/// Run `fgc` with `args` from the repository root.
+/// Run `fgc` with `args` from (a copy of) the repository root: [`inputs`].
 pub fn run(args: &[&str]) -> Output {
-    run_in(&root(), args)
+    run_in(&inputs(), args)
 }
 
 /// Exit code, stdout and stderr as one text for a snapshot.
@@ -49,6 +141,7 @@ pub fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path(root().join("snapshots"));
     s.set_prepend_module_to_snapshot(false);
+    s.add_filter(&regex_escape(&inputs().display().to_string()), "[ROOT]");
     s.add_filter(&regex_escape(&root().display().to_string()), "[ROOT]");
     s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
     s.add_filter(r"/tmp/[A-Za-z0-9_.-]*fgc[A-Za-z0-9_.-]*", "[TMP]");
@@ -127,7 +220,7 @@ pub fn run_from_a_removed_dir(args: &[&std::ffi::OsStr]) -> Output {
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", root().join("target/test-home"))
+        .env("HOME", fresh("home"))
         .env("NO_COLOR", "1")
         .output()
         .expect("sh runs fgc");
