@@ -6,6 +6,7 @@
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config_path;
 pub mod diag;
 pub mod doctor;
 pub mod edit;

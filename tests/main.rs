@@ -3,6 +3,7 @@
 mod common;
 
 mod check;
+mod config_path;
 mod doctor;
 mod emit;
 mod generated;

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::check::check_path;
-use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::commands::{CONFIG_HELP, exit};
 use crate::model::checked::Dialect;
 use crate::render::{self, Format, Summary};
 use crate::rules::{CheckOptions, Secrets};
@@ -14,8 +14,8 @@ pub struct Args {
     /// Files to check (as pre-commit passes them). Default: --config.
     pub files: Vec<PathBuf>,
     /// The file to check when none are given.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
+    #[arg(long, short = 'c', value_name = "FILE", long_help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
     /// Check only this profile (and the base settings). Default: all profiles.
     #[arg(long, short = 'p', value_name = "NAME")]
     pub profile: Option<String>,
@@ -38,7 +38,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     let files = if args.files.is_empty() {
-        vec![args.config.clone()]
+        match crate::commands::config(args.config.clone()) {
+            Ok(p) => vec![p],
+            Err(code) => return code,
+        }
     } else {
         args.files.clone()
     };

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::commands::{CONFIG_HELP, exit};
 use crate::doctor::{self, Env, Options, render};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -20,8 +20,8 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The flowgate.yaml the setup runs.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
+    #[arg(long, short = 'c', value_name = "FILE", long_help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
     /// The profile the gateway runs. Default: `default_profile`, else the only profile.
     #[arg(long, short = 'p', value_name = "NAME")]
     pub profile: Option<String>,
@@ -81,7 +81,11 @@ pub fn run(args: Args) -> u8 {
             return exit::USAGE;
         }
     };
-    let mut opts = Options::new(&args.config);
+    let config = match crate::commands::config(args.config.clone()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut opts = Options::new(config);
     opts.profile = args.profile.clone();
     opts.gateway = args.gateway.clone();
     opts.offline = args.offline;

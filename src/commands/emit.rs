@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::check_loaded;
-use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::commands::{CONFIG_HELP, exit};
 use crate::diag::Diagnostic;
 use crate::emit::client::{self, ClientFile};
 use crate::emit::{
@@ -70,8 +70,8 @@ pub struct AiderArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Common {
     /// The flowgate.yaml (or plain LiteLLM config.yaml) to read.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
+    #[arg(long, short = 'c', value_name = "FILE", long_help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
     /// Read --config as a plain LiteLLM config.yaml, whatever its top-level keys.
     #[arg(long)]
     pub litellm: bool,
@@ -405,7 +405,10 @@ fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
 /// Load and check the config, choose the profile, and run `f` on the result. Refuses (exit
 /// 1, diagnostics on stderr) when the checks find errors.
 fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
-    let path = &c.config;
+    let path = &match crate::commands::config(c.config.clone()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let source = match SourceFile::read(path) {
         Ok(s) => s,
         Err(_) => {

@@ -11,8 +11,25 @@ pub mod exit {
     pub const USAGE: u8 = 2;
 }
 
-/// The default configuration file, relative to the working directory.
-pub const DEFAULT_CONFIG: &str = "config/flowgate.yaml";
+/// The config file found in the working directory itself (see [`crate::config_path`]).
+pub const DEFAULT_CONFIG: &str = crate::config_path::CANDIDATES[0];
+
+/// The help of every command's `-c/--config`.
+pub const CONFIG_HELP: &str = "The flowgate.yaml to use. Default: $FGC_CONFIG, else \
+config/flowgate.yaml or flowgate.yaml in this folder or the nearest parent that has one, else \
+$XDG_CONFIG_HOME/fgc/flowgate.yaml";
+
+/// The config a command runs on ([`crate::config_path`]); when there is none, the error lists
+/// every place fgc looked and the command exits 2.
+pub fn config(flag: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, u8> {
+    match crate::config_path::Lookup::from_process(flag).locate() {
+        Ok(found) => Ok(found.path),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(exit::USAGE)
+        }
+    }
+}
 
 pub mod check;
 pub mod doctor;

@@ -10,15 +10,15 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::commands::{CONFIG_HELP, exit};
 use crate::redirect::{self, ErrorKind, RedirectError, Session, fetch, names};
 use crate::render;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The flowgate.yaml to change.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
+    #[arg(long, short = 'c', value_name = "FILE", long_help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
     /// Write the result (atomically). Without it, print the diff only.
     #[arg(long, conflicts_with = "clear")]
     pub write: bool,
@@ -47,7 +47,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let session = match Session::load(&args.config) {
+    let config = match crate::commands::config(args.config.clone()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let session = match Session::load(&config) {
         Ok(s) => s,
         Err(e) => return refuse(&e),
     };

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::commands::{CONFIG_HELP, exit};
 use crate::rename::more_clients::Kind;
 use crate::rename::{self, FileKind, Request};
 use crate::render;
@@ -16,8 +16,8 @@ pub struct Args {
     /// The new name.
     pub new: String,
     /// The flowgate.yaml (or plain LiteLLM config.yaml) to change.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
+    #[arg(long, short = 'c', value_name = "FILE", long_help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
     /// Read --config as a plain LiteLLM config.yaml, whatever its top-level keys.
     #[arg(long)]
     pub litellm: bool,
@@ -45,8 +45,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    let config = match crate::commands::config(args.config) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let req = Request {
-        config: args.config,
+        config,
         old: args.old,
         new: args.new,
         codex: args.codex,

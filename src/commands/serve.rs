@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::commands::{DEFAULT_CONFIG, exit};
+use crate::commands::{CONFIG_HELP, exit};
 use crate::serve::{self, Options, StartError, state::LoadError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The flowgate.yaml to serve.
-    #[arg(long, short = 'c', value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
+    #[arg(long, short = 'c', value_name = "FILE", long_help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
     /// The profile whose settings (fallbacks, retries) apply. Default: `default_profile`.
     #[arg(long, short = 'p', value_name = "NAME")]
     pub profile: Option<String>,
@@ -49,6 +49,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    let config = match crate::commands::config(args.config.clone()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     init_tracing(&args.log_level);
     let usage_log = if args.no_usage_log {
         None
@@ -60,7 +64,7 @@ pub fn run(args: Args) -> u8 {
     } else {
         args.usage_db.clone().or_else(crate::usage::default_db_path)
     };
-    let mut opts = Options::new(&args.config);
+    let mut opts = Options::new(&config);
     opts.profile = args.profile.clone();
     opts.host = args.host.clone();
     opts.port = args.port;
