@@ -656,4 +656,31 @@ fn other_clients_follow_a_rename() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     assert!(read(&d.join("flowgate.yaml")).contains("router-main"));
+
+/// Diff headers: `a/NAME` for a name relative to the working directory, an absolute path as
+/// it is (no `--- a//home/...`).
+#[test]
+fn diff_headers_of_absolute_paths() {
+    let dir = scratch(&[
+        ("flowgate.yaml", &fixture("block.yaml")),
+        ("settings.json", &fixture("clients/settings.json")),
+    ]);
+    let settings = dir.path().join("settings.json");
+    let out = run_in(
+        dir.path(),
+        &[
+            "rename",
+            "router-default",
+            "router-main",
+            "-c",
+            "flowgate.yaml",
+            "--claude",
+            settings.to_str().unwrap(),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("--- a/flowgate.yaml\n+++ b/flowgate.yaml\n"), "{text}");
+    let abs = settings.display();
+    assert!(text.contains(&format!("--- {abs}\n+++ {abs}\n")), "{text}");
+    assert!(!text.contains("a//"), "{text}");
 }

@@ -202,10 +202,14 @@ impl Plan {
         let mut out = String::new();
         for f in self.files.iter().filter(|f| f.changed()) {
             let d = similar::TextDiff::from_lines(&f.before, &f.after);
-            let text = d
-                .unified_diff()
-                .header(&format!("a/{}", f.name), &format!("b/{}", f.name))
-                .to_string();
+            // `a/` and `b/` before a relative name (as git does); an absolute name as it is
+            // (as `diff -u` does), not `a//home/...`.
+            let (old, new) = if f.name.starts_with('/') {
+                (f.name.clone(), f.name.clone())
+            } else {
+                (format!("a/{}", f.name), format!("b/{}", f.name))
+            };
+            let text = d.unified_diff().header(&old, &new).to_string();
             for line in text.split_inclusive('\n') {
                 out.push_str(&paint(line, colour));
             }
