@@ -740,7 +740,8 @@ async fn run_client_checks_one_client() {
     let mut o = fgc::doctor::Options::new(s.path("flowgate.yaml"));
     o.env = fgc::doctor::Env::default()
         .set("HOME", s.home().to_str().unwrap())
-        .set("OPENAI_API_KEY", "sk-something-else");
+        .set("OPENAI_API_KEY", "sk-something-else")
+        .set("FGC_GATEWAY_KEY", KEY);
     o.cwd = s.dir.path().to_path_buf();
     let r = tokio::task::spawn_blocking(move || fgc::doctor::run_client(&o, "codex"))
         .await
@@ -758,7 +759,7 @@ async fn run_client_checks_one_client() {
         .iter()
         .find(|c| c.id() == "clients.codex.token")
         .unwrap();
-    // FGC_GATEWAY_KEY is not in this process's environment: the key cannot be compared.
+    // Codex's env_key is the gateway key's own variable (not OPENAI_API_KEY), set here.
     assert_eq!(token.status, fgc::doctor::Status::Pass, "{token:?}");
     assert!(matches!(
         fgc::doctor::run_client(&fgc::doctor::Options::new("x"), "nope"),

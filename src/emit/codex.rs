@@ -27,7 +27,10 @@ pub struct CodexValues {
 
 pub const DEFAULT_PROVIDER_ID: &str = "flowgate";
 pub const DEFAULT_PROVIDER_NAME: &str = "FlowGate Local";
-pub const DEFAULT_ENV_KEY: &str = "OPENAI_API_KEY";
+/// The variable holding the gateway key when the config names none (`codex.env_key`, or
+/// `general_settings.master_key: os.environ/VAR`): fgc's own, so it never clashes with a real
+/// `OPENAI_API_KEY`. `fgc init` writes it and `fgc run` sets it.
+pub const DEFAULT_ENV_KEY: &str = "FGC_GATEWAY_KEY";
 
 /// The values Codex is given, derived from `integration`.
 pub fn values(input: &Input) -> Result<CodexValues, Diagnostic> {
@@ -56,7 +59,10 @@ pub fn values(input: &Input) -> Result<CodexValues, Diagnostic> {
         provider_id: get(|c| &c.provider_id, DEFAULT_PROVIDER_ID),
         provider_name: get(|c| &c.provider_name, DEFAULT_PROVIDER_NAME),
         base_url,
-        env_key: get(|c| &c.env_key, DEFAULT_ENV_KEY),
+        env_key: match &input.view.gateway.key {
+            crate::model::view::GatewayKey::Env { var, .. } => get(|c| &c.env_key, var),
+            _ => get(|c| &c.env_key, DEFAULT_ENV_KEY),
+        },
         wire_api: get(|c| &c.wire_api, "responses"),
         context_window: input.view.alias_info(&model).context_window,
         catalog: None,

@@ -300,7 +300,8 @@ pub struct CodexIntegration {
     pub provider_name: Option<Sp<String>>,
     /// The URL Codex posts `/responses` to; must end in `/v1` (default: gateway root + `/v1`).
     pub base_url: Option<Sp<String>>,
-    /// The environment variable holding the gateway token (default `OPENAI_API_KEY`).
+    /// The environment variable holding the gateway token (default: the variable of
+    /// `general_settings.master_key: os.environ/VAR`, else `FGC_GATEWAY_KEY`).
     pub env_key: Option<Sp<String>>,
     /// Must be `responses`: current Codex rejects `chat`.
     pub wire_api: Option<Sp<String>>,
