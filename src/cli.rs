@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands;
 
@@ -39,10 +39,15 @@ pub enum Command {
     /// Usage figures from the store `fgc serve` writes (works with the gateway stopped);
     /// `import` reads JSON-lines logs into it.
     Usage(commands::usage::Args),
+    /// Write a small, commented flowgate.yaml that passes `fgc check` (never over a file
+    /// without --force, never with a secret in it).
+    Init(commands::init::Args),
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The matches too: `fgc init` pairs each --model with the --upstream before it.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let code = match cli.command {
         Command::Check(a) => commands::check::run(a),
         Command::Emit(a) => commands::emit::run(a),
@@ -53,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Doctor(a) => commands::doctor::run(a),
         Command::Usage(a) => commands::usage::run(a),
+        Command::Init(a) => commands::init::run(a, matches.subcommand_matches("init")),
     };
     ExitCode::from(code)
 }

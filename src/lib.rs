@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod edit;
 pub mod emit;
 pub mod include;
+pub mod init;
 pub mod litellm;
 pub mod load;
 pub mod model;

@@ -9,6 +9,7 @@ mod emit;
 mod generated;
 mod hostile;
 mod litellm_config;
+mod init;
 mod redirect;
 mod rename;
 mod serve;

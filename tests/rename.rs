@@ -679,7 +679,10 @@ fn diff_headers_of_absolute_paths() {
         ],
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("--- a/flowgate.yaml\n+++ b/flowgate.yaml\n"), "{text}");
+    assert!(
+        text.contains("--- a/flowgate.yaml\n+++ b/flowgate.yaml\n"),
+        "{text}"
+    );
     let abs = settings.display();
     assert!(text.contains(&format!("--- {abs}\n+++ {abs}\n")), "{text}");
     assert!(!text.contains("a//"), "{text}");

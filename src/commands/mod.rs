@@ -35,6 +35,7 @@ pub mod check;
 pub mod doctor;
 pub mod emit;
 pub mod explain;
+pub mod init;
 pub mod redirect;
 pub mod rename;
 pub mod schema;
