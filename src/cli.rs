@@ -42,6 +42,9 @@ pub enum Command {
     /// Write a small, commented flowgate.yaml that passes `fgc check` (never over a file
     /// without --force, never with a secret in it).
     Init(commands::init::Args),
+    /// Start a client (claude, codex) on the gateway for one run: the running gateway, or
+    /// `fgc serve` started for the run; no file of yours touched.
+    Run(commands::run::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -59,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Doctor(a) => commands::doctor::run(a),
         Command::Usage(a) => commands::usage::run(a),
         Command::Init(a) => commands::init::run(a, matches.subcommand_matches("init")),
+        Command::Run(a) => commands::run::run(a),
     };
     ExitCode::from(code)
 }

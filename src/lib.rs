@@ -21,6 +21,7 @@ pub mod rename;
 pub mod render;
 pub mod routing;
 pub mod rules;
+pub mod run;
 pub mod schema;
 pub mod secrets;
 pub mod serve;

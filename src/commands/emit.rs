@@ -404,7 +404,7 @@ fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
 
 /// Load and check the config, choose the profile, and run `f` on the result. Refuses (exit
 /// 1, diagnostics on stderr) when the checks find errors.
-fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
+pub(crate) fn with_input(c: &Common, f: impl FnOnce(&Input) -> u8) -> u8 {
     let path = &match crate::commands::config(c.config.clone()) {
         Ok(p) => p,
         Err(code) => return code,

@@ -38,6 +38,7 @@ pub mod explain;
 pub mod init;
 pub mod redirect;
 pub mod rename;
+pub mod run;
 pub mod schema;
 pub mod serve;
 pub mod usage;

@@ -19,12 +19,20 @@ pub fn checks(cx: &Context<'_>, loaded: &Loaded) -> Vec<Check> {
     }
     by_source
         .into_iter()
-        .map(|(source, whats)| check(&source, &whats.join(", ")))
+        .map(|(source, whats)| check(cx, &source, &whats.join(", ")))
         .collect()
 }
 
-fn check(source: &SecretSource, what: &str) -> Check {
-    let state = secrets::inspect(source);
+fn check(cx: &Context<'_>, source: &SecretSource, what: &str) -> Check {
+    // A variable as the environment doctor checks has it (`fgc run` passes the client's).
+    let state = match source {
+        SecretSource::Env(var) => match cx.opts.env.get(var) {
+            Some(v) if v.trim().is_empty() => SecretState::Empty,
+            Some(v) => SecretState::Present(v.to_string()),
+            None => SecretState::Missing,
+        },
+        SecretSource::File(_) => secrets::inspect(source),
+    };
     match source {
         SecretSource::File(path) => {
             let p = path.display().to_string();

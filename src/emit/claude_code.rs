@@ -179,7 +179,7 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
 impl ClaudeValues {
     /// The pairs written (up to six); the token as `token` (already resolved or a
     /// placeholder).
-    fn pairs<'a>(&'a self, token: &'a str) -> Vec<(&'static str, &'a str)> {
+    pub fn pairs<'a>(&'a self, token: &'a str) -> Vec<(&'static str, &'a str)> {
         let models = [&self.model, &self.opus, &self.sonnet, &self.haiku];
         let mut v = vec![(KEYS[0], self.base_url.as_str()), (KEYS[1], token)];
         for (key, m) in KEYS[2..].iter().zip(models) {
