@@ -12,6 +12,7 @@ mod litellm_config;
 mod init;
 mod redirect;
 mod rename;
+mod run;
 mod serve;
 mod serve_routing;
 mod serve_translate;
