@@ -4,6 +4,7 @@ mod common;
 
 mod check;
 mod config_path;
+mod docs;
 mod doctor;
 mod emit;
 mod generated;
