@@ -8,9 +8,9 @@
 #   sha256sum -c fgc-x86_64-unknown-linux-musl.sha256
 #   install -m 0755 fgc-x86_64-unknown-linux-musl ~/.local/bin/fgc
 #
-# Needs the musl target (`rustup target add x86_64-unknown-linux-musl`); the build uses the
-# versions in Cargo.lock (--locked). fgc has no C dependency besides ring, whose C and assembly
-# parts build with the host's cc for musl.
+# Needs the musl target (`rustup target add x86_64-unknown-linux-musl`, done here when rustup
+# is there) and a C compiler for musl, for ring's C and assembly parts (`musl-gcc`: Debian's
+# musl-tools). The build uses the versions in Cargo.lock (--locked).
 set -euo pipefail
 
 target=x86_64-unknown-linux-musl
@@ -21,6 +21,12 @@ if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "
     echo "installing the $target target (rustup target add)" >&2
     rustup target add "$target"
 fi
+
+if ! command -v x86_64-linux-musl-gcc >/dev/null && ! command -v musl-gcc >/dev/null; then
+    echo "error: no C compiler for musl (ring needs one): install musl-tools (apt-get install musl-tools)" >&2
+    exit 1
+fi
+command -v x86_64-linux-musl-gcc >/dev/null || export CC_x86_64_unknown_linux_musl=musl-gcc
 
 cd "$root"
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
