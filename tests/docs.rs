@@ -113,7 +113,17 @@ const NOT_OFFLINE: &[&str] = &["serve", "run", "redirect", "doctor"];
 
 /// Placeholders a reader replaces: a command holding one is shown, not run.
 const PLACEHOLDERS: &[&str] = &[
-    "path/to/", "FILE", "URL", "VAR", "NAME", "OLD", "NEW", "CODE", "sk-...",
+    "litellm/config.yaml",
+    " config.yaml",
+    "path/to/",
+    "FILE",
+    "URL",
+    "VAR",
+    "NAME",
+    "OLD",
+    "NEW",
+    "CODE",
+    "sk-...",
 ];
 
 /// Every other `fgc` command in the docs runs as written in a scratch FlowGate checkout
@@ -161,6 +171,15 @@ fn offline_fgc_commands_in_the_docs_run_as_written() {
         let home = d.join("home");
         std::fs::create_dir_all(home.join(".codex")).unwrap();
         std::fs::create_dir_all(home.join(".claude")).unwrap();
+        for (d, from, to) in [
+            (".config/opencode", "opencode.jsonc", "opencode.json"),
+            (".qwen", "qwen-settings.json", "settings.json"),
+            (".continue", "continue-config.yaml", "config.yaml"),
+        ] {
+            std::fs::create_dir_all(home.join(d)).unwrap();
+            let fixtures = crate::common::inputs().join("tests/fixtures/emit");
+            std::fs::copy(fixtures.join(from), home.join(d).join(to)).unwrap();
+        }
         // The client files a user has (rename edits them in place).
         let fixtures = crate::common::inputs().join("tests/fixtures/emit");
         std::fs::copy(

@@ -328,7 +328,7 @@ fn instances_without_shared_state() {
 /// it refuses (exit 2) and says what to do, without touching the file.
 #[test]
 fn redirect_refuses_a_litellm_config() {
-    let before = fs::read_to_string(root().join(PLAIN)).unwrap();
+    let before = fs::read_to_string(crate::common::inputs().join(PLAIN)).unwrap();
     let out = run(&["redirect", "-c", PLAIN]);
     assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
     assert!(
@@ -336,5 +336,8 @@ fn redirect_refuses_a_litellm_config() {
         "{}",
         transcript(&out)
     );
-    assert_eq!(fs::read_to_string(root().join(PLAIN)).unwrap(), before);
+    assert_eq!(
+        fs::read_to_string(crate::common::inputs().join(PLAIN)).unwrap(),
+        before
+    );
 }

@@ -656,6 +656,7 @@ fn other_clients_follow_a_rename() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     assert!(read(&d.join("flowgate.yaml")).contains("router-main"));
+}
 
 /// Diff headers: `a/NAME` for a name relative to the working directory, an absolute path as
 /// it is (no `--- a//home/...`).

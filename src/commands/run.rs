@@ -51,6 +51,9 @@ pub fn run(args: Args) -> u8 {
         check: false,
         show_secrets: false,
         quiet: true,
+        litellm: false,
+        model: None,
+        fast_model: None,
     };
     crate::commands::emit::with_input(&common, |input| with_gateway(&args, client, &config, input))
 }

@@ -93,7 +93,8 @@ fn copy(from: &Path, to: &Path) {
 }
 
 /// The `fgc` binary built for these tests: an empty environment (PATH and NO_COLOR only), a
-/// fresh HOME with the XDG folders inside it, and a fresh empty working directory.
+/// fresh HOME (no XDG variable is set, so the XDG folders are the defaults inside it, and a
+/// test that sets HOME moves them too), and a fresh empty working directory.
 pub fn fgc() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fgc"));
     c.current_dir(fresh("cwd"));
@@ -101,14 +102,6 @@ pub fn fgc() -> Command {
     c.env_clear();
     c.env("PATH", std::env::var_os("PATH").unwrap_or_default());
     let home = fresh("home");
-    for (var, sub) in [
-        ("XDG_CONFIG_HOME", ".config"),
-        ("XDG_STATE_HOME", ".local/state"),
-        ("XDG_DATA_HOME", ".local/share"),
-        ("XDG_CACHE_HOME", ".cache"),
-    ] {
-        c.env(var, home.join(sub));
-    }
     c.env("HOME", home);
     c.env("NO_COLOR", "1");
     c
