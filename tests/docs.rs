@@ -107,9 +107,10 @@ fn shell_words() {
     );
 }
 
-/// Subcommands whose doc examples need a network, a running gateway or a client, or run until
+/// Subcommands whose doc examples need a network, a running gateway, a client or the usage
+/// store a gateway wrote, or run until
 /// stopped: not run here (their behaviour has tests of its own against the mock).
-const NOT_OFFLINE: &[&str] = &["serve", "run", "redirect", "doctor"];
+const NOT_OFFLINE: &[&str] = &["serve", "run", "redirect", "doctor", "usage"];
 
 /// Placeholders a reader replaces: a command holding one is shown, not run.
 const PLACEHOLDERS: &[&str] = &[
