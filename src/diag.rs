@@ -124,6 +124,9 @@ codes! {
     routing_threshold => RoutingThreshold, "routing-threshold", Error, rule, "`long_context_threshold` routes nearly every request to long_context, or none";
     serve_unsupported => ServeUnsupported, "serve-unsupported", Error, serve, "a part of the config `fgc serve` does not carry out (`fgc serve`)";
     route_not_in_litellm => RouteNotInLitellm, "route-not-in-litellm", Warning, emit, "a route LiteLLM cannot express (`fgc emit litellm`)";
+    invalid_env_name => InvalidEnvName, "invalid-env-name", Error, rule, "an environment variable name in the client settings is not an identifier";
+    control_character => ControlCharacter, "control-character", Error, rule, "a name holds a control character or a line break";
+    out_of_range_duration => OutOfRangeDuration, "out-of-range-duration", Error, rule, "a duration in seconds is infinite, negative or longer than a year";
     missing_default_model => MissingDefaultModel, "missing-default-model", Error, emit, "a client target is emitted without `integration.default_model`";
 }
 

@@ -17,6 +17,7 @@ pub mod litellm;
 pub mod load;
 pub mod model;
 pub mod redirect;
+pub mod names;
 pub mod rename;
 pub mod render;
 pub mod routing;

@@ -146,14 +146,13 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
                 (Some(f), None) => out.push(SecretSite {
                     source: SecretSource::File(credential_path(config_dir, f.as_str())),
                     span: f.span,
-                    what: format!("credential `{name}`"),
+                    what: format!("credential `{}`", crate::names::for_comment(name.as_str())),
                 }),
-                (None, Some(e)) if crate::rules::invalid_credential::is_env_name(e.as_str()) => out
-                    .push(SecretSite {
-                        source: SecretSource::Env(e.value.clone()),
-                        span: e.span,
-                        what: format!("credential `{name}`"),
-                    }),
+                (None, Some(e)) if crate::names::is_env_name(e.as_str()) => out.push(SecretSite {
+                    source: SecretSource::Env(e.value.clone()),
+                    span: e.span,
+                    what: format!("credential `{}`", crate::names::for_comment(name.as_str())),
+                }),
                 _ => {}
             }
         }
@@ -165,7 +164,10 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
             out.push(SecretSite {
                 source: SecretSource::Env(var.to_string()),
                 span: k.span,
-                what: format!("the api_key of `{}`", dep.model_name),
+                what: format!(
+                    "the api_key of `{}`",
+                    crate::names::for_comment(dep.model_name.as_str())
+                ),
             });
         }
     }

@@ -18,7 +18,7 @@ pub fn validate(name: &str) -> Option<String> {
             name.len()
         ));
     }
-    if let Some(c) = name.chars().find(|c| bad_char(*c)) {
+    if let Some(c) = crate::names::forbidden_char(name) {
         return Some(format!(
             "the name contains the control character U+{:04X}",
             c as u32
@@ -34,11 +34,6 @@ pub fn validate(name: &str) -> Option<String> {
         );
     }
     None
-}
-
-/// Control characters (tabs and line breaks included), Unicode line separators and the BOM.
-fn bad_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 #[cfg(test)]

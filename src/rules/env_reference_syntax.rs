@@ -19,9 +19,9 @@
 //! Write `os.environ/UPSTREAM_OPENAI_API_KEY`.
 
 use super::Ctx;
-use super::invalid_credential::is_env_name;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
+use crate::names::is_env_name;
 use crate::secrets::ENV_PREFIX;
 use crate::span::Span;
 

@@ -18,6 +18,7 @@
 use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
+use crate::names::is_env_name;
 
 pub fn check(cx: &mut Ctx) {
     let Some(creds) = cx
@@ -59,10 +60,4 @@ pub fn check(cx: &mut Ctx) {
             _ => {}
         }
     }
-}
-
-pub fn is_env_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
-        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
