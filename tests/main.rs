@@ -10,6 +10,7 @@ mod emit;
 mod generated;
 mod hostile;
 mod init;
+mod injection;
 mod litellm_config;
 mod redirect;
 mod rename;

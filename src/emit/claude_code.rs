@@ -152,14 +152,18 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
         None => input.view.gateway.root.clone(),
     };
     // The gateway token: `auth_token`, else the gateway key when it comes from the
-    // environment (a literal master key is not copied into client files).
+    // environment (a literal master key is not copied into client files). Only an identifier
+    // is written as `${VAR}` (`invalid-env-name` refuses any other name before an emit gets
+    // here); anything else stays a quoted literal.
     let token = match c.and_then(|c| c.auth_token.as_ref()) {
         Some(t) => match secrets::env_reference(t.as_str()) {
-            Some(var) => Token::Env(var.to_string(), Some(t.span)),
-            None => Token::Literal(t.value.clone()),
+            Some(var) if crate::names::is_env_name(var) => {
+                Token::Env(var.to_string(), Some(t.span))
+            }
+            _ => Token::Literal(t.value.clone()),
         },
         None => match &input.view.gateway.key {
-            GatewayKey::Env { var, span } if !var.is_empty() => {
+            GatewayKey::Env { var, span } if crate::names::is_env_name(var) => {
                 Token::Env(var.clone(), Some(*span))
             }
             _ => Token::Placeholder,

@@ -83,7 +83,7 @@ pub fn emit(input: &Input, catalog: Option<&str>) -> Result<Emitted, Vec<Diagnos
     }
     text.push_str(&format!(
         "# Codex sends the gateway token from the environment variable {}.\n\n",
-        v.env_key
+        crate::names::for_comment(&v.env_key)
     ));
     let mut doc = DocumentMut::new();
     set_keys(&mut doc, &v);

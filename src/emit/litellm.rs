@@ -218,9 +218,17 @@ pub fn emit(input: &Input, resolve: bool) -> Result<Emitted, Vec<Diagnostic>> {
             "#\n# Credential files are not copied to stdout. Before starting LiteLLM, export:\n",
         );
         for u in &unresolved {
+            // The path is quoted for the shell the line is meant for; a path that could end
+            // the comment (a line break) is shown escaped instead, which no shell would run.
+            let path = if crate::names::forbidden_char(&u.path).is_some() {
+                crate::names::for_comment(&u.path).into_owned()
+            } else {
+                super::claude_code::shell_quote(&u.path)
+            };
             text.push_str(&format!(
-                "#   {}=\"$(cat {})\"   # credential `{}`\n",
-                u.var, u.path, u.name
+                "#   {}=\"$(cat {path})\"   # credential `{}`\n",
+                u.var,
+                crate::names::for_comment(&u.name)
             ));
         }
         text.push_str("# or write the config with `-o FILE` (mode 0600), which resolves them.\n");
