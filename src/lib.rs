@@ -30,4 +30,5 @@ pub mod source;
 pub mod span;
 pub mod translate;
 pub mod usage;
+pub mod write;
 pub mod yaml;

@@ -276,3 +276,51 @@ pub fn resolve_credential(
     };
     Some(inspect(&source))
 }
+
+/// `text` with every secret in `secrets` replaced by `<redacted>` (also in JSON/YAML
+/// escaped form), for output a user did not ask to see secrets in.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    let mut all: Vec<String> = Vec::new();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        all.push(s.clone());
+        if let Ok(q) = serde_json::to_string(s) {
+            all.push(q[1..q.len() - 1].to_string());
+        }
+    }
+    // Longest first, so a secret that contains another is replaced whole.
+    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    all.dedup();
+    for s in all {
+        out = out.replace(&s, "<redacted>");
+    }
+    out
+}
+
+/// The shortest literal key [`literal_values`] reports: shorter literals are placeholders
+/// (`none`, `x`), and replacing every occurrence of them would garble a diff.
+const MIN_LITERAL_SECRET: usize = 8;
+
+/// Keys written as literals in the config (`api_key`, `master_key` that are not
+/// `os.environ/` references), for redacting text that shows parts of the file (a diff).
+pub fn literal_values(model: &crate::model::Model) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let deps = model.deployments().iter();
+    let keys = deps.filter_map(|d| d.litellm_params.api_key.as_ref());
+    let mk = model
+        .raw
+        .litellm_base
+        .as_ref()
+        .and_then(|b| b.general_settings.as_ref())
+        .and_then(|g| g.master_key.as_ref());
+    for k in keys.chain(mk) {
+        let v = k.as_str().trim();
+        if env_reference(v).is_none()
+            && v.len() >= MIN_LITERAL_SECRET
+            && !out.iter().any(|o| o == v)
+        {
+            out.push(v.to_string());
+        }
+    }
+    out
+}

@@ -175,7 +175,7 @@ fn emit_all(v: &Values) -> Option<Vec<(Format, String)>> {
         out.push((f, claude_code::emit(&input, f, false).ok()?.text));
     }
     // Comments of the other targets: every line is a comment or belongs to the format.
-    let toml = codex::emit(&input).ok()?.text;
+    let toml = codex::emit(&input, None).ok()?.text;
     assert!(toml.parse::<toml_edit::DocumentMut>().is_ok(), "{toml}");
     let yaml = litellm::emit(&input, false).ok()?.text;
     for (text, what) in [(&toml, "codex"), (&yaml, "litellm")] {

@@ -658,6 +658,132 @@ fn other_clients_follow_a_rename() {
     assert!(read(&d.join("flowgate.yaml")).contains("router-main"));
 }
 
+/// Issue 11, item 8: the gateway token in settings.json and a literal key in the config are
+/// redacted from the diff, as `emit --merge` does.
+#[test]
+fn the_diff_never_shows_a_token() {
+    let token = "sk-gw-0123456789abcdef0123456789";
+    let key = "sk-live-upstream-9f8e7d6c5b4a39281706";
+    let dir = scratch(&[("flowgate.yaml", &fixture("block.yaml"))]);
+    let cfg = dir.path().join("flowgate.yaml");
+    let text = read(&cfg).replacen(
+        "model: openai/router-default\n",
+        &format!("model: openai/router-default\n        api_key: {key}\n"),
+        1,
+    );
+    fs::write(&cfg, text).unwrap();
+    let settings = format!(
+        "{{\n  \"env\": {{\n    \"ANTHROPIC_AUTH_TOKEN\": \"{token}\",\n    \"ANTHROPIC_MODEL\": \"router-default\"\n  }}\n}}\n"
+    );
+    fs::write(dir.path().join("settings.json"), &settings).unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "rename",
+            "router-default",
+            "router-main",
+            "-c",
+            "flowgate.yaml",
+            "--claude",
+            "settings.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let shown = transcript(&out);
+    assert!(
+        shown.contains("+    \"ANTHROPIC_MODEL\": \"router-main\""),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\"ANTHROPIC_AUTH_TOKEN\": \"<redacted>\""),
+        "{shown}"
+    );
+    assert!(!shown.contains(token) && !shown.contains(key), "{shown}");
+}
+
+/// Issue 11, item 8: `--write` replaces the files symlinks point to, keeping links and modes.
+#[test]
+fn write_goes_through_symlinks() {
+    let dir = scratch(&[
+        ("real-flowgate.yaml", &fixture("block.yaml")),
+        ("real-settings.json", &fixture("clients/settings.json")),
+    ]);
+    let d = dir.path();
+    fs::create_dir(d.join("home")).unwrap();
+    std::os::unix::fs::symlink(d.join("real-flowgate.yaml"), d.join("home/flowgate.yaml")).unwrap();
+    // A relative link, as dotfile managers make them.
+    std::os::unix::fs::symlink("../real-settings.json", d.join("home/settings.json")).unwrap();
+    fs::set_permissions(
+        d.join("real-settings.json"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let out = run_in(
+        &d.join("home"),
+        &[
+            "rename",
+            "router-default",
+            "router-main",
+            "-c",
+            "flowgate.yaml",
+            "--claude",
+            "settings.json",
+            "--write",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    for link in ["home/flowgate.yaml", "home/settings.json"] {
+        assert!(
+            fs::symlink_metadata(d.join(link))
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{link}"
+        );
+    }
+    assert!(read(&d.join("real-flowgate.yaml")).contains("router-main"));
+    assert!(read(&d.join("real-settings.json")).contains("\"router-main\""));
+    let mode = fs::metadata(d.join("real-settings.json"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with(".fgc-")), "{names:?}");
+}
+
+/// Issue 11, item 8: an edit saved between the read and the write is not overwritten.
+#[test]
+fn write_refuses_when_a_file_changed_after_it_was_read() {
+    let dir = scratch(&[
+        ("flowgate.yaml", &fixture("block.yaml")),
+        ("settings.json", &fixture("clients/settings.json")),
+    ]);
+    let cfg = dir.path().join("flowgate.yaml");
+    let settings = dir.path().join("settings.json");
+    let req = fgc::rename::Request {
+        config: cfg.clone(),
+        old: "router-default".into(),
+        new: "router-main".into(),
+        codex: Vec::new(),
+        claude: vec![settings.clone()],
+        clients: Vec::new(),
+    };
+    let plan = fgc::rename::plan(&req).unwrap();
+    let edited = read(&settings).replace("{", "{\n  \"theme\": \"dark\",");
+    fs::write(&settings, &edited).unwrap();
+    let before = read(&cfg);
+    let e = plan.write().unwrap_err();
+    assert!(matches!(e, fgc::rename::RenameError::Changed { .. }), "{e}");
+    assert_eq!(e.kind(), fgc::rename::ErrorKind::Io);
+    assert_eq!(read(&settings), edited, "the edit is kept");
+    assert_eq!(read(&cfg), before, "all or nothing");
+}
+
 /// Diff headers: `a/NAME` for a name relative to the working directory, an absolute path as
 /// it is (no `--- a//home/...`).
 #[test]

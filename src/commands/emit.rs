@@ -17,6 +17,7 @@ use crate::model::checked::Dialect;
 use crate::render;
 use crate::rules::{CheckOptions, Secrets};
 use crate::source::SourceFile;
+use crate::write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -199,12 +200,13 @@ fn client_run(a: &ClientArgs, input: &Input, file: Result<ClientFile, Diagnostic
         Ok(f) => f,
         Err(d) => return report(input, &[d]),
     };
-    let existing = match output::read_optional(path) {
-        Ok(s) => s.unwrap_or_default(),
+    let read = match output::read_optional(path) {
+        Ok(s) => s,
         Err(e) => return io_error(path, &e),
     };
+    let existing = read.clone().unwrap_or_default();
     match client::merge(&existing, &f) {
-        Ok(m) => apply_merge(c, path, &existing, &m, a.write),
+        Ok(m) => apply_merge(c, path, read.as_deref(), &m, a.write),
         Err(e) => {
             eprintln!("error: cannot merge into {}: {e}", path.display());
             exit::INPUT
@@ -294,10 +296,11 @@ fn codex_config(a: &CodexArgs, input: &Input, catalog: Option<&str>) -> u8 {
             Err(d) => return report(input, &[d]),
         };
         v.catalog = catalog.map(str::to_string);
-        let existing = match output::read_optional(path) {
-            Ok(s) => s.unwrap_or_default(),
+        let read = match output::read_optional(path) {
+            Ok(s) => s,
             Err(e) => return io_error(path, &e),
         };
+        let existing = read.clone().unwrap_or_default();
         let merged = match codex::merge(&existing, &v) {
             Ok(m) => m,
             Err(e) => {
@@ -313,7 +316,7 @@ fn codex_config(a: &CodexArgs, input: &Input, catalog: Option<&str>) -> u8 {
             secrets: Vec::new(),
             hidden: Vec::new(),
         };
-        return apply_merge(c, path, &existing, &emitted, a.write);
+        return apply_merge(c, path, read.as_deref(), &emitted, a.write);
     }
     if let Some(name) = &a.profile_file {
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
@@ -361,11 +364,12 @@ fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
             eprintln!("error: --merge edits a settings.json; it works with --format settings only");
             return exit::USAGE;
         }
-        let existing = match output::read_optional(path) {
-            Ok(s) => s.unwrap_or_default(),
+        let read = match output::read_optional(path) {
+            Ok(s) => s,
             Err(e) => return io_error(path, &e),
         };
-        return match claude_code::merge(&existing, input, true) {
+        let existing = read.as_deref().unwrap_or_default();
+        return match claude_code::merge(existing, input, true) {
             Ok(Ok(m)) => {
                 if let Some(why) = &m.kept_token
                     && !c.quiet
@@ -375,7 +379,7 @@ fn claude_run(a: &ClaudeArgs, input: &Input) -> u8 {
                         path.display()
                     );
                 }
-                apply_merge(c, path, &existing, &m.emitted, a.write)
+                apply_merge(c, path, read.as_deref(), &m.emitted, a.write)
             }
             Ok(Err(diags)) => report(input, &diags),
             Err(e) => {
@@ -626,7 +630,10 @@ fn check_result(c: &Common, path: &Path, current: &str, e: &Emitted, missing: bo
 }
 
 /// Print the diff of a merge; write it with `--write`; with `--check` only compare.
-fn apply_merge(c: &Common, path: &Path, existing: &str, merged: &Emitted, write: bool) -> u8 {
+/// `read` is the file as it was read (`None`: it did not exist); the write is refused when
+/// the file no longer holds that.
+fn apply_merge(c: &Common, path: &Path, read: Option<&str>, merged: &Emitted, write: bool) -> u8 {
+    let existing = read.unwrap_or_default();
     if c.check {
         return check_result(c, path, existing, merged, false);
     }
@@ -641,11 +648,21 @@ fn apply_merge(c: &Common, path: &Path, existing: &str, merged: &Emitted, write:
         eprintln!("dry run: pass --write to apply this to {name}");
         return exit::OK;
     }
-    match output::write_atomic(path, &merged.text, merged.has_secret()) {
+    let file = write::Replace {
+        path,
+        expect: read.map_or(write::Expect::Absent, write::Expect::Text),
+        text: &merged.text,
+        secret: merged.has_secret(),
+    };
+    match write::replace_all(&[file]) {
         Ok(()) => {
             eprintln!("updated {name}");
             exit::OK
         }
-        Err(err) => io_error(path, &err),
+        Err(e @ write::WriteError::Changed { .. }) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+        Err(write::WriteError::Io { source, .. }) => io_error(path, &source),
     }
 }

@@ -429,13 +429,29 @@ pub fn merge(
         emitted: Emitted {
             text,
             secrets: secret.into_iter().collect(),
-            hidden: existing_token
-                .into_iter()
-                .filter(|s| s != TOKEN_PLACEHOLDER && !s.starts_with("${"))
-                .collect(),
+            hidden: tokens_in(&parsed),
         },
         kept_token,
     }))
+}
+
+/// The keys under `env` of a settings.json that hold a token.
+const TOKEN_KEYS: [&str; 2] = ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"];
+
+/// The tokens a settings.json holds (`env.ANTHROPIC_AUTH_TOKEN`, `env.ANTHROPIC_API_KEY`),
+/// leaving out `${VAR}` references and the placeholder: values no diff of the file shows
+/// (`emit --merge`, `fgc rename --claude`).
+pub fn tokens_in(settings: &Value) -> Vec<String> {
+    TOKEN_KEYS
+        .iter()
+        .filter_map(|k| {
+            settings
+                .pointer(&format!("/env/{k}"))
+                .and_then(Value::as_str)
+        })
+        .filter(|s| !s.is_empty() && *s != TOKEN_PLACEHOLDER && !s.starts_with("${"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Apply the pairs to valid JSON text whose root is an object, and remove the `remove` keys

@@ -543,27 +543,26 @@ impl Change {
                 summary: String::new(),
                 notes: Vec::new(),
             }],
+            secrets: self.redact.clone(),
         };
-        crate::emit::output::redact(&plan.diff(colour), &self.redact)
+        plan.diff(colour)
     }
 
     /// Write the new text atomically (mode kept, symlinks followed), unless the file changed
-    /// since it was read.
+    /// since it was read: the one writer of emit and rename ([`crate::write`]).
     pub fn write(&self) -> Result<(), RedirectError> {
-        let now = std::fs::read_to_string(&self.path).map_err(|error| RedirectError::Read {
-            path: self.path.clone(),
-            error,
-        })?;
-        if now != self.before {
-            return Err(RedirectError::Changed {
-                path: self.path.clone(),
-            });
-        }
-        crate::emit::output::write_atomic(&self.path, &self.after, false).map_err(|error| {
-            RedirectError::Write {
-                path: self.path.clone(),
-                error,
-            }
+        let file = crate::write::Replace {
+            path: &self.path,
+            expect: crate::write::Expect::Text(&self.before),
+            text: &self.after,
+            secret: false,
+        };
+        crate::write::replace_all(&[file]).map_err(|e| match e {
+            crate::write::WriteError::Changed { path } => RedirectError::Changed { path },
+            crate::write::WriteError::Io { path, source } => RedirectError::Write {
+                path,
+                error: source,
+            },
         })
     }
 }

@@ -140,6 +140,10 @@ pub enum RenameError {
         source: std::io::Error,
     },
 
+    #[error("{} changed after fgc read it; no file was changed", path.display())]
+    #[diagnostic(code("rename::changed"), help("run the rename again"))]
+    Changed { path: PathBuf },
+
     #[error("cannot write {}: {source}; no file was changed", path.display())]
     #[diagnostic(code("rename::io"))]
     Write {
@@ -160,7 +164,9 @@ pub enum ErrorKind {
 impl RenameError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            RenameError::Read { .. } | RenameError::Write { .. } => ErrorKind::Io,
+            RenameError::Read { .. } | RenameError::Write { .. } | RenameError::Changed { .. } => {
+                ErrorKind::Io
+            }
             _ => ErrorKind::Input,
         }
     }

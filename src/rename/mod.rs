@@ -16,7 +16,6 @@ pub mod json;
 pub mod more_clients;
 pub mod name;
 pub mod patch;
-pub mod write;
 pub mod yaml_scalar;
 
 use std::path::{Path, PathBuf};
@@ -60,6 +59,8 @@ impl FileChange {
 #[derive(Debug)]
 pub struct Plan {
     pub files: Vec<FileChange>,
+    /// Values the diff never shows: literal keys in the config, tokens in settings.json.
+    pub secrets: Vec<String>,
 }
 
 /// What to rename, and in which files.
@@ -85,6 +86,11 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
         }
     })?;
     let r = config::rename(&loaded, &req.old, &req.new)?;
+    let mut secrets = loaded
+        .model
+        .as_ref()
+        .map(crate::secrets::literal_values)
+        .unwrap_or_default();
     let mut files = vec![FileChange {
         kind: FileKind::Config,
         path: req.config.clone(),
@@ -105,7 +111,15 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
             let source = read(path)?;
             let c = match kind {
                 FileKind::Codex => clients::codex(&source, &req.old, &req.new)?,
-                _ => clients::claude(&source, &req.old, &req.new)?,
+                _ => {
+                    let c = clients::claude(&source, &req.old, &req.new)?;
+                    // The same tokens `emit --merge` keeps out of its diff.
+                    if let Ok(v) = serde_json::from_str(source.text.trim_start_matches('\u{feff}'))
+                    {
+                        secrets.extend(crate::emit::claude_code::tokens_in(&v));
+                    }
+                    c
+                }
             };
             files.push(FileChange {
                 kind,
@@ -140,7 +154,7 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
             notes: c.notes,
         });
     }
-    Ok(Plan { files })
+    Ok(Plan { files, secrets })
 }
 
 /// The base URLs that mean this gateway in a client file: the root clients use, and every
@@ -181,23 +195,28 @@ fn read(path: &Path) -> Result<SourceFile, RenameError> {
 }
 
 impl Plan {
-    /// Write every changed file, all or none.
+    /// Write every changed file, all or none, through symlinks, keeping modes; refused when a
+    /// file changed after it was read ([`crate::write`]).
     pub fn write(&self) -> Result<usize, RenameError> {
         let files: Vec<_> = self
             .files
             .iter()
             .filter(|f| f.changed())
-            .map(|f| write::Replace {
+            .map(|f| crate::write::Replace {
                 path: &f.path,
-                before: &f.before,
-                after: &f.after,
+                expect: crate::write::Expect::Text(&f.before),
+                text: &f.after,
+                secret: false,
             })
             .collect();
-        write::write_all(&files)?;
+        crate::write::replace_all(&files).map_err(|e| match e {
+            crate::write::WriteError::Changed { path } => RenameError::Changed { path },
+            crate::write::WriteError::Io { path, source } => RenameError::Write { path, source },
+        })?;
         Ok(files.len())
     }
 
-    /// The unified diff of every changed file.
+    /// The unified diff of every changed file, secrets redacted.
     pub fn diff(&self, colour: bool) -> String {
         let mut out = String::new();
         for f in self.files.iter().filter(|f| f.changed()) {
@@ -210,6 +229,7 @@ impl Plan {
                 (format!("a/{}", f.name), format!("b/{}", f.name))
             };
             let text = d.unified_diff().header(&old, &new).to_string();
+            let text = crate::secrets::redact(&text, &self.secrets);
             for line in text.split_inclusive('\n') {
                 out.push_str(&paint(line, colour));
             }
