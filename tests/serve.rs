@@ -104,7 +104,7 @@ async fn start(setup: &Setup, clock: Option<Arc<ManualClock>>) -> Running {
     let mut o = Options::new(setup.config());
     o.port = Some(0);
     o.usage_log = Some(setup.usage());
-    o.max_body = 64 * 1024;
+    o.limits.max_body = 64 * 1024;
     if let Some(c) = clock {
         o.clock = c;
     }
@@ -140,6 +140,7 @@ fn chat(model: &str) -> Value {
 async fn readiness(srv: &Running) -> Value {
     http()
         .get(format!("{}/health/readiness", srv.url()))
+        .bearer_auth(KEY)
         .send()
         .await
         .unwrap()

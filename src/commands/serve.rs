@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::commands::{CONFIG_HELP, exit};
-use crate::serve::{self, Options, StartError, state::LoadError};
+use crate::serve::{self, Limits, Options, StartError, state::LoadError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,18 +34,94 @@ pub struct Args {
     /// Keep no usage store (`--usage-log` still writes JSON lines).
     #[arg(long)]
     pub no_usage_db: bool,
+    /// Rotate the usage log when it would grow past this many bytes.
+    #[arg(long, value_name = "BYTES", default_value = "67108864", value_parser = bytes(4096, 1 << 40))]
+    pub usage_log_max_bytes: u64,
+    /// Rotated usage logs kept (PATH.1 is the newest).
+    #[arg(long, value_name = "N", default_value = "5", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub usage_log_keep: u32,
     /// Largest request body accepted (413 above).
-    #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY)]
-    pub max_body_bytes: usize,
+    #[arg(long, value_name = "BYTES", default_value = "33554432", value_parser = bytes(1024, 1 << 30))]
+    pub max_body_bytes: u64,
+    /// Connections open at once; past it a new one replaces the one idle longest.
+    #[arg(long, value_name = "N", default_value = "512", value_parser = bytes(1, 1_000_000))]
+    pub max_connections: u64,
+    /// Seconds from the first byte of a request to the end of its head.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds(0.1, 3600.0))]
+    pub header_timeout: Duration,
+    /// Seconds from the end of a request head to the end of its body (408 after).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds(0.1, 3600.0))]
+    pub body_timeout: Duration,
+    /// Seconds a connection may stay open with no request in flight.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds(0.1, 86400.0))]
+    pub idle_timeout: Duration,
+    /// Largest non-streaming upstream answer read (502 above).
+    #[arg(long, value_name = "BYTES", default_value = "33554432", value_parser = bytes(1024, 1 << 30))]
+    pub max_upstream_body_bytes: u64,
+    /// Largest part of an upstream error body read.
+    #[arg(long, value_name = "BYTES", default_value = "65536", value_parser = bytes(1024, 16 << 20))]
+    pub max_error_body_bytes: u64,
+    /// Longest unfinished server-sent event held from an upstream stream (an error event
+    /// ends the stream above).
+    #[arg(long, value_name = "BYTES", default_value = "8388608", value_parser = bytes(1024, 1 << 30))]
+    pub max_sse_event_bytes: u64,
     /// Seconds requests in flight may take to finish after SIGINT/SIGTERM.
-    #[arg(long, value_name = "SECONDS", default_value_t = serve::DEFAULT_DRAIN.as_secs_f64())]
-    pub drain_timeout: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds(0.0, 3600.0))]
+    pub drain_timeout: Duration,
     /// Worker threads of the runtime (default: one per CPU).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// Log level (`error`, `warn`, `info`, `debug`, `trace`); RUST_LOG wins when set.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     pub log_level: String,
+}
+
+/// A number of seconds from `min` to `max` (a clap value parser: outside, or not a finite
+/// number, is a usage error).
+fn seconds(min: f64, max: f64) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync {
+    move |s: &str| {
+        let v: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+        if !(min..=max).contains(&v) {
+            return Err(format!("must be a number of seconds from {min} to {max}"));
+        }
+        crate::model::duration::seconds(v).map_err(|e| e.to_string())
+    }
+}
+
+/// A whole number from `min` to `max`.
+fn bytes(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
+    move |s: &str| {
+        let v: u64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}` is not a whole number"))?;
+        if !(min..=max).contains(&v) {
+            return Err(format!("must be from {min} to {max}"));
+        }
+        Ok(v)
+    }
+}
+
+impl Args {
+    /// The server's limits from the flags.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_body: self.max_body_bytes as usize,
+            max_connections: self.max_connections as usize,
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            idle_timeout: self.idle_timeout,
+            max_upstream_body: self.max_upstream_body_bytes as usize,
+            max_error_body: self.max_error_body_bytes as usize,
+            max_sse_event: self.max_sse_event_bytes as usize,
+            usage_max_bytes: self.usage_log_max_bytes,
+            usage_keep: self.usage_log_keep,
+            drain: self.drain_timeout,
+        }
+    }
 }
 
 pub fn run(args: Args) -> u8 {
@@ -70,12 +146,12 @@ pub fn run(args: Args) -> u8 {
     opts.port = args.port;
     opts.usage_log = usage_log.clone();
     opts.usage_db = usage_db.clone();
-    opts.max_body = args.max_body_bytes;
-    opts.drain = Duration::from_secs_f64(args.drain_timeout.max(0.0));
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    opts.limits = args.limits();
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        rt.worker_threads(usize::from(n));
+    }
+    let rt = match rt.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -124,19 +200,12 @@ pub fn run(args: Args) -> u8 {
             std::sync::Arc::clone(&state),
             stop_tx,
         ));
-        let result = serve::serve(bound, stop_rx, opts.drain).await;
-        // Records of requests that finished while draining must reach the file.
-        state.usage.flush(Duration::from_secs(2));
-        match result {
-            Ok(()) => {
-                tracing::info!("stopped");
-                exit::OK
-            }
-            Err(e) => {
-                eprintln!("error: the server failed: {e}");
-                exit::USAGE
-            }
-        }
+        serve::serve(bound, stop_rx).await;
+        // Records of requests that finished (or were cut) while draining must reach the file.
+        let usage = state.usage.clone();
+        let _ = tokio::task::spawn_blocking(move || usage.flush(Duration::from_secs(2))).await;
+        tracing::info!("stopped");
+        exit::OK
     })
 }
 
@@ -154,4 +223,43 @@ fn init_tracing(level: &str) {
         )
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    #[test]
+    fn the_flag_defaults_are_the_library_defaults() {
+        let cli = Cli::try_parse_from(["serve"]).unwrap();
+        assert_eq!(cli.args.limits(), Limits::default());
+    }
+
+    #[test]
+    fn numbers_out_of_bounds_are_usage_errors() {
+        for bad in [
+            ["--drain-timeout", "inf"],
+            ["--drain-timeout", "NaN"],
+            ["--drain-timeout", "-1"],
+            ["--drain-timeout", "1e20"],
+            ["--header-timeout", "0"],
+            ["--max-body-bytes", "12"],
+            ["--max-connections", "0"],
+            ["--threads", "0"],
+            ["--usage-log-keep", "100000"],
+        ] {
+            let e = Cli::try_parse_from(["serve", bad[0], bad[1]]).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
+        let ok =
+            Cli::try_parse_from(["serve", "--drain-timeout", "0.5", "--threads", "3"]).unwrap();
+        assert_eq!(ok.args.drain_timeout, Duration::from_millis(500));
+    }
 }

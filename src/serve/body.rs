@@ -1,6 +1,10 @@
 //! A request body parsed only at the top level: each field stays the bytes the client sent,
 //! so forwarding replaces `model` without building (and re-serialising) the whole tree.
 //! Claude Code's bodies run to hundreds of kilobytes; this keeps the cost near a copy.
+//!
+//! Nesting is bounded ([`MAX_DEPTH`]) when the body is parsed, so the whole tree can always
+//! be built later (translation, local token counts) instead of failing (serde_json stops at
+//! 128 levels) after the request was accepted.
 
 use std::ops::Range;
 
@@ -19,6 +23,11 @@ pub struct JsonBody {
 impl JsonBody {
     /// Parse `bytes` as a JSON object (the message says what is wrong otherwise).
     pub fn parse(bytes: Bytes) -> Result<JsonBody, String> {
+        if let Some(at) = too_deep(&bytes, MAX_DEPTH) {
+            return Err(format!(
+                "the request body nests arrays and objects deeper than {MAX_DEPTH} levels (at byte {at})"
+            ));
+        }
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
         let map: IndexMap<String, &RawValue> = match serde_json::from_slice(&bytes) {
             Ok(m) => m,
@@ -122,10 +131,47 @@ impl JsonBody {
         &self.bytes
     }
 
-    /// The whole body as a JSON value (for translation, which rewrites it).
-    pub fn to_value(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    /// The whole body as a JSON value (for translation, which rewrites it, and local token
+    /// counts). It parsed at the top level and its depth is bounded, so this fails only on
+    /// a malformed value inside a field.
+    pub fn to_value(&self) -> Result<Value, String> {
+        serde_json::from_slice(&self.bytes)
+            .map_err(|e| format!("malformed JSON in the request body: {e}"))
     }
+}
+
+/// The deepest nesting of arrays and objects accepted in a request body. Real requests (Claude
+/// Code's, Codex's, with tool schemas) stay under 20.
+pub const MAX_DEPTH: usize = 100;
+
+/// The byte offset where `bytes` first nests deeper than `max`, if it does (strings skipped).
+fn too_deep(bytes: &[u8], max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn write_string(out: &mut Vec<u8>, s: &str) {
@@ -177,6 +223,24 @@ mod tests {
             c.with_model("u").as_slice(),
             br#"{"model":"u","system":"x","n":1}"#
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_lost() {
+        let deep = format!(
+            "{{\"model\":\"m\",\"x\":{}1{}}}",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        let e = JsonBody::parse(Bytes::from(deep)).unwrap_err();
+        assert!(e.contains("deeper than 100 levels"), "{e}");
+        let ok = format!(
+            "{{\"model\":\"m\",\"x\":{}1{},\"s\":\"[[[[\\\"{{\"}}",
+            "[".repeat(98),
+            "]".repeat(98)
+        );
+        let b = JsonBody::parse(Bytes::from(ok)).unwrap();
+        assert!(b.to_value().unwrap()["x"].is_array());
     }
 
     #[test]

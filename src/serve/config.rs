@@ -115,6 +115,11 @@ impl Snapshot {
 
     /// Up to three defined names closest to `name`, for a 404.
     pub fn closest(&self, name: &str) -> Vec<String> {
+        // A name longer than any echoed is no typo of a defined one, and comparing a
+        // megabyte-long name with every alias would cost the gateway, not the client.
+        if name.len() > crate::names::SHOWN_MAX {
+            return Vec::new();
+        }
         let mut scored: Vec<(f64, &str)> = self
             .aliases
             .keys()

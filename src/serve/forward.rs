@@ -11,10 +11,12 @@ use futures_util::Stream;
 use tokio::time::Sleep;
 
 use super::config::Deployment;
+use super::errors::ClientError;
+use super::events::Framer;
 use super::health::Permit;
-use super::protocol::{ClientApi, StreamTransform, UpstreamApi, stream_error_event};
+use super::protocol::{ClientApi, StreamTransform, UpstreamApi};
 use super::retry::{ErrorClass, retry_after_header};
-use super::usage::{Record, SseScanner, UsageLog};
+use super::usage::{Outcome, Pending};
 
 /// The Anthropic API version sent when the client sends none.
 pub const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -26,10 +28,12 @@ pub fn install_crypto() {
 }
 
 /// The one client every upstream call goes through: keep-alive pool, HTTP/1.1 and HTTP/2
-/// (ALPN), rustls.
+/// (ALPN), rustls. Redirects are never followed: a 3xx would carry the upstream key to
+/// whatever host the `Location` names; it is an upstream error instead.
 pub fn client() -> reqwest::Result<reqwest::Client> {
     install_crypto();
     reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("fgc/", env!("CARGO_PKG_VERSION")))
         .pool_idle_timeout(Duration::from_secs(90))
         .pool_max_idle_per_host(256)
@@ -45,7 +49,8 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
 pub struct Failure {
     pub class: ErrorClass,
     pub answer: Option<ErrorAnswer>,
-    /// What happened, for logs and for the client's error when there is no answer to pass on.
+    /// What happened, for logs and for the client's error when there is no answer to pass
+    /// on; names the deployment, never its URL.
     pub reason: String,
 }
 
@@ -66,7 +71,7 @@ impl Failure {
     }
 }
 
-/// An upstream error answer, kept whole (they are small).
+/// An upstream error answer: its head, and its body up to `--max-error-body-bytes`.
 #[derive(Debug, Clone)]
 pub struct ErrorAnswer {
     pub status: StatusCode,
@@ -81,7 +86,9 @@ pub const KEEPALIVE: Duration = Duration::from_secs(10);
 /// Headers of the client request that reach the upstream.
 const FORWARDED: [&str; 3] = ["anthropic-version", "anthropic-beta", "accept"];
 
-/// Send `body` to `dep` at `path` and wait for the response head.
+/// Send `body` to `dep` at `path` and wait for the response head. An error answer's body is
+/// read up to `max_error_body` bytes (the rest is left unread).
+#[allow(clippy::too_many_arguments)]
 pub async fn send(
     client: &reqwest::Client,
     dep: &Deployment,
@@ -90,6 +97,7 @@ pub async fn send(
     body: Bytes,
     incoming: &HeaderMap,
     stream: bool,
+    max_error_body: usize,
 ) -> Result<reqwest::Response, Failure> {
     let mut url = String::with_capacity(dep.base.len() + path.len() + 16);
     url.push_str(&dep.base);
@@ -131,12 +139,13 @@ pub async fn send(
         req = req.timeout(limit);
     }
     let resp = match tokio::time::timeout(limit, req.send()).await {
-        Err(_) => return Err(timeout_failure(limit)),
-        Ok(Err(e)) if e.is_timeout() => return Err(timeout_failure(limit)),
+        Err(_) => return Err(timeout_failure(dep, limit)),
+        Ok(Err(e)) if e.is_timeout() => return Err(timeout_failure(dep, limit)),
         Ok(Err(e)) => {
-            return Err(Failure::new(
+            return Err(failure(
                 ErrorClass::Connection,
-                format!("upstream unreachable: {}", error_chain(&e)),
+                dep,
+                format!("upstream unreachable: {}", error_chain(&e.without_url())),
             ));
         }
         Ok(Ok(r)) => r,
@@ -145,22 +154,99 @@ pub async fn send(
     if status.is_success() {
         return Ok(resp);
     }
+    if status.is_redirection() {
+        // The Location is neither followed nor shown: it names hosts the client has no
+        // business knowing.
+        return Err(failure(
+            ErrorClass::BadGateway,
+            dep,
+            format!(
+                "upstream answered {status}, a redirect; fgc serve follows no redirects (check the deployment's api_base)"
+            ),
+        ));
+    }
     let headers = resp.headers().clone();
-    let body = match tokio::time::timeout(limit, resp.bytes()).await {
-        Ok(Ok(b)) => b,
+    let body = match tokio::time::timeout(limit, read_capped(resp, max_error_body)).await {
+        Ok(Ok((b, _))) => b,
         _ => Bytes::new(),
     };
+    // Scrubbed here, where the deployment is known: whatever path the answer takes to the
+    // client, it no longer holds the deployment's URL, host or key.
+    let text = super::errors::scrub(&String::from_utf8_lossy(&body), dep);
     let answer = ErrorAnswer {
         status,
         headers,
-        body,
+        body: Bytes::from(text),
     };
-    Err(classify(answer))
+    Err(classify(answer, dep))
 }
 
-fn timeout_failure(limit: Duration) -> Failure {
+/// A whole (non-streaming) upstream answer, at most `limit` bytes and within the
+/// deployment's `timeout`; past either it is a failure and the rest is not read.
+pub async fn read_answer(
+    resp: reqwest::Response,
+    dep: &Deployment,
+    limit: usize,
+) -> Result<Bytes, Failure> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large(dep, limit));
+    }
+    match tokio::time::timeout(dep.timeout, read_capped(resp, limit)).await {
+        Ok(Ok((b, false))) => Ok(b),
+        Ok(Ok((_, true))) => Err(too_large(dep, limit)),
+        Ok(Err(e)) => Err(failure(
+            ErrorClass::Connection,
+            dep,
+            format!("upstream body broke: {}", error_chain(&e.without_url())),
+        )),
+        Err(_) => Err(failure(
+            ErrorClass::Timeout,
+            dep,
+            "upstream body timed out".into(),
+        )),
+    }
+}
+
+fn too_large(dep: &Deployment, limit: usize) -> Failure {
+    failure(
+        ErrorClass::BadGateway,
+        dep,
+        format!(
+            "the upstream answer is larger than {limit} bytes (fgc serve --max-upstream-body-bytes)"
+        ),
+    )
+}
+
+/// Up to `limit` bytes of a body; `true` when there was more (left unread).
+async fn read_capped(mut resp: reqwest::Response, limit: usize) -> reqwest::Result<(Bytes, bool)> {
+    let cap = resp
+        .content_length()
+        .map_or(8 * 1024, |n| n.min(limit as u64) as usize);
+    let mut buf = bytes::BytesMut::with_capacity(cap);
+    while let Some(chunk) = resp.chunk().await? {
+        let room = limit - buf.len();
+        if chunk.len() > room {
+            buf.extend_from_slice(&chunk[..room]);
+            return Ok((buf.freeze(), true));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((buf.freeze(), false))
+}
+
+/// A failure of `dep` without an answer to pass on; the reason names the deployment and is
+/// scrubbed of its URL, host and key.
+fn failure(class: ErrorClass, dep: &Deployment, what: String) -> Failure {
     Failure::new(
+        class,
+        super::errors::scrub(&format!("deployment `{}`: {what}", dep.id), dep),
+    )
+}
+
+fn timeout_failure(dep: &Deployment, limit: Duration) -> Failure {
+    failure(
         ErrorClass::Timeout,
+        dep,
         format!("upstream timed out after {:.1} s", limit.as_secs_f64()),
     )
 }
@@ -178,33 +264,49 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The failure an upstream error answer is, by LiteLLM's exception classes.
-pub fn classify(answer: ErrorAnswer) -> Failure {
+pub fn classify(answer: ErrorAnswer, dep: &Deployment) -> Failure {
     Failure {
         class: ErrorClass::from_answer(answer.status.as_u16(), &answer.body),
-        reason: format!("upstream answered {}", answer.status),
+        reason: format!(
+            "deployment `{}`: upstream answered {}",
+            dep.id, answer.status
+        ),
         answer: Some(answer),
     }
 }
 
-/// Response headers not copied from the upstream (hop-by-hop, or recomputed).
-pub fn copy_headers(from: &HeaderMap, to: &mut HeaderMap, keep_length: bool) {
+/// Upstream response headers passed to the client: the content type, request ids, retry
+/// and rate-limit hints, and the provider headers clients read. Anything else (cookies,
+/// auth challenges, server and proxy details, hop-by-hop headers, lengths recomputed here)
+/// stays with the gateway.
+const RESPONSE_HEADERS: [&str; 10] = [
+    "content-type",
+    "cache-control",
+    "x-request-id",
+    "request-id",
+    "retry-after",
+    "retry-after-ms",
+    "x-should-retry",
+    "openai-processing-ms",
+    "openai-version",
+    "openai-model",
+];
+
+/// Prefixes of forwarded response headers: OpenAI's and Anthropic's rate limits (Claude Code
+/// shows `anthropic-ratelimit-unified-*`), Codex's usage headers.
+const RESPONSE_HEADER_PREFIXES: [&str; 3] = ["x-ratelimit-", "anthropic-ratelimit-", "x-codex-"];
+
+/// Whether an upstream response header reaches the client.
+pub fn forwarded_response_header(name: &str) -> bool {
+    RESPONSE_HEADERS.contains(&name) || RESPONSE_HEADER_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Copy the allowed headers of an upstream response (see [`forwarded_response_header`]).
+pub fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
     for (k, v) in from {
-        let n = k.as_str();
-        if matches!(
-            n,
-            "connection"
-                | "keep-alive"
-                | "transfer-encoding"
-                | "te"
-                | "trailer"
-                | "upgrade"
-                | "proxy-authenticate"
-                | "proxy-connection"
-        ) || (!keep_length && n == "content-length")
-        {
-            continue;
+        if forwarded_response_header(k.as_str()) {
+            to.append(HeaderName::clone(k), HeaderValue::clone(v));
         }
-        to.append(HeaderName::clone(k), HeaderValue::clone(v));
     }
 }
 
@@ -213,38 +315,43 @@ pub type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 /// Wait for the first chunk of a streaming answer (at most `limit`): an error or silence
 /// before it is still retryable, since the client has seen nothing yet.
-pub async fn first_chunk(inner: &mut Upstream, limit: Duration) -> Result<Option<Bytes>, Failure> {
+pub async fn first_chunk(
+    inner: &mut Upstream,
+    dep: &Deployment,
+    limit: Duration,
+) -> Result<Option<Bytes>, Failure> {
     use futures_util::StreamExt;
     match tokio::time::timeout(limit, inner.next()).await {
         Ok(Some(Ok(c))) => Ok(Some(c)),
         Ok(None) => Ok(None),
-        Ok(Some(Err(e))) => Err(Failure::new(
+        Ok(Some(Err(e))) => Err(failure(
             ErrorClass::Connection,
+            dep,
             format!(
                 "upstream stream broke before the first byte: {}",
-                error_chain(&e)
+                error_chain(&e.without_url())
             ),
         )),
-        Err(_) => Err(timeout_failure(limit)),
+        Err(_) => Err(timeout_failure(dep, limit)),
     }
 }
 
-/// The upstream's streaming body on its way to the client: chunks pass through as they
-/// arrive; usage is scanned on the way; a silence longer than `idle` or an upstream error
-/// ends the stream with an error event in the client's protocol; the record is written when
-/// the stream ends or the client goes away (dropping this drops the upstream connection).
+/// The upstream's streaming body on its way to the client: whole events pass through as
+/// they complete ([`Framer`], which also bounds an unfinished event and finds usage); a
+/// silence longer than `idle`, an upstream error or an endless event ends the stream with
+/// an error event in the client's protocol; the record is written when the stream ends, and
+/// by its [`Pending`] when the client goes away (dropping this drops the upstream request).
 pub struct PassStream {
-    inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    inner: Upstream,
     first: Option<Bytes>,
     idle: Duration,
     sleep: Pin<Box<Sleep>>,
-    scanner: SseScanner,
+    framer: Framer,
     transform: Option<Box<dyn StreamTransform>>,
     /// Keep-alive timer of a translated stream (a passthrough stream relays the upstream's own).
     keepalive: Option<(Duration, Pin<Box<Sleep>>)>,
     client_api: ClientApi,
-    record: Option<Record>,
-    usage: UsageLog,
+    pending: Option<Pending>,
     permit: Option<Permit>,
     status: u16,
     ended: bool,
@@ -258,10 +365,10 @@ impl PassStream {
         status: u16,
         idle: Duration,
         client_api: ClientApi,
-        record: Record,
-        usage: UsageLog,
+        pending: Pending,
         permit: Permit,
         transform: Option<Box<dyn StreamTransform>>,
+        max_event: usize,
     ) -> Self {
         let keepalive = transform.as_ref().map(|_| {
             let every = KEEPALIVE.min(idle / 2);
@@ -272,28 +379,26 @@ impl PassStream {
             first,
             idle,
             sleep: Box::pin(tokio::time::sleep(idle)),
-            scanner: SseScanner::default(),
+            framer: Framer::new(max_event),
             transform,
             keepalive,
             client_api,
-            record: Some(record),
-            usage,
+            pending: Some(pending),
             permit: Some(permit),
             status,
             ended: false,
         }
     }
 
-    fn close(&mut self, outcome: &'static str) {
-        if let Some(mut rec) = self.record.take() {
-            rec.tokens = self.scanner.tokens;
-            rec.finish(self.status, outcome);
-            self.usage.write(&rec);
+    fn close(&mut self, outcome: Outcome) {
+        if let Some(mut p) = self.pending.take() {
+            p.record().tokens = self.framer.tokens;
+            p.finish(self.status, outcome);
         }
         if let Some(p) = self.permit.take() {
             match outcome {
-                "ok" => p.success(),
-                "stream_error" => {
+                Outcome::Ok => p.success(),
+                Outcome::StreamError => {
                     p.failure(ErrorClass::Connection, None);
                 }
                 _ => drop(p),
@@ -301,18 +406,25 @@ impl PassStream {
         }
     }
 
-    fn fail(&mut self, message: &str) -> Bytes {
+    /// End the stream with an error event (after `before`, whole events still to send).
+    fn fail(&mut self, before: &[u8], message: &str) -> Bytes {
         self.ended = true;
         tracing::warn!(message, "upstream stream failed after the first byte");
         let out = match &mut self.transform {
             Some(t) => {
                 let mut v = Vec::new();
+                t.chunk(before, &mut v);
                 t.fail(message, &mut v);
                 v
             }
-            None => stream_error_event(self.client_api, message),
+            None => {
+                let mut v = before.to_vec();
+                let e = ClientError::new(StatusCode::BAD_GATEWAY, "upstream_error", message);
+                v.extend_from_slice(&e.stream_event(self.client_api));
+                v
+            }
         };
-        self.close("stream_error");
+        self.close(Outcome::StreamError);
         Bytes::from(out)
     }
 }
@@ -333,8 +445,8 @@ impl Stream for PassStream {
             match next {
                 Poll::Ready(Some(Ok(chunk))) => {
                     let now = Instant::now();
-                    if let Some(rec) = &mut this.record {
-                        rec.first_byte.get_or_insert(now);
+                    if let Some(p) = &mut this.pending {
+                        p.record().first_byte.get_or_insert(now);
                     }
                     let deadline = tokio::time::Instant::from_std(now + this.idle);
                     this.sleep.as_mut().reset(deadline);
@@ -342,12 +454,19 @@ impl Stream for PassStream {
                         ping.as_mut()
                             .reset(tokio::time::Instant::from_std(now + *every));
                     }
-                    this.scanner.feed(&chunk);
+                    let (events, too_long) = this.framer.feed(chunk);
+                    if let Some(e) = too_long {
+                        let msg = format!(
+                            "the upstream sent a server-sent event longer than {} bytes (fgc serve --max-sse-event-bytes)",
+                            e.limit
+                        );
+                        return Poll::Ready(Some(Ok(this.fail(&events, &msg))));
+                    }
                     let out = match &mut this.transform {
-                        None => chunk,
+                        None => events,
                         Some(t) => {
                             let mut v = Vec::new();
-                            t.chunk(&chunk, &mut v);
+                            t.chunk(&events, &mut v);
                             // The client has its final event and may hang up before the
                             // upstream's trailer (`[DONE]`): record the outcome now.
                             if let Some(outcome) = t.outcome() {
@@ -362,26 +481,31 @@ impl Stream for PassStream {
                     return Poll::Ready(Some(Ok(out)));
                 }
                 Poll::Ready(Some(Err(e))) => {
-                    let msg = format!("upstream stream broke: {}", error_chain(&e));
-                    return Poll::Ready(Some(Ok(this.fail(&msg))));
+                    let msg = format!("upstream stream broke: {}", error_chain(&e.without_url()));
+                    return Poll::Ready(Some(Ok(this.fail(&[], &msg))));
                 }
                 Poll::Ready(None) => {
                     this.ended = true;
-                    let tail = this.transform.as_mut().map(|t| {
-                        let mut v = Vec::new();
-                        t.finish(&mut v);
-                        v
-                    });
+                    let rest = this.framer.finish();
+                    let tail = match this.transform.as_mut() {
+                        None => rest.to_vec(),
+                        Some(t) => {
+                            let mut v = Vec::new();
+                            t.chunk(&rest, &mut v);
+                            t.finish(&mut v);
+                            v
+                        }
+                    };
                     let outcome = this
                         .transform
                         .as_ref()
                         .and_then(|t| t.outcome())
-                        .unwrap_or("ok");
+                        .unwrap_or(Outcome::Ok);
                     this.close(outcome);
-                    match tail {
-                        Some(v) if !v.is_empty() => return Poll::Ready(Some(Ok(Bytes::from(v)))),
-                        _ => return Poll::Ready(None),
+                    if tail.is_empty() {
+                        return Poll::Ready(None);
                     }
+                    return Poll::Ready(Some(Ok(Bytes::from(tail))));
                 }
                 Poll::Pending => {
                     if this.sleep.as_mut().poll(cx).is_ready() {
@@ -389,7 +513,7 @@ impl Stream for PassStream {
                             "upstream sent nothing for {:.1} s (stream_timeout)",
                             this.idle.as_secs_f64()
                         );
-                        return Poll::Ready(Some(Ok(this.fail(&msg))));
+                        return Poll::Ready(Some(Ok(this.fail(&[], &msg))));
                     }
                     if let (Some(t), Some((every, ping))) =
                         (&mut this.transform, &mut this.keepalive)
@@ -414,8 +538,12 @@ impl Stream for PassStream {
 impl Drop for PassStream {
     fn drop(&mut self) {
         if !self.ended {
-            // The client went away: the upstream request is cancelled with `inner`.
-            self.close("client_closed");
+            // The client went away (or the drain deadline cut the stream): the upstream
+            // request is cancelled with `inner`; the pending record writes itself.
+            if let Some(p) = &mut self.pending {
+                p.record().tokens = self.framer.tokens;
+            }
+            self.permit.take();
         }
     }
 }

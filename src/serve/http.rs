@@ -13,12 +13,12 @@ use serde_json::{Value, json};
 
 use super::auth;
 use super::body::JsonBody;
+use super::errors::{self, ClientError};
 use super::health::State as Health;
 use super::protocol::{ClientApi, UpstreamApi};
 use super::route;
-use super::router::{self, error};
+use super::router;
 use super::state::AppState;
-use super::usage::Record;
 
 /// Every route of the gateway.
 pub fn app(state: Arc<AppState>) -> Router {
@@ -72,7 +72,9 @@ async fn liveness() -> Response {
     axum::Json(json!({"status": "alive"})).into_response()
 }
 
-async fn readiness(State(st): State<Arc<AppState>>) -> Response {
+/// The readiness of the gateway. With a gateway key set, only a request carrying it sees
+/// the deployments (upstream models, circuit states); anyone else gets the status alone.
+async fn readiness(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let snap = st.snapshot();
     let mut any_up = false;
     let deployments: Vec<Value> = snap
@@ -99,8 +101,16 @@ async fn readiness(State(st): State<Arc<AppState>>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let word = if status == StatusCode::OK {
+        "ready"
+    } else {
+        "unavailable"
+    };
+    if !auth::allowed(req.headers(), snap.master_key.as_deref()) {
+        return (status, axum::Json(json!({"status": word}))).into_response();
+    }
     let body = json!({
-        "status": if status == StatusCode::OK { "ready" } else { "unavailable" },
+        "status": word,
         "config_loaded": true,
         "profile": snap.profile,
         "aliases": snap.aliases.len(),
@@ -113,6 +123,7 @@ async fn readiness(State(st): State<Arc<AppState>>) -> Response {
 async fn models(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let snap = st.snapshot();
     if !auth::allowed(req.headers(), snap.master_key.as_deref()) {
+        st.usage.count_unauthenticated();
         return unauthorized(ClientApi::Chat);
     }
     let data: Vec<Value> = snap
@@ -129,8 +140,11 @@ async fn not_found(method: Method, req: Request) -> Response {
     } else {
         ClientApi::Chat
     };
-    let msg = format!("no route for {method} {}", req.uri().path());
-    error(api, StatusCode::NOT_FOUND, "not_found", &msg)
+    let msg = format!(
+        "no route for {method} {}",
+        crate::names::shown(req.uri().path())
+    );
+    errors::respond(api, StatusCode::NOT_FOUND, "not_found", &msg)
 }
 
 async fn chat(State(st): State<Arc<AppState>>, req: Request) -> Response {
@@ -150,7 +164,7 @@ async fn count_tokens(State(st): State<Arc<AppState>>, req: Request) -> Response
 }
 
 fn unauthorized(api: ClientApi) -> Response {
-    error(
+    errors::respond(
         api,
         StatusCode::UNAUTHORIZED,
         "invalid_api_key",
@@ -171,10 +185,13 @@ fn api_name(api: ClientApi) -> &'static str {
 async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
     let snap = st.snapshot();
     let (parts, body) = req.into_parts();
-    let mut rec = Record::new(api_name(api), "-", false);
     if !auth::allowed(&parts.headers, snap.master_key.as_deref()) {
-        return router::finish_error(&st.usage, rec, unauthorized(api));
+        // Counted, not recorded one by one: a client without the key could flood the log.
+        st.usage.count_unauthenticated();
+        return unauthorized(api);
     }
+    let mut rec = st.usage.begin(api_name(api));
+    let max_body = st.limits.max_body;
     let declared = parts
         .headers
         .get("content-length")
@@ -182,10 +199,9 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
         .and_then(|v| v.parse::<usize>().ok());
     let too_large = || {
         let msg = format!(
-            "request body is larger than the limit of {} bytes (fgc serve --max-body-bytes)",
-            st.max_body
+            "request body is larger than the limit of {max_body} bytes (fgc serve --max-body-bytes)"
         );
-        error(
+        errors::respond(
             api,
             StatusCode::PAYLOAD_TOO_LARGE,
             "request_too_large",
@@ -193,59 +209,82 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
         )
     };
     let mut body = Body::new(body);
-    if declared.is_some_and(|n| n > st.max_body) {
+    if declared.is_some_and(|n| n > max_body) {
         drain(&mut body).await;
-        return router::finish_error(&st.usage, rec, too_large());
+        return router::finish_error(rec, too_large());
     }
-    let bytes = match read_limited(&mut body, st.max_body).await {
-        Ok(Some(b)) => b,
-        Ok(None) => {
+    let read = tokio::time::timeout(st.limits.body_timeout, read_limited(&mut body, max_body));
+    let bytes = match read.await {
+        Ok(Ok(Some(b))) => b,
+        Ok(Ok(None)) => {
             drain(&mut body).await;
-            return router::finish_error(&st.usage, rec, too_large());
+            return router::finish_error(rec, too_large());
         }
-        Err(e) => {
-            let resp = error(
+        Ok(Err(e)) => {
+            let resp = errors::respond(
                 api,
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 &format!("cannot read the request body: {e}"),
             );
-            return router::finish_error(&st.usage, rec, resp);
+            return router::finish_error(rec, resp);
+        }
+        Err(_) => {
+            let msg = format!(
+                "the request body did not arrive within {:.0} s (fgc serve --body-timeout)",
+                st.limits.body_timeout.as_secs_f64()
+            );
+            let e = ClientError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", msg);
+            let mut resp = e.response(api);
+            // The rest of the body may still be on its way: this connection is done.
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            return router::finish_error(rec, resp);
         }
     };
     let body = match JsonBody::parse(bytes) {
         Ok(b) => b,
         Err(msg) => {
-            let resp = error(api, StatusCode::BAD_REQUEST, "invalid_json", &msg);
-            return router::finish_error(&st.usage, rec, resp);
+            let resp = errors::respond(api, StatusCode::BAD_REQUEST, "invalid_json", &msg);
+            return router::finish_error(rec, resp);
         }
     };
     let Some(name) = body.get_str("model") else {
-        let resp = error(
+        let resp = errors::respond(
             api,
             StatusCode::BAD_REQUEST,
             "missing_model",
             "the request body has no `model` string",
         );
-        return router::finish_error(&st.usage, rec, resp);
+        return router::finish_error(rec, resp);
     };
-    rec.alias = name.clone();
+    rec.record().set_alias(&name);
     // Scenario routing (docs/routing.md) comes before the alias walk.
     let (body, routed) = match route::route(&snap, api, body, &name).await {
         route::Step::AsNamed(body) => (body, None),
         route::Step::Routed(r) => {
-            rec.route = Some(r.route.name());
+            rec.record().route = Some(r.route.name());
             (r.body, Some(r.alias))
         }
         route::Step::Refused(msg) => {
-            let resp = error(api, StatusCode::NOT_FOUND, "model_not_found", &msg);
-            return router::finish_error(&st.usage, rec, resp);
+            let resp = errors::respond(api, StatusCode::NOT_FOUND, "model_not_found", &msg);
+            return router::finish_error(rec, resp);
         }
     };
     let Some(alias) = routed.or_else(|| snap.resolve(&name).map(str::to_string)) else {
         let close = snap.closest(&name);
         let hint = if close.is_empty() {
-            format!("defined: {}", snap.listed_names().join(", "))
+            let names = snap.listed_names();
+            let shown: Vec<&str> = names.iter().take(20).copied().collect();
+            let more = names.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more (GET /v1/models)")
+            } else {
+                String::new()
+            };
+            format!("defined: {}{more}", shown.join(", "))
         } else {
             format!(
                 "did you mean {}?",
@@ -256,26 +295,24 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
                     .join(", ")
             )
         };
-        let msg = format!("model `{name}` is not served by this gateway; {hint}");
-        return router::finish_error(
-            &st.usage,
-            rec,
-            error(api, StatusCode::NOT_FOUND, "model_not_found", &msg),
+        let msg = format!(
+            "model `{}` is not served by this gateway; {hint}",
+            crate::names::shown(&name)
         );
+        let resp = errors::respond(api, StatusCode::NOT_FOUND, "model_not_found", &msg);
+        return router::finish_error(rec, resp);
     };
     let stream = api != ClientApi::CountTokens && body.get_bool("stream") == Some(true);
-    rec.stream = stream;
+    rec.record().stream = stream;
     if api == ClientApi::CountTokens {
         let anthropic = snap
             .aliases
             .get(&alias)
             .is_some_and(|deps| deps.iter().any(|d| d.api == UpstreamApi::Anthropic));
         if !anthropic {
-            return count_locally(&st, rec, body.to_value()).await;
+            return router::count_locally(rec, &body).await;
         }
     }
-    let counting = api == ClientApi::CountTokens;
-    let body_for_count = counting.then(|| body.to_value());
     let r = router::Request {
         api,
         alias,
@@ -284,29 +321,7 @@ async fn proxy(st: Arc<AppState>, api: ClientApi, req: Request) -> Response {
         query: parts.uri.query().map(str::to_string),
         stream,
     };
-    let resp = router::serve(&st, snap, r, rec).await;
-    if let Some(body) = body_for_count {
-        // An Anthropic-compatible upstream without count_tokens: count here instead.
-        if matches!(resp.status().as_u16(), 404 | 405 | 501) {
-            let rec = Record::new(api_name(api), &name, false);
-            return count_locally(&st, rec, body).await;
-        }
-    }
-    resp
-}
-
-/// `count_tokens` answered by fgc: an estimate with a real BPE tokenizer
-/// ([`crate::translate::count`]), for aliases whose upstreams have no such endpoint.
-async fn count_locally(st: &Arc<AppState>, mut rec: Record, body: Value) -> Response {
-    let n =
-        tokio::task::spawn_blocking(move || crate::translate::count::count_messages_request(&body))
-            .await
-            .unwrap_or(1);
-    rec.deployment = Some("local-count".into());
-    rec.tokens.input_tokens = Some(n);
-    rec.finish(200, "ok");
-    st.usage.write(&rec);
-    axum::Json(json!({"input_tokens": n})).into_response()
+    router::serve(&st, snap, r, rec).await
 }
 
 /// The body, or `None` once it grows past `limit` bytes.

@@ -117,12 +117,11 @@ impl Metrics {
             alias.clone(),
             rec.deployment.clone().unwrap_or_default(),
             rec.route.unwrap_or("").to_string(),
-            if rec.status > 0 {
-                rec.status.to_string()
-            } else {
-                String::new()
-            },
-            rec.outcome.to_string(),
+            rec.status
+                .filter(|s| *s > 0)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            rec.outcome.name().to_string(),
         ];
         let other = || {
             let mut k = key.clone();

@@ -1,17 +1,21 @@
 //! `fgc serve`: a forwarding gateway serving exactly the checked configuration.
 //!
 //! - [`config`]: the snapshot of the config a request is served from
-//! - [`state`]: loading, the shared state, reload
+//! - [`state`]: loading, the shared state, reload (and the rules every config must pass)
+//! - [`limits`]: every bound on clients, upstreams and files, with its default
+//! - [`conn`]: connections: accept, timeouts, the cap, drain and cut
 //! - [`http`]: routes, auth, body limits, parsing
 //! - [`body`]: request bodies parsed at the top level only
 //! - [`route`]: scenario routing ([`crate::routing`]) before the alias chain
 //! - [`router`]: alias chain, deployment choice, retries, fallbacks, promotion
 //! - [`health`]: the circuit breaker (injectable clock)
-//! - [`forward`]: the pooled upstream client and streaming passthrough
-//! - [`protocol`]: client vs upstream protocol, error shapes, the translation hook
+//! - [`forward`]: the pooled upstream client, bounded reads, streaming passthrough
+//! - [`events`]: upstream event streams cut into whole, bounded events
+//! - [`errors`]: every error a client sees, in its protocol's shape
+//! - [`protocol`]: client vs upstream protocol, the translation hook
 //! - [`translation`]: the protocol translators of [`crate::translate`] behind that hook
-//! - [`usage`]: usage records, handed in batches to the usage store ([`crate::usage`]) and
-//!   optionally written as JSON lines
+//! - [`usage`]: usage records (one per request), handed in batches to the usage store
+//!   ([`crate::usage`]) and optionally written as JSON lines
 //! - [`usage_api`]: `/api/usage`, `/api/usage/summary`, `/api/health`, `/metrics`, the `/ui`
 //!   dashboard
 //! - [`metrics`]: the Prometheus counters and histograms
@@ -21,9 +25,13 @@
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod conn;
+pub mod errors;
+pub mod events;
 pub mod forward;
 pub mod health;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod mock;
 pub mod protocol;
@@ -45,13 +53,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use health::{Clock, Health, SystemClock};
+pub use limits::{DEFAULT_DRAIN, DEFAULT_MAX_BODY, Limits};
 use state::AppState;
-use usage::UsageLog;
-
-/// The default request body limit (Claude Code sends large bodies with images).
-pub const DEFAULT_MAX_BODY: usize = 32 * 1024 * 1024;
-/// How long requests in flight may take to finish after SIGINT/SIGTERM.
-pub const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
+use usage::{FileOptions, UsageLog};
 
 /// How to start a server.
 #[derive(Debug, Clone)]
@@ -64,8 +68,7 @@ pub struct Options {
     pub usage_log: Option<PathBuf>,
     /// The usage store (`None`: none).
     pub usage_db: Option<PathBuf>,
-    pub max_body: usize,
-    pub drain: Duration,
+    pub limits: Limits,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -78,8 +81,7 @@ impl Options {
             port: None,
             usage_log: None,
             usage_db: None,
-            max_body: DEFAULT_MAX_BODY,
-            drain: DEFAULT_DRAIN,
+            limits: Limits::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -103,7 +105,7 @@ pub struct Bound {
     pub warnings: String,
 }
 
-/// Load the config, check the address rule and bind.
+/// Load the config, check the rules a served config must pass, and bind.
 pub async fn bind(opts: &Options) -> Result<Bound, StartError> {
     let path = opts.config.clone();
     let profile = opts.profile.clone();
@@ -116,11 +118,7 @@ pub async fn bind(opts: &Options) -> Result<Bound, StartError> {
         .or(loaded.service.0.clone())
         .unwrap_or_else(|| "127.0.0.1".into());
     let port = opts.port.or(loaded.service.1).unwrap_or(4000);
-    if loaded.snapshot.master_key.is_none() && !auth::is_loopback(&host) {
-        return Err(StartError::Usage(format!(
-            "refusing to listen on `{host}` without a gateway key: anyone who can reach it could spend your upstream keys. Set general_settings.master_key (for example os.environ/LITELLM_MASTER_KEY) or listen on 127.0.0.1"
-        )));
-    }
+    state::admit(&loaded.snapshot, &host).map_err(StartError::Usage)?;
     let listener = match TcpListener::bind((host.as_str(), port)).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -152,7 +150,12 @@ pub async fn bind(opts: &Options) -> Result<Bound, StartError> {
         }
         None => None,
     };
-    let usage = UsageLog::start(opts.usage_log.as_deref(), sink).map_err(|e| {
+    let file = opts.usage_log.as_ref().map(|p| FileOptions {
+        path: p.clone(),
+        max_bytes: opts.limits.usage_max_bytes,
+        keep: opts.limits.usage_keep,
+    });
+    let usage = UsageLog::start(file, sink).map_err(|e| {
         let p = opts
             .usage_log
             .as_deref()
@@ -167,7 +170,11 @@ pub async fn bind(opts: &Options) -> Result<Bound, StartError> {
         health,
         client,
         usage,
-        opts.max_body,
+        opts.limits.clone(),
+        state::Listening {
+            host,
+            service: loaded.service,
+        },
         opts.config.clone(),
         opts.profile.clone(),
     ));
@@ -179,30 +186,32 @@ pub async fn bind(opts: &Options) -> Result<Bound, StartError> {
     })
 }
 
-/// Serve until `stop` turns true, then drain for at most `drain`.
-pub async fn serve(
-    bound: Bound,
-    mut stop: watch::Receiver<bool>,
-    drain: Duration,
-) -> std::io::Result<()> {
+/// Serve until `stop` turns true, then drain for at most `--drain-timeout` and cut what is
+/// left ([`conn`]). Unauthenticated requests are summed up once a minute, and at the end.
+pub async fn serve(bound: Bound, stop: watch::Receiver<bool>) {
     let app = http::app(Arc::clone(&bound.state));
-    let (drain_tx, mut drain_rx) = watch::channel(false);
-    let server = axum::serve(bound.listener, app).with_graceful_shutdown(async move {
-        let _ = stop.wait_for(|s| *s).await;
-        let _ = drain_tx.send(true);
-    });
-    let server = server.into_future();
-    tokio::pin!(server);
-    tokio::select! {
-        r = &mut server => r,
-        _ = async {
-            let _ = drain_rx.wait_for(|s| *s).await;
-            tokio::time::sleep(drain).await;
-        } => {
-            tracing::warn!("requests still in flight after {:.0} s; stopping anyway", drain.as_secs_f64());
-            Ok(())
+    let usage = bound.state.usage.clone();
+    let summaries = tokio::spawn({
+        let usage = usage.clone();
+        async move {
+            let mut every = tokio::time::interval(limits::UNAUTHENTICATED_SUMMARY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                usage.summarize_unauthenticated();
+            }
         }
-    }
+    });
+    conn::serve(
+        bound.listener,
+        app,
+        &bound.state.limits,
+        stop,
+        usage.clone(),
+    )
+    .await;
+    summaries.abort();
+    usage.summarize_unauthenticated();
 }
 
 /// A server running in this process (tests, benchmarks).
@@ -210,7 +219,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: Arc<AppState>,
     stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -219,11 +228,12 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
-    /// Stop and wait for the drain.
+    /// Stop, drain, and wait until every usage record is on disk.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        self.state.usage.flush(Duration::from_secs(2));
+        let usage = self.state.usage.clone();
+        let _ = tokio::task::spawn_blocking(move || usage.flush(Duration::from_secs(2))).await;
     }
 }
 
@@ -233,7 +243,7 @@ pub async fn spawn(opts: Options) -> Result<Running, StartError> {
     let addr = bound.addr;
     let state = Arc::clone(&bound.state);
     let (stop, rx) = watch::channel(false);
-    let task = tokio::spawn(serve(bound, rx, opts.drain));
+    let task = tokio::spawn(serve(bound, rx));
     Ok(Running {
         addr,
         state,

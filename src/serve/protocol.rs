@@ -9,7 +9,7 @@
 
 use axum::http::StatusCode;
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::config::Deployment;
 use super::translation::{Kind, Translate};
@@ -33,6 +33,16 @@ impl ClientApi {
         match self {
             ClientApi::Chat | ClientApi::Responses => Family::OpenAi,
             ClientApi::Messages | ClientApi::CountTokens => Family::Anthropic,
+        }
+    }
+
+    /// The protocol of the client's requests and answers.
+    pub fn protocol(self) -> crate::translate::Protocol {
+        use crate::translate::Protocol;
+        match self {
+            ClientApi::Chat => Protocol::Chat,
+            ClientApi::Responses => Protocol::Responses,
+            ClientApi::Messages | ClientApi::CountTokens => Protocol::Messages,
         }
     }
 
@@ -117,68 +127,9 @@ pub trait StreamTransform: Send {
     /// The upstream has been silent for a while: a keep-alive in the client's protocol
     /// (Anthropic `ping`, an SSE comment otherwise).
     fn keepalive(&mut self, out: &mut Vec<u8>);
-    /// `Some("ok")` once the client stream has had its final event, `Some("stream_error")`
-    /// once it ended with an error event; the client may hang up at that point.
-    fn outcome(&self) -> Option<&'static str>;
-}
-
-/// The error type names each family uses for a status.
-fn error_type(family: Family, status: StatusCode) -> &'static str {
-    match (family, status.as_u16()) {
-        (Family::Anthropic, 400 | 413) => "invalid_request_error",
-        (Family::Anthropic, 401) => "authentication_error",
-        (Family::Anthropic, 403) => "permission_error",
-        (Family::Anthropic, 404) => "not_found_error",
-        (Family::Anthropic, 429) => "rate_limit_error",
-        (Family::Anthropic, 529 | 503) => "overloaded_error",
-        (Family::Anthropic, _) => "api_error",
-        (Family::OpenAi, 400 | 404 | 413) => "invalid_request_error",
-        (Family::OpenAi, 401) => "authentication_error",
-        (Family::OpenAi, 403) => "permission_error",
-        (Family::OpenAi, 429) => "rate_limit_error",
-        (Family::OpenAi, _) => "api_error",
-    }
-}
-
-/// An error body in the client's shape: OpenAI `{"error":{message,type,code}}`, Anthropic
-/// `{"type":"error","error":{type,message}}`.
-pub fn error_body(family: Family, status: StatusCode, code: &str, message: &str) -> Value {
-    let ty = error_type(family, status);
-    match family {
-        Family::OpenAi => {
-            json!({"error": {"message": message, "type": ty, "param": null, "code": code}})
-        }
-        Family::Anthropic => json!({"type": "error", "error": {"type": ty, "message": message}}),
-    }
-}
-
-/// An in-stream error event in the client's protocol, for failures after the first byte.
-pub fn stream_error_event(client: ClientApi, message: &str) -> Vec<u8> {
-    let body = match client {
-        ClientApi::Messages | ClientApi::CountTokens => {
-            let v = error_body(
-                Family::Anthropic,
-                StatusCode::BAD_GATEWAY,
-                "upstream_error",
-                message,
-            );
-            format!("event: error\ndata: {v}\n\n")
-        }
-        ClientApi::Responses => {
-            let v = json!({"type": "error", "code": "upstream_error", "message": message, "param": null});
-            format!("event: error\ndata: {v}\n\n")
-        }
-        ClientApi::Chat => {
-            let v = error_body(
-                Family::OpenAi,
-                StatusCode::BAD_GATEWAY,
-                "upstream_error",
-                message,
-            );
-            format!("data: {v}\n\n")
-        }
-    };
-    body.into_bytes()
+    /// `Some(Ok)` once the client stream has had its final event, `Some(StreamError)` once
+    /// it ended with an error event; the client may hang up at that point.
+    fn outcome(&self) -> Option<super::usage::Outcome>;
 }
 
 #[cfg(test)]
@@ -212,25 +163,5 @@ mod tests {
         }
         assert!(can_serve(ClientApi::CountTokens, UpstreamApi::Anthropic));
         assert!(!can_serve(ClientApi::CountTokens, UpstreamApi::OpenAi));
-    }
-
-    #[test]
-    fn error_shapes() {
-        let o = error_body(
-            Family::OpenAi,
-            StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
-            "no",
-        );
-        assert_eq!(o["error"]["type"], "authentication_error");
-        assert_eq!(o["error"]["code"], "invalid_api_key");
-        let a = error_body(
-            Family::Anthropic,
-            StatusCode::NOT_FOUND,
-            "model_not_found",
-            "no",
-        );
-        assert_eq!(a["type"], "error");
-        assert_eq!(a["error"]["type"], "not_found_error");
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::Value;
@@ -16,14 +16,15 @@ use std::pin::Pin;
 
 use super::body::JsonBody;
 use super::config::{Deployment, Snapshot, Strategy};
-use super::forward::{self, ErrorAnswer, Failure, PassStream};
+use super::errors::{self, ClientError};
+use super::forward::{self, Failure, PassStream};
 use super::health::Health;
-use super::protocol::{self, ClientApi, Plan, error_body};
+use super::protocol::{self, ClientApi, Plan};
 use super::retry::{
     ErrorClass, RetryContext, backoff, policy_retries, should_retry, waits_before_retry,
 };
 use super::state::AppState;
-use super::usage::{Record, Tokens, UsageLog};
+use super::usage::{Outcome, Pending, Record, Tokens};
 use crate::model::view::lookup_fallbacks;
 
 /// One client request, parsed.
@@ -35,12 +36,6 @@ pub struct Request {
     pub headers: HeaderMap,
     pub query: Option<String>,
     pub stream: bool,
-}
-
-/// An error answer in the client's shape.
-pub fn error(api: ClientApi, status: StatusCode, code: &str, message: &str) -> Response {
-    let body = error_body(api.family(), status, code, message);
-    (status, axum::Json(body)).into_response()
 }
 
 /// One request's walk through retries and fallbacks, LiteLLM's way: each alias (model
@@ -55,7 +50,8 @@ struct Walk<'a> {
     /// The name the client asked for, when it differs from the alias it resolved to (a
     /// `model_group_alias` name): fallback keys are looked up for both.
     requested: Option<String>,
-    rec: Option<Record>,
+    /// The request's record, until an answer takes it (a stream carries it along).
+    rec: Option<Pending>,
     /// Aliases tried as fallbacks (and the aliases they fell back from) for this request.
     attempted: Vec<String>,
     /// Aliases that had a deployment able to serve the client's protocol.
@@ -218,7 +214,7 @@ impl<'a> Walk<'a> {
             ));
         };
         if let Some(rec) = &mut self.rec {
-            rec.attempts += 1;
+            rec.record().attempts += 1;
         }
         let client_model = req
             .body
@@ -240,13 +236,20 @@ impl<'a> Walk<'a> {
                 None => Bytes::from(req.body.with_model(&dep.upstream_model)),
             },
             Some(t) => {
-                let mut v = req.body.to_value();
-                v["model"] = Value::String(dep.upstream_model.clone());
-                match t.request(v) {
+                let translated = req.body.to_value().and_then(|mut v| {
+                    v["model"] = Value::String(dep.upstream_model.clone());
+                    t.request(v)
+                });
+                match translated {
                     Ok(b) => Bytes::from(serde_json::to_vec(&b).unwrap_or_default()),
                     Err(e) => {
                         // The client's request cannot be translated: no other attempt helps.
-                        let resp = error(req.api, StatusCode::BAD_REQUEST, "translation_error", &e);
+                        let resp = errors::respond(
+                            req.api,
+                            StatusCode::BAD_REQUEST,
+                            "translation_error",
+                            &e,
+                        );
                         self.capable_seen = true;
                         return Ok(self.finish_error(resp));
                     }
@@ -265,6 +268,7 @@ impl<'a> Walk<'a> {
             bytes,
             &req.headers,
             req.stream,
+            state.limits.max_error_body,
         )
         .await;
         let resp = match sent {
@@ -276,10 +280,10 @@ impl<'a> Walk<'a> {
         };
         let status = resp.status();
         let mut headers = HeaderMap::new();
-        forward::copy_headers(resp.headers(), &mut headers, false);
+        forward::copy_headers(resp.headers(), &mut headers);
         if req.stream {
             let mut inner: forward::Upstream = Box::pin(resp.bytes_stream());
-            let first = match forward::first_chunk(&mut inner, dep.stream_timeout).await {
+            let first = match forward::first_chunk(&mut inner, dep, dep.stream_timeout).await {
                 Ok(c) => c,
                 Err(f) => {
                     permit.failure(f.class, f.retry_after());
@@ -292,7 +296,7 @@ impl<'a> Walk<'a> {
                     "record already written",
                 ));
             };
-            note_deployment(&mut rec, alias, dep);
+            note_deployment(rec.record(), alias, dep);
             let transform = translation.as_ref().map(|t| t.stream());
             let body = PassStream::new(
                 inner,
@@ -301,9 +305,9 @@ impl<'a> Walk<'a> {
                 dep.stream_timeout,
                 req.api,
                 rec,
-                state.usage.clone(),
                 permit,
                 transform,
+                state.limits.max_sse_event,
             );
             let mut out = Response::new(Body::from_stream(body));
             *out.status_mut() = status;
@@ -311,18 +315,9 @@ impl<'a> Walk<'a> {
             return Ok(out);
         }
         let first = std::time::Instant::now();
-        let full = match tokio::time::timeout(dep.timeout, resp.bytes()).await {
-            Ok(Ok(b)) => b,
-            Ok(Err(e)) => {
-                let f = Failure::new(
-                    ErrorClass::Connection,
-                    format!("upstream body broke: {}", forward::error_chain(&e)),
-                );
-                permit.failure(f.class, None);
-                return Err(f);
-            }
-            Err(_) => {
-                let f = Failure::new(ErrorClass::Timeout, "upstream body timed out");
+        let full = match forward::read_answer(resp, dep, state.limits.max_upstream_body).await {
+            Ok(b) => b,
+            Err(f) => {
                 permit.failure(f.class, None);
                 return Err(f);
             }
@@ -334,18 +329,21 @@ impl<'a> Walk<'a> {
                 "record already written",
             ));
         };
-        note_deployment(&mut rec, alias, dep);
-        rec.first_byte = Some(first);
+        note_deployment(rec.record(), alias, dep);
+        rec.record().first_byte = Some(first);
         let (status, full) = match &translation {
             Some(t) => t.response(status, full),
             None => (status, full),
         };
-        rec.tokens = Tokens::from_answer(&full);
-        rec.finish(
-            status.as_u16(),
-            if status.is_success() { "ok" } else { "error" },
-        );
-        state.usage.write(&rec);
+        rec.record().tokens = Tokens::from_answer(&full);
+        // A translated answer can turn out to be an error (one the client's protocol has no
+        // success shape for).
+        let outcome = if status.is_success() {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        };
+        rec.finish(status.as_u16(), outcome);
         let mut out = Response::new(Body::from(full));
         *out.status_mut() = status;
         *out.headers_mut() = headers;
@@ -355,7 +353,7 @@ impl<'a> Walk<'a> {
     /// Write the record with an error answer.
     fn finish_error(&mut self, resp: Response) -> Response {
         match self.rec.take() {
-            Some(rec) => finish_error(&self.state.usage, rec, resp),
+            Some(rec) => finish_error(rec, resp),
             None => resp,
         }
     }
@@ -394,7 +392,7 @@ pub async fn serve(
     state: &Arc<AppState>,
     snap: Arc<Snapshot>,
     req: Request,
-    rec: Record,
+    rec: Pending,
 ) -> Response {
     let requested = req.body.get_str("model").filter(|m| *m != req.alias);
     let mut walk = Walk {
@@ -424,6 +422,20 @@ pub async fn serve(
     let rec = walk.rec.take();
     let resp = match result {
         Ok(r) => return r,
+        // An Anthropic-compatible upstream without count_tokens: counted here instead, in
+        // the same record.
+        Err(f)
+            if req.api == ClientApi::CountTokens
+                && f.answer
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.status.as_u16(), 404 | 405 | 501))
+                && rec.is_some() =>
+        {
+            let Some(rec) = rec else {
+                return failed(&req, f);
+            };
+            return count_locally(rec, &req.body).await;
+        }
         Err(_) if !capable => {
             let kinds: Vec<&str> = snap
                 .aliases
@@ -438,19 +450,41 @@ pub async fn serve(
                 kinds.first().copied().unwrap_or("no"),
                 req.api.describe(),
             );
-            error(
-                req.api,
-                StatusCode::BAD_REQUEST,
-                "translation_unavailable",
-                &msg,
-            )
+            ClientError::new(StatusCode::BAD_REQUEST, "translation_unavailable", msg)
+                .response(req.api)
         }
         Err(f) => failed(&req, f),
     };
     match rec {
-        Some(rec) => finish_error(&state.usage, rec, resp),
+        Some(rec) => finish_error(rec, resp),
         None => resp,
     }
+}
+
+/// `count_tokens` answered by fgc: an estimate with a real BPE tokenizer
+/// ([`crate::translate::count`]), for aliases whose upstreams have no such endpoint.
+pub async fn count_locally(mut rec: Pending, body: &JsonBody) -> Response {
+    let body = match body.to_value() {
+        Ok(v) => v,
+        Err(e) => {
+            let resp = errors::respond(
+                ClientApi::CountTokens,
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                &e,
+            );
+            return finish_error(rec, resp);
+        }
+    };
+    let n =
+        tokio::task::spawn_blocking(move || crate::translate::count::count_messages_request(&body))
+            .await
+            .unwrap_or(1);
+    let r = rec.record();
+    r.deployment = Some("local-count".into());
+    r.tokens.input_tokens = Some(n);
+    rec.finish(200, Outcome::Ok);
+    axum::Json(serde_json::json!({"input_tokens": n})).into_response()
 }
 
 fn note_deployment(rec: &mut Record, alias: &str, dep: &Deployment) {
@@ -482,13 +516,16 @@ fn promote_if_primary_cooling(snap: &Snapshot, health: &Health, req: &Request, s
 /// be reached).
 fn failed(req: &Request, f: Failure) -> Response {
     if let Some(a) = f.answer {
-        return passthrough_error(req.api, a);
+        return errors::from_upstream(req.api, a);
     }
     let (status, code) = match f.class {
         ErrorClass::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
         ErrorClass::NoDeployments => (StatusCode::TOO_MANY_REQUESTS, "cooling_down"),
         ErrorClass::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
         ErrorClass::NotFound => (StatusCode::NOT_FOUND, "model_not_found"),
+        // An upstream answer fgc serve will not pass on (a redirect, one over
+        // --max-upstream-body-bytes).
+        ErrorClass::BadGateway => (StatusCode::BAD_GATEWAY, "upstream_error"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "upstream_error"),
     };
     let msg = match f.class {
@@ -498,54 +535,13 @@ fn failed(req: &Request, f: Failure) -> Response {
         ),
         _ => format!("`{}` failed: {}", req.alias, f.reason),
     };
-    error(req.api, status, code, &msg)
-}
-
-/// An upstream error answer for the client: as it came when it is already in the client's
-/// shape (passthrough), re-shaped by [`crate::translate::error`] when it is not (another
-/// protocol's error from a translated request, a plain-text error page).
-fn passthrough_error(api: ClientApi, a: ErrorAnswer) -> Response {
-    if !in_client_shape(api, &a.body) {
-        let client = match api {
-            ClientApi::Chat => crate::translate::Protocol::Chat,
-            ClientApi::Responses => crate::translate::Protocol::Responses,
-            ClientApi::Messages | ClientApi::CountTokens => crate::translate::Protocol::Messages,
-        };
-        let (status, body) =
-            crate::translate::error::from_upstream(client, a.status.as_u16(), &a.body);
-        let mut out = axum::Json(body).into_response();
-        *out.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        return out;
-    }
-    let mut headers = HeaderMap::new();
-    forward::copy_headers(&a.headers, &mut headers, false);
-    if !headers.contains_key(header::CONTENT_TYPE) {
-        headers.insert(
-            header::CONTENT_TYPE,
-            "application/json".parse().expect("static"),
-        );
-    }
-    let mut out = Response::new(Body::from(a.body));
-    *out.status_mut() = a.status;
-    *out.headers_mut() = headers;
-    out
-}
-
-/// Whether an error body already has the shape `api`'s clients parse.
-fn in_client_shape(api: ClientApi, body: &[u8]) -> bool {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        return false;
-    };
-    let anthropic = v.get("type").and_then(Value::as_str) == Some("error");
-    let has_message = v.pointer("/error/message").is_some_and(Value::is_string);
-    has_message && anthropic == (api.family() == protocol::Family::Anthropic)
+    errors::respond(req.api, status, code, &msg)
 }
 
 /// Write the record of a request that ends with `resp` (no stream).
-pub fn finish_error(usage: &UsageLog, mut rec: Record, resp: Response) -> Response {
+pub fn finish_error(rec: Pending, resp: Response) -> Response {
     let s = resp.status().as_u16();
-    rec.finish(s, if s < 400 { "ok" } else { "error" });
-    usage.write(&rec);
+    rec.finish(s, if s < 400 { Outcome::Ok } else { Outcome::Error });
     resp
 }
 

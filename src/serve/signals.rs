@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use super::state::{AppState, LoadError};
+use super::state::{AppState, LoadError, ReloadError};
 
 /// Handle signals until a stop signal, then set `stop`. Reload errors keep the old config
 /// and print the diagnostics.
@@ -36,16 +36,20 @@ pub async fn handle(state: Arc<AppState>, stop: watch::Sender<bool>) {
     let _ = stop.send(true);
 }
 
-/// Reload and report.
+/// Reload and report; reopen the usage log (an outside logrotate may have moved it).
 pub async fn reload(state: &Arc<AppState>) {
+    state.usage.reopen();
     match state.reload().await {
         Ok(n) => tracing::info!(aliases = n, "SIGHUP: configuration reloaded"),
-        Err(LoadError::Invalid { rendered, summary }) => {
+        Err(ReloadError::Load(LoadError::Invalid { rendered, summary })) => {
             eprint!("{rendered}");
             tracing::error!("SIGHUP: {summary}; keeping the previous configuration");
         }
-        Err(LoadError::Read(e) | LoadError::Usage(e)) => {
+        Err(ReloadError::Load(LoadError::Read(e) | LoadError::Usage(e))) => {
             tracing::error!("SIGHUP: {e}; keeping the previous configuration");
+        }
+        Err(ReloadError::Refused(why)) => {
+            tracing::error!("SIGHUP: {why}; keeping the previous configuration");
         }
     }
 }

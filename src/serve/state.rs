@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+use super::auth;
 use super::config::{self, Snapshot};
 use super::health::Health;
+use super::limits::Limits;
 use super::usage::UsageLog;
 use crate::check::check_path;
 use crate::render;
@@ -91,25 +93,56 @@ pub fn load(path: &Path, profile: Option<&str>) -> Result<Loaded, LoadError> {
     })
 }
 
+/// The rules a config must pass to be served on `host`, at start-up and on every reload
+/// (beyond `fgc check` with secrets required, which [`load`] applies).
+pub fn admit(snapshot: &Snapshot, host: &str) -> Result<(), String> {
+    if snapshot.master_key.is_none() && !auth::is_loopback(host) {
+        return Err(format!(
+            "refusing to listen on `{host}` without a gateway key: anyone who can reach it could spend your upstream keys. Set general_settings.master_key (for example os.environ/LITELLM_MASTER_KEY) or listen on 127.0.0.1"
+        ));
+    }
+    Ok(())
+}
+
+/// Where the server listens, and the `services.litellm` address it started with.
+#[derive(Debug, Clone)]
+pub struct Listening {
+    pub host: String,
+    pub service: (Option<String>, Option<u16>),
+}
+
+/// Why a reload was refused (the old configuration keeps serving).
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The new configuration breaks a rule start-up applies ([`admit`]).
+    #[error("{0}")]
+    Refused(String),
+}
+
 #[derive(Debug)]
 pub struct AppState {
     snapshot: RwLock<Arc<Snapshot>>,
     pub health: Arc<Health>,
     pub client: reqwest::Client,
     pub usage: UsageLog,
-    pub max_body: usize,
+    pub limits: Limits,
+    pub listening: Listening,
     pub config_path: PathBuf,
     /// The profile asked for on the command line (reload keeps following the default).
     pub profile_arg: Option<String>,
 }
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         snapshot: Snapshot,
         health: Arc<Health>,
         client: reqwest::Client,
         usage: UsageLog,
-        max_body: usize,
+        limits: Limits,
+        listening: Listening,
         config_path: PathBuf,
         profile_arg: Option<String>,
     ) -> Self {
@@ -118,7 +151,8 @@ impl AppState {
             health,
             client,
             usage,
-            max_body,
+            limits,
+            listening,
             config_path,
             profile_arg,
         }
@@ -129,16 +163,22 @@ impl AppState {
         Arc::clone(&self.snapshot.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Re-read and re-check the file; swap it in when clean, else keep the old one. Health
-    /// state carries over (by deployment id).
-    pub async fn reload(self: &Arc<Self>) -> Result<usize, LoadError> {
+    /// Re-read and re-check the file; swap it in when it passes every rule start-up applies,
+    /// else keep the old one. Health state carries over (by deployment id).
+    pub async fn reload(self: &Arc<Self>) -> Result<usize, ReloadError> {
         let path = self.config_path.clone();
         let profile = self.profile_arg.clone();
         let loaded = tokio::task::spawn_blocking(move || load(&path, profile.as_deref()))
             .await
             .map_err(|e| LoadError::Read(e.to_string()))??;
+        admit(&loaded.snapshot, &self.listening.host).map_err(ReloadError::Refused)?;
         if !loaded.warnings.is_empty() {
             eprint!("{}", loaded.warnings);
+        }
+        if loaded.service != self.listening.service {
+            tracing::warn!(
+                "services.litellm changed: fgc serve keeps listening on its current address until it is restarted"
+            );
         }
         let n = loaded.snapshot.aliases.len();
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded.snapshot);

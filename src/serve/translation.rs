@@ -9,6 +9,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::protocol::{StreamTransform, Translation};
+use super::usage::Outcome;
 use crate::translate::{self, Chain, Protocol, StreamTranslator, chat, messages, responses};
 
 /// Which client protocol over which upstream protocol.
@@ -192,11 +193,11 @@ impl StreamTransform for Adapter {
         self.0.keepalive(out);
     }
 
-    fn outcome(&self) -> Option<&'static str> {
+    fn outcome(&self) -> Option<Outcome> {
         match (self.0.is_closed(), self.0.failed()) {
             (false, _) => None,
-            (true, false) => Some("ok"),
-            (true, true) => Some("stream_error"),
+            (true, false) => Some(Outcome::Ok),
+            (true, true) => Some(Outcome::StreamError),
         }
     }
 }

@@ -17,9 +17,9 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::auth;
+use super::errors::respond as error;
 use super::health::State as Health;
 use super::protocol::ClientApi;
-use super::router::error;
 use super::state::AppState;
 use crate::usage::query::{Filter, Group, MAX_PAGE_SIZE, StatusFilter};
 use crate::usage::{Store, StoreError, period};
