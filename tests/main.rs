@@ -16,6 +16,7 @@ mod redirect;
 mod rename;
 mod run;
 mod serve;
+mod serve_hostile;
 mod serve_routing;
 mod serve_translate;
 mod translate;

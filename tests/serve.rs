@@ -12,11 +12,11 @@ use fgc::serve::{self, Options, Running};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-const KEY: &str = "sk-gw-test-7f3a9c2e5b1d4f6a";
-const UPSTREAM_KEY: &str = "sk-upstream-test-1b2c3d";
+pub(crate) const KEY: &str = "sk-gw-test-7f3a9c2e5b1d4f6a";
+pub(crate) const UPSTREAM_KEY: &str = "sk-upstream-test-1b2c3d";
 
 /// JSON bodies without reqwest's `json` feature.
-trait JsonExt {
+pub(crate) trait JsonExt {
     fn json_v(self, v: &Value) -> Self;
 }
 
@@ -28,12 +28,12 @@ impl JsonExt for reqwest::RequestBuilder {
 }
 
 /// A config file in a temp dir.
-struct Setup {
-    dir: tempfile::TempDir,
+pub(crate) struct Setup {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Setup {
-    fn new(yaml: &str) -> Setup {
+    pub(crate) fn new(yaml: &str) -> Setup {
         let dir = tempfile::Builder::new()
             .prefix("fgc-serve")
             .tempdir()
@@ -41,15 +41,15 @@ impl Setup {
         std::fs::write(dir.path().join("flowgate.yaml"), yaml).unwrap();
         Setup { dir }
     }
-    fn config(&self) -> PathBuf {
+    pub(crate) fn config(&self) -> PathBuf {
         self.dir.path().join("flowgate.yaml")
     }
-    fn usage(&self) -> PathBuf {
+    pub(crate) fn usage(&self) -> PathBuf {
         self.dir.path().join("usage.jsonl")
     }
     /// The usage records, once the writer thread has gone quiet (same count three reads
     /// in a row).
-    fn usage_lines(&self) -> Vec<Value> {
+    pub(crate) fn usage_lines(&self) -> Vec<Value> {
         let mut last = usize::MAX;
         let mut same = 0;
         for _ in 0..100 {
@@ -73,14 +73,14 @@ impl Setup {
     }
 }
 
-fn openai_dep(alias: &str, mock: &Mock, extra: &str) -> String {
+pub(crate) fn openai_dep(alias: &str, mock: &Mock, extra: &str) -> String {
     format!(
         "    - model_name: {alias}\n      litellm_params:\n        model: openai/up-{alias}\n        api_base: {}\n        api_key: {UPSTREAM_KEY}\n{extra}",
         mock.openai_base()
     )
 }
 
-fn anthropic_dep(alias: &str, mock: &Mock) -> String {
+pub(crate) fn anthropic_dep(alias: &str, mock: &Mock) -> String {
     format!(
         "    - model_name: {alias}\n      litellm_params:\n        model: anthropic/claude-up-{alias}\n        api_base: {}\n        api_key: {UPSTREAM_KEY}\n",
         mock.url()
@@ -88,7 +88,7 @@ fn anthropic_dep(alias: &str, mock: &Mock) -> String {
 }
 
 /// A config with `deps` and the given `litellm_settings` / `router_settings` bodies.
-fn yaml(deps: &[String], litellm: &str, router: &str) -> String {
+pub(crate) fn yaml(deps: &[String], litellm: &str, router: &str) -> String {
     let retries = if litellm.contains("num_retries") {
         ""
     } else {
@@ -100,7 +100,7 @@ fn yaml(deps: &[String], litellm: &str, router: &str) -> String {
     )
 }
 
-async fn start(setup: &Setup, clock: Option<Arc<ManualClock>>) -> Running {
+pub(crate) async fn start(setup: &Setup, clock: Option<Arc<ManualClock>>) -> Running {
     let mut o = Options::new(setup.config());
     o.port = Some(0);
     o.usage_log = Some(setup.usage());
@@ -111,16 +111,16 @@ async fn start(setup: &Setup, clock: Option<Arc<ManualClock>>) -> Running {
     serve::spawn(o).await.expect("server starts")
 }
 
-async fn mock() -> Mock {
+pub(crate) async fn mock() -> Mock {
     Mock::start(MockConfig::default()).await.unwrap()
 }
 
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     fgc::serve::forward::install_crypto();
     reqwest::Client::new()
 }
 
-async fn post(srv: &Running, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(srv: &Running, path: &str, body: Value) -> (u16, Value) {
     let r = http()
         .post(format!("{}{path}", srv.url()))
         .bearer_auth(KEY)
@@ -133,11 +133,11 @@ async fn post(srv: &Running, path: &str, body: Value) -> (u16, Value) {
     (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
 }
 
-fn chat(model: &str) -> Value {
+pub(crate) fn chat(model: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
 }
 
-async fn readiness(srv: &Running) -> Value {
+pub(crate) async fn readiness(srv: &Running) -> Value {
     http()
         .get(format!("{}/health/readiness", srv.url()))
         .bearer_auth(KEY)
@@ -397,7 +397,7 @@ async fn openai_passthrough_chat_and_responses() {
 }
 
 /// The raw bytes of a streamed answer, and when the first and last arrived.
-async fn stream_bytes(
+pub(crate) async fn stream_bytes(
     url: &str,
     body: Value,
     headers: &[(&str, &str)],
@@ -922,7 +922,7 @@ async fn client_disconnect_is_recorded_and_cancels() {
 
 // ---- the real binary: start-up errors, SIGHUP, SIGTERM ----
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -930,7 +930,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Child(std::process::Child);
+pub(crate) struct Child(pub(crate) std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {
@@ -939,7 +939,7 @@ impl Drop for Child {
     }
 }
 
-fn spawn_fgc(config: &Path, port: u16, usage: &Path) -> Child {
+pub(crate) fn spawn_fgc(config: &Path, port: u16, usage: &Path) -> Child {
     let c = crate::common::fgc()
         .args([
             "serve",
@@ -962,7 +962,7 @@ fn spawn_fgc(config: &Path, port: u16, usage: &Path) -> Child {
     Child(c)
 }
 
-async fn wait_ready(port: u16) {
+pub(crate) async fn wait_ready(port: u16) {
     for _ in 0..200 {
         let r = http()
             .get(format!("http://127.0.0.1:{port}/health/liveness"))
@@ -976,7 +976,7 @@ async fn wait_ready(port: u16) {
     panic!("fgc serve did not come up on {port}");
 }
 
-fn signal(child: &Child, sig: &str) {
+pub(crate) fn signal(child: &Child, sig: &str) {
     let ok = std::process::Command::new("kill")
         .args([sig, &child.0.id().to_string()])
         .status()
@@ -1004,7 +1004,7 @@ async fn model_ids(port: u16) -> Vec<String> {
         .collect()
 }
 
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
+pub(crate) fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
     let t = Instant::now();
     while t.elapsed() < limit {
         if let Some(s) = child.0.try_wait().unwrap() {
@@ -1015,7 +1015,7 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
     None
 }
 
-fn stderr_of(child: &mut Child) -> String {
+pub(crate) fn stderr_of(child: &mut Child) -> String {
     use std::io::Read;
     let mut s = String::new();
     if let Some(e) = child.0.stderr.as_mut() {

@@ -32,7 +32,7 @@ use axum::Router;
 use bytes::Bytes;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::service::Service;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -146,14 +146,16 @@ impl Registry {
         }
     }
 
-    /// Ask the connection idle longest to close; `false` when none is idle.
+    /// Ask the connection idle longest to close (it leaves the registry at once, so it is
+    /// not counted or chosen again while it closes); `false` when none is idle.
     fn evict_one(&self) -> bool {
-        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let victim = open
-            .values()
-            .filter(|w| w.idle())
-            .min_by_key(|w| w.idle_since.load(Ordering::SeqCst));
-        match victim {
+            .iter()
+            .filter(|(_, w)| w.idle())
+            .min_by_key(|(_, w)| w.idle_since.load(Ordering::SeqCst))
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| open.remove(&id)) {
             Some(w) => {
                 w.evict.notify_one();
                 true
@@ -335,7 +337,7 @@ pub async fn serve(
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mut tasks: JoinSet<()> = JoinSet::new();
-    let refusals: Arc<Mutex<JoinSet<()>>> = Arc::default();
+    let mut refusals: JoinSet<()> = JoinSet::new();
     loop {
         tokio::select! {
             () = async { let _ = stop.wait_for(|s| *s).await; } => break,
@@ -354,9 +356,10 @@ pub async fn serve(
                 };
                 let _ = sock.set_nodelay(true);
                 if registry.len() >= bounds.max && !registry.evict_one() {
-                    let mut set = refusals.lock().unwrap_or_else(|e| e.into_inner());
-                    while set.try_join_next().is_some() {}
-                    set.spawn(refuse(sock));
+                    while refusals.try_join_next().is_some() {}
+                    if refusals.len() < MAX_REFUSALS {
+                        refusals.spawn(refuse(sock));
+                    }
                     continue;
                 }
                 let watch = Arc::new(Watch::new(base));
@@ -453,16 +456,19 @@ async fn connection(
     }
 }
 
-/// A connection over the cap that no idle one could make room for: a 503, then close. What
-/// the client sent is read and dropped for a moment first: closing a socket with unread
-/// bytes resets it, and the client would see the reset instead of the 503.
-async fn refuse(mut sock: TcpStream) {
-    use tokio::io::AsyncReadExt;
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let _ = sock.write_all(&super::errors::too_many_connections()).await;
-        let _ = sock.shutdown().await;
-        let mut buf = [0u8; 4096];
-        while matches!(sock.read(&mut buf).await, Ok(n) if n > 0) {}
-    })
-    .await;
+/// A connection over the cap that no idle one could make room for: its request gets a 503
+/// (in a shape both families read), then the connection closes.
+async fn refuse(sock: TcpStream) {
+    let svc = hyper::service::service_fn(|_req: hyper::Request<Incoming>| async {
+        Ok::<_, Infallible>(super::errors::too_many_connections())
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(false)
+        .serve_connection(hyper_util::rt::TokioIo::new(sock), svc);
+    let _ = tokio::time::timeout(REFUSAL_TIME, conn).await;
 }
+
+/// How long a refused connection may take to send its request head.
+const REFUSAL_TIME: Duration = Duration::from_secs(2);
+/// Refused connections being answered at once; past it, more are closed unanswered.
+const MAX_REFUSALS: usize = 64;

@@ -152,22 +152,19 @@ fn host_of(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
-/// The answer to a connection over `--max-connections` when no idle one can make room,
-/// written raw before closing it. Its body has the Anthropic shape, which both families'
-/// SDKs read (`error.message`).
-pub fn too_many_connections() -> Vec<u8> {
-    let body = body(
-        ClientApi::Messages,
+/// The answer to a connection over `--max-connections` when no idle one can make room. Its
+/// body has the Anthropic shape, which both families' SDKs read (`error.message`): the
+/// request's protocol is not looked at.
+pub fn too_many_connections() -> Response {
+    let mut r = ClientError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "too_many_connections",
         "the gateway has too many connections open (fgc serve --max-connections); retry shortly",
     )
-    .to_string();
-    format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+    .response(ClientApi::Messages);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
 }
 
 #[cfg(test)]

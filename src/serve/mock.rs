@@ -1,6 +1,8 @@
 //! A mock upstream for tests, benchmarks and manual runs (`cargo run --example fgc-mock`):
 //! OpenAI Chat Completions, OpenAI Responses and Anthropic Messages, streaming and not, with
-//! injectable latency, error answers, connection resets, resets mid-stream and hangs.
+//! injectable latency, error answers, connection resets, resets mid-stream and hangs, and the
+//! behaviours of a hostile upstream: redirects, huge bodies and error bodies, endless stream
+//! lines, leaking headers, error pages that echo the URL and key, slow drips.
 //!
 //! Routes (any prefix before them is accepted, so `api_base` may or may not end in `/v1`):
 //! `/chat/completions`, `/responses`, `/messages`, `/messages/count_tokens`, and `GET /models`
@@ -39,6 +41,8 @@ pub enum Fault {
     Reset,
     /// Stream `n` chunks, then break the connection.
     ResetAfter(usize),
+    /// Stream `n` whole events and the first half of the next one, then break the connection.
+    ResetMidEvent(usize),
     /// Never answer.
     Hang,
     /// Answer with this status, an error body and `Retry-After: secs` (and `retry-after-ms`).
@@ -48,35 +52,108 @@ pub enum Fault {
     Sse(String),
     /// Answer 200 with exactly this JSON body.
     Json(Value),
+    /// Answer with a redirect (`status`, 3xx) to `location`.
+    Redirect { status: u16, location: String },
+    /// A 200 whose body is `bytes` long (streamed, never held): a JSON object that never
+    /// closes. With `declared`, a `content-length` announces it.
+    HugeBody { bytes: u64, declared: bool },
+    /// An error answer (`status`) with a body `bytes` long.
+    HugeError { status: u16, bytes: u64 },
+    /// A 200 event stream whose first line never ends: `data: {"x":"xxx…` for `bytes` bytes.
+    EndlessLine { bytes: u64 },
+    /// The normal answer, with headers no client should see (cookies, auth challenges,
+    /// internal hosts) beside the ones it should (request id, rate limits).
+    LeakHeaders,
+    /// A 500 whose message repeats the request's URL and upstream key.
+    EchoSecrets,
+    /// The normal (non-stream) answer, one byte every `every`.
+    Drip { every: Duration },
 }
 
 impl Fault {
-    /// Parse a fault as the control endpoint takes it: `ok`, `500` (any status),
-    /// `429:1.5` (status with Retry-After seconds), `context`, `reset`, `reset-after:N`,
-    /// `hang`.
+    /// Parse a fault as the control endpoint and `fgc-mock --fault` take it: `ok` (or
+    /// `none`), `500` (any status), `429:1.5` (status with Retry-After seconds), `context`,
+    /// `reset`, `reset-after:N`, `hang`, and the hostile ones: `reset-mid-event:N`,
+    /// `redirect:URL`, `huge-body:BYTES`, `huge-body-declared:BYTES`, `huge-error:BYTES`,
+    /// `endless-line:BYTES`, `leak-headers`, `echo-secrets`, `drip:MS`.
     pub fn parse(s: &str) -> Option<Fault> {
-        Some(match s {
-            "ok" => Fault::None,
+        let (name, arg) = s.split_once(':').unwrap_or((s, ""));
+        let n = || arg.parse::<u64>().ok();
+        Some(match name {
+            "ok" | "none" => Fault::None,
             "context" => Fault::ContextWindow,
             "reset" => Fault::Reset,
             "hang" => Fault::Hang,
-            _ => {
-                if let Some(n) = s.strip_prefix("reset-after:") {
-                    Fault::ResetAfter(n.parse().ok()?)
-                } else if let Some((st, secs)) = s.split_once(':') {
-                    Fault::Throttle {
-                        status: st.parse().ok()?,
-                        retry_after_secs: secs
-                            .parse()
-                            .ok()
-                            .filter(|v: &f64| v.is_finite() && *v >= 0.0)?,
-                    }
-                } else {
-                    Fault::Status(s.parse().ok()?)
-                }
-            }
+            "reset-after" => Fault::ResetAfter(n()? as usize),
+            "reset-mid-event" => Fault::ResetMidEvent(n()? as usize),
+            "redirect" => Fault::Redirect {
+                status: 307,
+                location: arg.to_string(),
+            },
+            "huge-body" => Fault::HugeBody {
+                bytes: n()?,
+                declared: false,
+            },
+            "huge-body-declared" => Fault::HugeBody {
+                bytes: n()?,
+                declared: true,
+            },
+            "huge-error" => Fault::HugeError {
+                status: 500,
+                bytes: n()?,
+            },
+            "endless-line" => Fault::EndlessLine { bytes: n()? },
+            "leak-headers" => Fault::LeakHeaders,
+            "echo-secrets" => Fault::EchoSecrets,
+            "drip" => Fault::Drip {
+                every: Duration::from_millis(n()?),
+            },
+            _ if s.contains(':') => Fault::Throttle {
+                status: name.parse().ok()?,
+                retry_after_secs: arg
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite() && *v >= 0.0)?,
+            },
+            _ => Fault::Status(s.parse().ok()?),
         })
     }
+}
+
+/// Headers [`Fault::LeakHeaders`] adds: `(name, value, a client may see it)`.
+pub const LEAKED_HEADERS: [(&str, &str, bool); 9] = [
+    ("set-cookie", "session=mock-secret; HttpOnly", false),
+    ("www-authenticate", "Bearer realm=\"internal\"", false),
+    ("x-internal-host", "llm-7.internal.corp", false),
+    ("server", "mock-upstream/1.0 (internal build)", false),
+    ("x-upstream-api-key", "sk-should-never-leak", false),
+    ("x-request-id", "req_mock_123", true),
+    ("x-ratelimit-remaining-requests", "99", true),
+    ("anthropic-ratelimit-requests-remaining", "42", true),
+    ("retry-after", "1", true),
+];
+
+/// A body of `total` bytes: `head`, then `fill` repeated, handed out in 64 KiB chunks that
+/// are all views of one buffer, so even a 400 MB body costs the mock nothing.
+fn filler(head: &'static [u8], fill: u8, total: u64) -> Body {
+    const CHUNK: usize = 64 * 1024;
+    let block = Bytes::from(vec![fill; CHUNK]);
+    let first = Bytes::from_static(head);
+    let mut left = total;
+    let mut sent_head = false;
+    Body::from_stream(stream::iter(std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let chunk = if sent_head {
+            block.slice(..(left.min(CHUNK as u64) as usize))
+        } else {
+            sent_head = true;
+            first.slice(..(left.min(first.len() as u64) as usize))
+        };
+        left -= chunk.len() as u64;
+        Some(Ok::<_, std::io::Error>(chunk))
+    })))
 }
 
 /// How the mock answers when no fault applies.
@@ -406,7 +483,63 @@ async fn handle(
             return resp;
         }
         Fault::Json(body) => return axum::Json(body).into_response(),
-        Fault::None | Fault::ResetAfter(_) => {}
+        Fault::Redirect { status, location } => {
+            let mut r = Response::new(Body::from("moved"));
+            *r.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            if let Ok(v) = location.parse() {
+                r.headers_mut().insert("location", v);
+            }
+            return r;
+        }
+        Fault::HugeBody { bytes, declared } => {
+            let mut r = Response::new(filler(b"{\"pad\":\"", b'x', bytes));
+            r.headers_mut()
+                .insert("content-type", "application/json".parse().expect("static"));
+            if declared {
+                r.headers_mut()
+                    .insert("content-length", bytes.to_string().parse().expect("digits"));
+            }
+            return r;
+        }
+        Fault::HugeError { status, bytes } => {
+            let mut r = Response::new(filler(b"{\"error\":{\"message\":\"", b'e', bytes));
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            r.headers_mut()
+                .insert("content-type", "application/json".parse().expect("static"));
+            return r;
+        }
+        Fault::EndlessLine { bytes } => {
+            let mut r = Response::new(filler(b"data: {\"x\":\"", b'x', bytes));
+            r.headers_mut()
+                .insert("content-type", "text/event-stream".parse().expect("static"));
+            return r;
+        }
+        Fault::EchoSecrets => {
+            let key = headers
+                .get("authorization")
+                .or_else(|| headers.get("x-api-key"))
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none")
+                .to_string();
+            let host = headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none")
+                .to_string();
+            let msg =
+                format!("upstream http://{host}{uri} refused the request (credentials: {key})");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(error(anthropic, "mock_error", &msg)),
+            )
+                .into_response();
+        }
+        Fault::None
+        | Fault::ResetAfter(_)
+        | Fault::ResetMidEvent(_)
+        | Fault::LeakHeaders
+        | Fault::Drip { .. } => {}
     }
     let model = req
         .get("model")
@@ -420,13 +553,35 @@ async fn handle(
     if shape == Shape::CountTokens {
         return axum::Json(json!({"input_tokens": input_tokens})).into_response();
     }
+    let leak = |mut r: Response| {
+        if fault == Fault::LeakHeaders {
+            for (k, v, _) in LEAKED_HEADERS {
+                r.headers_mut()
+                    .append(k, v.parse().expect("static header value"));
+            }
+        }
+        r
+    };
     if !stream {
         let body = match shape {
             Shape::Chat => chat_answer(&model, &cfg.text, input_tokens, output_tokens),
             Shape::Responses => responses_answer(&model, &cfg.text, input_tokens, output_tokens),
             _ => messages_answer(&model, &cfg.text, input_tokens, output_tokens),
         };
-        return axum::Json(body).into_response();
+        if let Fault::Drip { every } = fault {
+            let bytes = body.to_string().into_bytes();
+            let drip = stream::iter(bytes.into_iter().enumerate()).then(move |(i, b)| async move {
+                if i > 0 {
+                    tokio::time::sleep(every).await;
+                }
+                Ok::<_, std::io::Error>(Bytes::from(vec![b]))
+            });
+            let mut r = Response::new(Body::from_stream(drip));
+            r.headers_mut()
+                .insert("content-type", "application/json".parse().expect("static"));
+            return r;
+        }
+        return leak(axum::Json(body).into_response());
     }
     let events: Vec<String> = match shape {
         Shape::Chat => chat_events(&model, &pieces, input_tokens),
@@ -437,6 +592,18 @@ async fn handle(
         Fault::ResetAfter(n) => Some(n),
         _ => None,
     };
+    let mut events = events;
+    if let Fault::ResetMidEvent(n) = fault
+        && n < events.len()
+    {
+        events.truncate(n + 2);
+        let half = events[n].len() / 2;
+        events[n].truncate(half);
+    }
+    let break_after = break_after.or(match fault {
+        Fault::ResetMidEvent(n) => Some(n + 1),
+        _ => None,
+    });
     let delay = cfg.chunk_delay;
     let body = stream::iter(events.into_iter().enumerate()).then(move |(i, ev)| async move {
         if break_after == Some(i) {
@@ -454,7 +621,7 @@ async fn handle(
     let mut resp = Response::new(Body::from_stream(body));
     resp.headers_mut()
         .insert("content-type", "text/event-stream".parse().expect("static"));
-    resp
+    leak(resp)
 }
 
 /// `GET /<prefix>/.../models`: the list set for the prefix, after any queued fault (`Status`,
