@@ -9,6 +9,10 @@
 //! fgc-load stream-total URL --rate 50 ...                  streaming; time to the last byte
 //! fgc-load startup --cmd "fgc serve -c X --port P" --url URL [--key K]
 //!     start the command, poll URL every 1 ms; time to the first 200
+//! fgc-load flood URL --connections 300 --seconds 5 [--slow]
+//!     open that many connections that send nothing (or, with --slow, a request head one
+//!     line per second), then, while they are open, time a fresh-connection
+//!     `GET /health/liveness` and a chat request (URL) every 100 ms
 //!
 //! URL is the chat completions endpoint, e.g. http://127.0.0.1:4000/v1/chat/completions; the
 //! body (`model`, `max_tokens`, `messages`, `stream`) is also a valid Anthropic Messages request,
@@ -31,6 +35,9 @@ struct Opts {
     threads: usize,
     /// Streaming: time to the last byte instead of the first.
     to_end: bool,
+    /// flood: connections held open, and whether they trickle a request head.
+    connections: usize,
+    slow: bool,
 }
 
 fn main() {
@@ -48,6 +55,8 @@ fn main() {
         cmd: String::new(),
         threads: 1,
         to_end: false,
+        connections: 300,
+        slow: false,
     };
     while let Some(a) = args.next() {
         let mut v = || {
@@ -65,6 +74,10 @@ fn main() {
             "--cmd" => o.cmd = v(),
             "--url" => o.url = v(),
             "--threads" => o.threads = v().parse().unwrap_or_else(|_| die("bad --threads")),
+            "--connections" => {
+                o.connections = v().parse().unwrap_or_else(|_| die("bad --connections"))
+            }
+            "--slow" => o.slow = true,
             u if !u.starts_with('-') && o.url.is_empty() => o.url = u.to_string(),
             other => die(&format!("unknown argument {other}")),
         }
@@ -84,6 +97,7 @@ fn main() {
                 run(&o, true, Some(o.rate)).await
             }
             "startup" => startup(&o).await,
+            "flood" => flood(&o).await,
             m => die(&format!("unknown mode {m}")),
         }
     });
@@ -230,6 +244,8 @@ fn clone_opts(o: &Opts) -> Opts {
         cmd: o.cmd.clone(),
         threads: o.threads,
         to_end: o.to_end,
+        connections: o.connections,
+        slow: o.slow,
     }
 }
 
@@ -284,6 +300,127 @@ async fn startup(o: &Opts) -> serde_json::Value {
     let _ = child.kill();
     let _ = child.wait();
     json!({"cmd": o.cmd, "first_answer_ms": answered.map(|d| d.as_secs_f64() * 1000.0), "rss_kb_at_first_answer": rss_kb})
+}
+
+/// Hold `--connections` idle (or slow) connections open while timing probes and requests.
+async fn flood(o: &Opts) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = reqwest::Url::parse(&o.url).unwrap_or_else(|e| die(&e.to_string()));
+    let addr = format!(
+        "{}:{}",
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port_or_known_default().unwrap_or(80)
+    );
+    let live = format!("{}://{addr}/health/liveness", url.scheme());
+    let mut held = Vec::new();
+    let mut refused = 0u64;
+    for _ in 0..o.connections {
+        match tokio::net::TcpStream::connect(&addr).await {
+            Ok(s) => held.push(s),
+            Err(_) => refused += 1,
+        }
+    }
+    let slow = o.slow;
+    let mut tricklers = Vec::new();
+    if slow {
+        for mut s in std::mem::take(&mut held) {
+            tricklers.push(tokio::spawn(async move {
+                let _ = s
+                    .write_all(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")
+                    .await;
+                for i in 0.. {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if s.write_all(format!("X-Slow-{i}: y\r\n").as_bytes())
+                        .await
+                        .is_err()
+                    {
+                        return true;
+                    }
+                }
+                false
+            }));
+        }
+    }
+    // No pooling: every probe needs a new connection, as a health checker's does.
+    fgc::serve::forward::install_crypto();
+    let c = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap_or_else(|e| die(&e.to_string()));
+    let body = json!({"model": o.model, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}).to_string();
+    let (mut probes, mut requests) = (Tally::default(), Tally::default());
+    let end = Instant::now() + Duration::from_secs_f64(o.seconds);
+    while Instant::now() < end {
+        let t = Instant::now();
+        let r = c.get(&live).send().await;
+        match r {
+            Ok(r) if r.status().is_success() => probes.lat_us.push(t.elapsed().as_micros() as u64),
+            Ok(r) => {
+                probes.errors += 1;
+                probes
+                    .first_error
+                    .get_or_insert(format!("status {}", r.status()));
+            }
+            Err(e) => {
+                probes.errors += 1;
+                probes.first_error.get_or_insert(e.to_string());
+            }
+        }
+        let t = Instant::now();
+        let r = c
+            .post(&o.url)
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", o.key))
+            .body(body.clone())
+            .send()
+            .await;
+        match r {
+            Ok(r) if r.status().is_success() => {
+                let _ = r.bytes().await;
+                requests.lat_us.push(t.elapsed().as_micros() as u64)
+            }
+            Ok(r) => {
+                requests.errors += 1;
+                requests
+                    .first_error
+                    .get_or_insert(format!("status {}", r.status()));
+            }
+            Err(e) => {
+                requests.errors += 1;
+                requests.first_error.get_or_insert(e.to_string());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // How many of the held connections the server has closed by now.
+    let mut closed = 0u64;
+    for mut s in held {
+        let mut b = [0u8; 64];
+        if let Ok(Ok(0)) = tokio::time::timeout(Duration::from_millis(5), s.read(&mut b)).await {
+            closed += 1;
+        }
+    }
+    for t in tricklers {
+        t.abort();
+        if let Ok(true) = t.await {
+            closed += 1;
+        }
+    }
+    let summary = |t: &mut Tally| {
+        t.lat_us.sort_unstable();
+        let at = |p: f64| {
+            t.lat_us
+                .get(((t.lat_us.len() as f64 * p) as usize).min(t.lat_us.len().saturating_sub(1)))
+                .map(|v| *v as f64 / 1000.0)
+        };
+        json!({"ok": t.lat_us.len(), "errors": t.errors, "first_error": t.first_error, "p50_ms": at(0.5), "max_ms": at(1.0)})
+    };
+    json!({
+        "connections": o.connections, "slow": slow, "refused_at_connect": refused,
+        "closed_by_server": closed,
+        "probes": summary(&mut probes), "requests": summary(&mut requests),
+    })
 }
 
 fn die(msg: &str) -> ! {

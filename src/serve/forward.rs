@@ -166,7 +166,7 @@ pub async fn send(
         ));
     }
     let headers = resp.headers().clone();
-    let body = match tokio::time::timeout(limit, read_capped(resp, max_error_body)).await {
+    let body = match tokio::time::timeout(limit, read_capped(resp, max_error_body, true)).await {
         Ok(Ok((b, _))) => b,
         _ => Bytes::new(),
     };
@@ -191,7 +191,7 @@ pub async fn read_answer(
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large(dep, limit));
     }
-    match tokio::time::timeout(dep.timeout, read_capped(resp, limit)).await {
+    match tokio::time::timeout(dep.timeout, read_capped(resp, limit, false)).await {
         Ok(Ok((b, false))) => Ok(b),
         Ok(Ok((_, true))) => Err(too_large(dep, limit)),
         Ok(Err(e)) => Err(failure(
@@ -217,21 +217,57 @@ fn too_large(dep: &Deployment, limit: usize) -> Failure {
     )
 }
 
-/// Up to `limit` bytes of a body; `true` when there was more (left unread).
-async fn read_capped(mut resp: reqwest::Response, limit: usize) -> reqwest::Result<(Bytes, bool)> {
-    let cap = resp
+/// Up to `limit` bytes of a body; `true` when there was more (left unread; what was read is
+/// returned only when `keep_cut`). The bytes are copied into blocks as they come (so the
+/// transport's buffers are freed at once) and joined once at the end: growing one buffer by
+/// doubling would hold up to three times the body at the peak.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+    keep_cut: bool,
+) -> reqwest::Result<(Bytes, bool)> {
+    const FIRST: usize = 64 * 1024;
+    const BLOCK: usize = 1024 * 1024;
+    let first = resp
         .content_length()
-        .map_or(8 * 1024, |n| n.min(limit as u64) as usize);
-    let mut buf = bytes::BytesMut::with_capacity(cap);
-    while let Some(chunk) = resp.chunk().await? {
-        let room = limit - buf.len();
-        if chunk.len() > room {
-            buf.extend_from_slice(&chunk[..room]);
-            return Ok((buf.freeze(), true));
+        .map_or(FIRST, |n| n as usize)
+        .min(limit);
+    let mut blocks: Vec<Vec<u8>> = vec![Vec::with_capacity(first)];
+    let mut total = 0usize;
+    let mut over = false;
+    'read: while let Some(chunk) = resp.chunk().await? {
+        let mut rest = &chunk[..];
+        while !rest.is_empty() {
+            if total == limit {
+                over = true;
+                break 'read;
+            }
+            let last = blocks.last_mut().expect("one block at least");
+            if last.len() == last.capacity() {
+                blocks.push(Vec::with_capacity(BLOCK.min(limit - total)));
+                continue;
+            }
+            let n = rest
+                .len()
+                .min(last.capacity() - last.len())
+                .min(limit - total);
+            last.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            total += n;
         }
-        buf.extend_from_slice(&chunk);
     }
-    Ok((buf.freeze(), false))
+    drop(resp);
+    if over && !keep_cut {
+        return Ok((Bytes::new(), true));
+    }
+    if blocks.len() == 1 {
+        return Ok((Bytes::from(blocks.pop().unwrap_or_default()), over));
+    }
+    let mut buf = bytes::BytesMut::with_capacity(total);
+    for b in blocks {
+        buf.extend_from_slice(&b);
+    }
+    Ok((buf.freeze(), over))
 }
 
 /// A failure of `dep` without an answer to pass on; the reason names the deployment and is
