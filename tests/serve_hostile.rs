@@ -911,3 +911,50 @@ async fn threads_sets_the_worker_threads() {
     }
     assert_eq!(counts[1] - counts[0], 4, "{counts:?}");
 }
+
+// ---- item 5 (slow drip) and item 6 (one record per request) ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dripping_answer_is_bounded_by_the_deployment_timeout() {
+    let m = mock().await;
+    let s = Setup::new(&yaml(
+        &[openai_dep("gpt", &m, "        timeout: 0.5\n")],
+        "",
+        "",
+    ));
+    let srv = start_with(&s, Limits::default()).await;
+    m.push(Fault::Drip {
+        every: Duration::from_millis(50),
+    });
+    let t = Instant::now();
+    let (st, v) = post(&srv, "/v1/chat/completions", chat("gpt")).await;
+    // LiteLLM's status for a timeout.
+    assert_eq!(st, 408, "{v}");
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("`gpt#0`"),
+        "{v}"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_tokens_fallback_is_one_record() {
+    let m = mock().await;
+    let s = Setup::new(&yaml(&[anthropic_dep("claude", &m)], "", ""));
+    let srv = start_with(&s, Limits::default()).await;
+    m.push(Fault::Status(404));
+    let (st, v) = post(
+        &srv,
+        "/v1/messages/count_tokens",
+        json!({"model": "claude", "messages": [{"role": "user", "content": "hi"}]}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    srv.stop().await;
+    let u = usage_records(&s.usage());
+    assert_eq!(u.len(), 1, "{u:?}");
+    assert_eq!(u[0]["deployment"], "local-count");
+    assert_eq!(u[0]["attempts"], 1);
+    assert_eq!(u[0]["outcome"], "ok");
+}

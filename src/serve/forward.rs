@@ -194,6 +194,8 @@ pub async fn read_answer(
     match tokio::time::timeout(dep.timeout, read_capped(resp, limit, false)).await {
         Ok(Ok((b, false))) => Ok(b),
         Ok(Ok((_, true))) => Err(too_large(dep, limit)),
+        // The whole-request timeout of `send` ran out while the body dripped in.
+        Ok(Err(e)) if e.is_timeout() => Err(timeout_failure(dep, dep.timeout)),
         Ok(Err(e)) => Err(failure(
             ErrorClass::Connection,
             dep,
