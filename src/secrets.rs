@@ -159,7 +159,7 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
     }
     for dep in model.deployments() {
         if let Some(k) = &dep.litellm_params.api_key
-            && let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty())
+            && let Some(var) = env_reference(k.as_str()).filter(|v| crate::names::is_env_name(v))
         {
             out.push(SecretSite {
                 source: SecretSource::Env(var.to_string()),
@@ -194,7 +194,7 @@ pub fn sites(model: &crate::model::Model, config_dir: &Path) -> Vec<SecretSite> 
         .and_then(|b| b.general_settings.as_ref())
         .and_then(|g| g.master_key.as_ref());
     if let Some(k) = mk
-        && let Some(var) = env_reference(k.as_str()).filter(|v| !v.is_empty())
+        && let Some(var) = env_reference(k.as_str()).filter(|v| crate::names::is_env_name(v))
     {
         out.push(SecretSite {
             source: SecretSource::Env(var.to_string()),
