@@ -2,7 +2,9 @@
 //! shutdown, and the cut at the drain deadline.
 //!
 //! Each connection is watched: how many requests it has in flight, since when it is idle, and
-//! whether bytes of a next request have started to arrive. From that, one deadline at a time:
+//! whether bytes of a next request have started to arrive (a few atomic stores per request,
+//! nothing that wakes a task). A sweeper visits every connection a few times per timeout
+//! period and closes those past their deadline:
 //!
 //! - idle (no request in flight, nothing received): closed after `idle_timeout`;
 //! - a request head arriving (bytes received, head not complete): closed `header_timeout`
@@ -23,7 +25,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -59,8 +61,10 @@ struct Watch {
     /// idle; 0 when none has.
     head_since: AtomicU64,
     base: Instant,
-    changed: Notify,
+    /// Set by the sweeper (deadline passed) and by eviction (the cap): close when idle.
     evict: Notify,
+    /// Asked to close and not yet gone: not counted against the cap, not chosen again.
+    evicting: AtomicBool,
 }
 
 impl Watch {
@@ -70,8 +74,8 @@ impl Watch {
             idle_since: AtomicU64::new(0),
             head_since: AtomicU64::new(0),
             base,
-            changed: Notify::new(),
             evict: Notify::new(),
+            evicting: AtomicBool::new(false),
         };
         w.idle_since.store(w.now(), Ordering::SeqCst);
         w
@@ -87,16 +91,14 @@ impl Watch {
 
     /// Bytes arrived: when idle, they start a request head.
     fn read_some(&self) {
-        if self.idle() && self.head_since.load(Ordering::SeqCst) == 0 {
+        if self.idle() && self.head_since.load(Ordering::Relaxed) == 0 {
             self.head_since.store(self.now() + 1, Ordering::SeqCst);
-            self.changed.notify_one();
         }
     }
 
     fn request_started(&self) {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         self.head_since.store(0, Ordering::SeqCst);
-        self.changed.notify_one();
     }
 
     fn request_done(&self) {
@@ -104,7 +106,6 @@ impl Watch {
             self.idle_since.store(self.now(), Ordering::SeqCst);
             self.head_since.store(0, Ordering::SeqCst);
         }
-        self.changed.notify_one();
     }
 
     /// When the connection must be closed if nothing changes, or `None` (a request in flight).
@@ -130,8 +131,12 @@ struct Registry {
 }
 
 impl Registry {
+    /// Connections open and not on their way out.
     fn len(&self) -> usize {
-        self.open.lock().unwrap_or_else(|e| e.into_inner()).len()
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.values()
+            .filter(|w| !w.evicting.load(Ordering::SeqCst))
+            .count()
     }
 
     fn add(self: &Arc<Self>, w: Arc<Watch>) -> Registered {
@@ -146,17 +151,27 @@ impl Registry {
         }
     }
 
-    /// Ask the connection idle longest to close (it leaves the registry at once, so it is
-    /// not counted or chosen again while it closes); `false` when none is idle.
+    /// Ask every connection past its deadline to close.
+    fn sweep(&self, b: &Bounds) {
+        let now = Instant::now();
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        for w in open.values() {
+            if w.deadline(b).is_some_and(|d| d <= now) && !w.evicting.swap(true, Ordering::SeqCst) {
+                w.evict.notify_one();
+            }
+        }
+    }
+
+    /// Ask the connection idle longest to close; `false` when none is idle.
     fn evict_one(&self) -> bool {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let victim = open
-            .iter()
-            .filter(|(_, w)| w.idle())
-            .min_by_key(|(_, w)| w.idle_since.load(Ordering::SeqCst))
-            .map(|(id, _)| *id);
-        match victim.and_then(|id| open.remove(&id)) {
+            .values()
+            .filter(|w| w.idle() && !w.evicting.load(Ordering::SeqCst))
+            .min_by_key(|w| w.idle_since.load(Ordering::SeqCst));
+        match victim {
             Some(w) => {
+                w.evicting.store(true, Ordering::SeqCst);
                 w.evict.notify_one();
                 true
             }
@@ -337,6 +352,17 @@ pub async fn serve(
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mut tasks: JoinSet<()> = JoinSet::new();
+    let sweeper = tokio::spawn({
+        let registry = Arc::clone(&registry);
+        async move {
+            let mut every = tokio::time::interval(sweep_every(&bounds));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                registry.sweep(&bounds);
+            }
+        }
+    });
     let mut refusals: JoinSet<()> = JoinSet::new();
     loop {
         tokio::select! {
@@ -370,11 +396,12 @@ pub async fn serve(
                 };
                 let builder = Arc::clone(&builder);
                 let shutdown = shutdown_rx.clone();
-                tasks.spawn(connection(sock, watch, svc, builder, shutdown, bounds, registered));
+                tasks.spawn(connection(sock, watch, svc, builder, shutdown, registered));
             }
         }
     }
     drop(listener);
+    sweeper.abort();
     let _ = shutdown_tx.send(true);
     let drained = tokio::time::timeout(limits.drain, async {
         while tasks.join_next().await.is_some() {}
@@ -416,7 +443,6 @@ async fn connection(
     svc: Tracked,
     builder: Arc<hyper_util::server::conn::auto::Builder<Spawner>>,
     mut shutdown: watch::Receiver<bool>,
-    bounds: Bounds,
     _registered: Registered,
 ) {
     let io = hyper_util::rt::TokioIo::new(Watched {
@@ -427,26 +453,15 @@ async fn connection(
     tokio::pin!(conn);
     let mut closing = false;
     loop {
-        let deadline = watch.deadline(&bounds);
-        let sleep = async {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
-                None => std::future::pending().await,
-            }
-        };
         tokio::select! {
             _ = conn.as_mut() => return,
-            _ = sleep => {
-                // Still past it after any change that raced the timer: close.
-                if watch.deadline(&bounds).is_some_and(|d| d <= Instant::now()) {
-                    return;
-                }
-            }
-            _ = watch.changed.notified() => {}
             _ = watch.evict.notified() => {
+                // Past its deadline or evicted at the cap: closed, unless a request started
+                // in the meantime (then it stays, and counts again).
                 if watch.idle() {
                     return;
                 }
+                watch.evicting.store(false, Ordering::SeqCst);
             }
             () = async { let _ = shutdown.wait_for(|s| *s).await; }, if !closing => {
                 closing = true;
@@ -454,6 +469,12 @@ async fn connection(
             }
         }
     }
+}
+
+/// How often the sweeper looks for connections past their deadline: a quarter of the shorter
+/// timeout, between 10 ms and 1 s (so a timeout is kept within a quarter of itself).
+fn sweep_every(b: &Bounds) -> Duration {
+    (b.header.min(b.idle) / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
 }
 
 /// A connection over the cap that no idle one could make room for: its request gets a 503
