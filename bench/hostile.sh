@@ -2,13 +2,14 @@
 # Peak memory of `fgc serve` under hostile upstreams and clients (issue 11, items 4 and 5),
 # everything on loopback with the release build and the gateway's default limits. Prints one
 # JSON line per measurement; docs/performance.md has the table.
+# The client floods run first, so their peak RSS is theirs alone; the upstream cases follow.
 #
 #   bench/hostile.sh
 #
 # Upstreams (fgc-mock --fault): a 400 MB non-streaming 200, a 400 MB error body, a 400 MB SSE
-# line without a newline (read through a translated Anthropic stream). Clients (fgc-load
-# flood): 300 and 2,000 idle connections, 300 connections trickling a request head, each while
-# health probes and chat requests are timed. Peak RSS is the gateway's VmHWM from /proc after
+# line without a newline (read through a translated Anthropic stream and passed through).
+# Clients (fgc-load flood): 300 and 2,000 idle connections, 300 connections trickling a request
+# head, each while health probes and chat requests are timed. Peak RSS is the gateway's VmHWM from /proc after
 # each step (it only grows), so the last figure covers all of them.
 #
 # Env: BYTES (default 400000000), MOCK_PORT (9121; uses 4 ports from it), FGC_PORT (4121).
@@ -59,6 +60,15 @@ $FGC serve -c "$tmp/flowgate.yaml" --port "$FGC_PORT" --usage-log "$tmp/usage.js
 wait_http "http://127.0.0.1:$FGC_PORT/v1/models"
 echo "{\"what\":\"fgc RSS kB at start\",\"result\":$(hwm $fgc_pid)}"
 
+URL=http://127.0.0.1:$FGC_PORT/v1/chat/completions
+flood() { # label, args...
+  local label=$1; shift
+  echo "{\"what\":\"$label\",\"result\":$($LOAD flood "$URL" --model bench "$@"),\"peak_rss_kb\":$(hwm $fgc_pid)}"
+}
+flood "300 idle connections, 5 s" --connections 300 --seconds 5
+flood "2000 idle connections (cap 512), 5 s" --connections 2000 --seconds 5
+# Longer than the 10 s header timeout: every trickling connection is cut.
+flood "300 connections trickling a request head, 15 s" --connections 300 --slow --seconds 15
 call() { # label, path, body
   local out
   out=$(curl -sS -o "$tmp/answer" -w '{"status":%{http_code},"seconds":%{time_total},"bytes":%{size_download}}' \
@@ -71,13 +81,4 @@ call "error body of $BYTES bytes" /v1/chat/completions '{"model":"error","messag
 call "SSE line of $BYTES bytes, translated (Messages over Chat)" /v1/messages '{"model":"line","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]}'
 call "SSE line of $BYTES bytes, passthrough" /v1/chat/completions '{"model":"line","stream":true,"messages":[{"role":"user","content":"hi"}]}'
 
-URL=http://127.0.0.1:$FGC_PORT/v1/chat/completions
-flood() { # label, args...
-  local label=$1; shift
-  echo "{\"what\":\"$label\",\"result\":$($LOAD flood "$URL" --model bench "$@"),\"peak_rss_kb\":$(hwm $fgc_pid)}"
-}
-flood "300 idle connections, 5 s" --connections 300 --seconds 5
-flood "2000 idle connections (cap 512), 5 s" --connections 2000 --seconds 5
-# Longer than the 10 s header timeout: every trickling connection is cut.
-flood "300 connections trickling a request head, 15 s" --connections 300 --slow --seconds 15
 echo "{\"what\":\"fgc peak RSS kB, all of the above\",\"result\":$(hwm $fgc_pid)}"

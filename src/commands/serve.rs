@@ -56,7 +56,7 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds(0.1, 86400.0))]
     pub idle_timeout: Duration,
     /// Largest non-streaming upstream answer read (502 above).
-    #[arg(long, value_name = "BYTES", default_value = "33554432", value_parser = bytes(1024, 1 << 30))]
+    #[arg(long, value_name = "BYTES", default_value = "16777216", value_parser = bytes(1024, 1 << 30))]
     pub max_upstream_body_bytes: u64,
     /// Largest part of an upstream error body read.
     #[arg(long, value_name = "BYTES", default_value = "65536", value_parser = bytes(1024, 16 << 20))]

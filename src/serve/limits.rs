@@ -40,8 +40,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// 32 MiB: a whole answer is held (and translated) in memory; real ones are kilobytes.
-pub const DEFAULT_MAX_UPSTREAM_BODY: usize = 32 * 1024 * 1024;
+/// 16 MiB: a whole answer is held (and translated) in memory; real ones are kilobytes, a
+/// few generated images make megabytes. A refused one is read up to here on each attempt.
+pub const DEFAULT_MAX_UPSTREAM_BODY: usize = 16 * 1024 * 1024;
 /// 64 KiB: error bodies are cut down to a message anyway.
 pub const DEFAULT_MAX_ERROR_BODY: usize = 64 * 1024;
 /// 8 MiB: one event of a stream (a Responses `response.completed` repeats the whole answer).
