@@ -14,6 +14,10 @@ use serde_json::Value;
 
 use super::usage::Tokens;
 
+/// Up to this size the unfinished event's buffer grows as usual; past it, it is given the
+/// limit's size at once.
+const GROW_UP_TO: usize = 256 * 1024;
+
 /// An unfinished event grew past the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooLong {
@@ -66,9 +70,17 @@ impl Framer {
             }
         };
         self.scan(&done);
-        if self.held.len() + rest.len() > self.max {
+        let need = self.held.len() + rest.len();
+        if need > self.max {
             self.held = BytesMut::new();
             return (done, Some(TooLong { limit: self.max }));
+        }
+        if need > self.held.capacity() && need > GROW_UP_TO {
+            // A long event: one buffer of the limit's size from here on, filled as bytes
+            // come (only those pages are touched), instead of copies doubling up to it.
+            let mut big = BytesMut::with_capacity(self.max);
+            big.extend_from_slice(&self.held);
+            self.held = big;
         }
         self.held.extend_from_slice(&rest);
         (done, None)
