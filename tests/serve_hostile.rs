@@ -728,7 +728,7 @@ async fn deeply_nested_json_gets_a_400() {
 #[test]
 fn out_of_range_numbers_are_errors_not_panics() {
     let s = Setup::new(
-        "litellm_base:\n  model_list:\n    - model_name: a\n      litellm_params:\n        model: openai/x\n        api_base: http://127.0.0.1:1/v1\n        timeout: 1e20\n",
+        "litellm_base:\n  model_list:\n    - model_name: a\n      litellm_params:\n        model: openai/x\n        api_base: http://127.0.0.1:1/v1\n        timeout: 1.0e+20\n",
     );
     let cfg = s.config();
     let out = crate::common::run(&[

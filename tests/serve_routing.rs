@@ -103,6 +103,19 @@ impl Gw {
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
+    /// `/health/readiness` with the gateway key: every detail.
+    async fn readiness(&self) -> Value {
+        fgc::serve::forward::install_crypto();
+        reqwest::Client::new()
+            .get(format!("{}/health/readiness", self.srv.url()))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json_text()
+            .await
+    }
+
     /// The prefix that got the one request sent since the last call.
     fn upstream(&self) -> String {
         let hits: HashMap<String, usize> = self.mock.hits_by_prefix();
@@ -387,11 +400,14 @@ async fn long_context_near_the_threshold_is_counted() {
 async fn readiness_lists_the_routing_table() {
     let gw = gateway(ROUTING, "").await;
     fgc::serve::forward::install_crypto();
+    // The details need the gateway key (issue 11, item 13): the status only without it.
     let v: Value = reqwest::get(format!("{}/health/readiness", gw.srv.url()))
         .await
         .unwrap()
         .json_text()
         .await;
+    assert_eq!(v, serde_json::json!({"status": "ready"}));
+    let v = gw.readiness().await;
     let r = &v["routing"];
     assert_eq!(r["routes"]["background"], "router-fast");
     assert_eq!(r["families"]["opus"]["default"], "router-main");
@@ -404,11 +420,8 @@ async fn readiness_lists_the_routing_table() {
     gw.srv.stop().await;
     // No routing section: null.
     let gw = gateway("", "").await;
-    let v: Value = reqwest::get(format!("{}/health/readiness", gw.srv.url()))
-        .await
-        .unwrap()
-        .json_text()
-        .await;
+    let v = gw.readiness().await;
+    assert_eq!(v["status"], "ready");
     assert_eq!(v["routing"], Value::Null);
     gw.srv.stop().await;
 }
