@@ -683,6 +683,32 @@ async fn only_allowed_response_headers_reach_the_client() {
         }
         let _ = r.bytes().await;
     }
+    // Error answers too: passed on as they came (same protocol) or re-shaped (translated).
+    for (path, model) in [
+        ("/v1/chat/completions", "gpt"),
+        ("/v1/messages", "claude"),
+        ("/v1/messages", "gpt"),
+    ] {
+        m.push(Fault::LeakHeadersOnError(400));
+        let r = http()
+            .post(format!("{}{path}", srv.url()))
+            .bearer_auth(KEY)
+            .json_v(&json!({"model": model, "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path} {model}");
+        for (k, v, allowed) in LEAKED_HEADERS {
+            let got = r.headers().get(k).map(|h| h.to_str().unwrap().to_string());
+            if allowed {
+                assert_eq!(got.as_deref(), Some(v), "error {path} {model} {k}");
+            } else {
+                assert_eq!(got, None, "error {path} {model} {k}");
+            }
+        }
+        let text = r.text().await.unwrap();
+        assert!(text.contains("mock failure 400"), "{text}");
+    }
     srv.stop().await;
 }
 

@@ -10,12 +10,12 @@
 //! whichever path the error takes.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::config::Deployment;
-use super::forward::{ErrorAnswer, copy_headers};
+use super::forward::ErrorAnswer;
 use super::protocol::{ClientApi, Family};
 use crate::translate::error as shapes;
 
@@ -86,20 +86,23 @@ pub fn respond(api: ClientApi, status: StatusCode, code: &'static str, message: 
 /// client's shape, re-shaped with the same status otherwise (another protocol's error from a
 /// translated request, an HTML page).
 pub fn from_upstream(api: ClientApi, a: ErrorAnswer) -> Response {
-    if !in_client_shape(api, &a.body) {
+    let mut out = if in_client_shape(api, &a.body) {
+        let mut out = Response::new(Body::from(a.body));
+        *out.status_mut() = a.status;
+        out
+    } else {
         let (status, body) = shapes::from_upstream(api.protocol(), a.status.as_u16(), &a.body);
         let mut out = axum::Json(body).into_response();
         *out.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        return out;
-    }
-    let mut headers = HeaderMap::new();
-    copy_headers(&a.headers, &mut headers);
+        out
+    };
+    // The allowlisted headers only (`send` kept no others): request ids, `retry-after` and
+    // rate limits reach the client whatever the body's shape.
+    let mut headers = a.headers;
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let mut out = Response::new(Body::from(a.body));
-    *out.status_mut() = a.status;
     *out.headers_mut() = headers;
     out
 }

@@ -71,12 +71,22 @@ impl Failure {
     }
 }
 
-/// An upstream error answer: its head, and its body up to `--max-error-body-bytes`.
+/// An upstream error answer: its status, the headers a client may see
+/// ([`forwarded_response_header`]), and its body up to `--max-error-body-bytes`, scrubbed of
+/// the deployment's URL, host and key ([`super::errors::scrub`]).
 #[derive(Debug, Clone)]
 pub struct ErrorAnswer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+/// A successful upstream answer, its body still to read: the response, and the headers a
+/// client may see, taken from it in [`send`] (nothing else of the upstream's head reaches a
+/// client, whatever path the answer takes).
+pub struct Answer {
+    pub resp: reqwest::Response,
+    pub headers: HeaderMap,
 }
 
 /// The longest silence of an upstream before a translated stream sends a keep-alive (Anthropic
@@ -87,7 +97,9 @@ pub const KEEPALIVE: Duration = Duration::from_secs(10);
 const FORWARDED: [&str; 3] = ["anthropic-version", "anthropic-beta", "accept"];
 
 /// Send `body` to `dep` at `path` and wait for the response head. An error answer's body is
-/// read up to `max_error_body` bytes (the rest is left unread).
+/// read up to `max_error_body` bytes (the rest is left unread). Whatever comes back is
+/// scrubbed here, where the deployment is known: headers cut to the allowlist, error bodies
+/// and reasons without the deployment's URL, host or key.
 #[allow(clippy::too_many_arguments)]
 pub async fn send(
     client: &reqwest::Client,
@@ -98,7 +110,7 @@ pub async fn send(
     incoming: &HeaderMap,
     stream: bool,
     max_error_body: usize,
-) -> Result<reqwest::Response, Failure> {
+) -> Result<Answer, Failure> {
     let mut url = String::with_capacity(dep.base.len() + path.len() + 16);
     url.push_str(&dep.base);
     url.push_str(path);
@@ -151,8 +163,9 @@ pub async fn send(
         Ok(Ok(r)) => r,
     };
     let status = resp.status();
+    let headers = allowed_headers(resp.headers());
     if status.is_success() {
-        return Ok(resp);
+        return Ok(Answer { resp, headers });
     }
     if status.is_redirection() {
         // The Location is neither followed nor shown: it names hosts the client has no
@@ -165,7 +178,6 @@ pub async fn send(
             ),
         ));
     }
-    let headers = resp.headers().clone();
     let body = match tokio::time::timeout(limit, read_capped(resp, max_error_body, true)).await {
         Ok(Ok((b, _))) => b,
         _ => Bytes::new(),
@@ -339,13 +351,16 @@ pub fn forwarded_response_header(name: &str) -> bool {
     RESPONSE_HEADERS.contains(&name) || RESPONSE_HEADER_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
-/// Copy the allowed headers of an upstream response (see [`forwarded_response_header`]).
-pub fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
+/// The headers of an upstream response that may reach a client (see
+/// [`forwarded_response_header`]).
+fn allowed_headers(from: &HeaderMap) -> HeaderMap {
+    let mut to = HeaderMap::new();
     for (k, v) in from {
         if forwarded_response_header(k.as_str()) {
             to.append(HeaderName::clone(k), HeaderValue::clone(v));
         }
     }
+    to
 }
 
 /// An upstream response body as a stream of chunks.

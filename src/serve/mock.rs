@@ -64,6 +64,8 @@ pub enum Fault {
     /// The normal answer, with headers no client should see (cookies, auth challenges,
     /// internal hosts) beside the ones it should (request id, rate limits).
     LeakHeaders,
+    /// An error answer (`status`) with the same headers as [`Fault::LeakHeaders`].
+    LeakHeadersOnError(u16),
     /// A 500 whose message repeats the request's URL and upstream key.
     EchoSecrets,
     /// The normal (non-stream) answer, one byte every `every`.
@@ -75,7 +77,8 @@ impl Fault {
     /// `none`), `500` (any status), `429:1.5` (status with Retry-After seconds), `context`,
     /// `reset`, `reset-after:N`, `hang`, and the hostile ones: `reset-mid-event:N`,
     /// `redirect:URL`, `huge-body:BYTES`, `huge-body-declared:BYTES`, `huge-error:BYTES`,
-    /// `endless-line:BYTES`, `leak-headers`, `echo-secrets`, `drip:MS`.
+    /// `endless-line:BYTES`, `leak-headers`, `leak-headers-error:STATUS`, `echo-secrets`,
+    /// `drip:MS`.
     pub fn parse(s: &str) -> Option<Fault> {
         let (name, arg) = s.split_once(':').unwrap_or((s, ""));
         let n = || arg.parse::<u64>().ok();
@@ -104,6 +107,7 @@ impl Fault {
             },
             "endless-line" => Fault::EndlessLine { bytes: n()? },
             "leak-headers" => Fault::LeakHeaders,
+            "leak-headers-error" => Fault::LeakHeadersOnError(n()? as u16),
             "echo-secrets" => Fault::EchoSecrets,
             "drip" => Fault::Drip {
                 every: Duration::from_millis(n()?),
@@ -462,6 +466,19 @@ async fn handle(
                 h.insert("retry-after-ms", v);
             }
             return resp;
+        }
+        Fault::LeakHeadersOnError(s) => {
+            let status = StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut r = (
+                status,
+                axum::Json(error(anthropic, "mock_error", &format!("mock failure {s}"))),
+            )
+                .into_response();
+            for (k, v, _) in LEAKED_HEADERS {
+                r.headers_mut()
+                    .append(k, v.parse().expect("static header value"));
+            }
+            return r;
         }
         Fault::ContextWindow => {
             let msg = "This model's maximum context length is 8192 tokens; prompt is too long";

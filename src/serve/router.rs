@@ -271,16 +271,14 @@ impl<'a> Walk<'a> {
             state.limits.max_error_body,
         )
         .await;
-        let resp = match sent {
-            Ok(r) => r,
+        let forward::Answer { resp, headers } = match sent {
+            Ok(a) => a,
             Err(f) => {
                 permit.failure(f.class, f.retry_after());
                 return Err(f);
             }
         };
         let status = resp.status();
-        let mut headers = HeaderMap::new();
-        forward::copy_headers(resp.headers(), &mut headers);
         if req.stream {
             let mut inner: forward::Upstream = Box::pin(resp.bytes_stream());
             let first = match forward::first_chunk(&mut inner, dep, dep.stream_timeout).await {
