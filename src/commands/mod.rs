@@ -31,6 +31,33 @@ pub fn config(flag: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, u8
     }
 }
 
+/// Print why an edit of the config was refused (`fgc rename`, `fgc redirect`): the check
+/// report that stopped it, when one did, then the error itself; returns `code`.
+fn refuse(
+    e: &dyn miette::Diagnostic,
+    report: Option<&crate::rename::error::CheckReport>,
+    code: u8,
+) -> u8 {
+    use std::io::Write;
+    let colour = crate::render::stderr_colour();
+    let mut text = String::new();
+    if let Some(report) = report {
+        text.push_str(&crate::render::human(
+            &report.source,
+            &report.diagnostics,
+            colour,
+        ));
+    }
+    if crate::render::handler(colour)
+        .render_report(&mut text, e)
+        .is_err()
+    {
+        text.push_str(&format!("error: {e}\n"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    code
+}
+
 pub mod check;
 pub mod doctor;
 pub mod emit;

@@ -197,17 +197,9 @@ fn clear(args: &Args, session: &Session) -> u8 {
 }
 
 fn refuse(e: &redirect::RedirectError) -> u8 {
-    let colour = render::stderr_colour();
-    let mut text = String::new();
-    if let Some(report) = e.check_report() {
-        text.push_str(&render::human(&report.source, &report.diagnostics, colour));
-    }
-    if render::handler(colour).render_report(&mut text, e).is_err() {
-        text.push_str(&format!("error: {e}\n"));
-    }
-    let _ = std::io::stderr().write_all(text.as_bytes());
-    match e.kind() {
+    let code = match e.kind() {
         ErrorKind::Input => exit::INPUT,
         ErrorKind::Usage | ErrorKind::Io => exit::USAGE,
-    }
+    };
+    super::refuse(e, e.check_report(), code)
 }

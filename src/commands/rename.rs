@@ -118,17 +118,9 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn refuse(e: &rename::RenameError) -> u8 {
-    let colour = render::stderr_colour();
-    let mut text = String::new();
-    if let Some(report) = e.check_report() {
-        text.push_str(&render::human(&report.source, &report.diagnostics, colour));
-    }
-    if render::handler(colour).render_report(&mut text, e).is_err() {
-        text.push_str(&format!("error: {e}\n"));
-    }
-    let _ = std::io::stderr().write_all(text.as_bytes());
-    match e.kind() {
+    let code = match e.kind() {
         rename::ErrorKind::Io => exit::USAGE,
         rename::ErrorKind::Input => exit::INPUT,
-    }
+    };
+    super::refuse(e, e.check_report(), code)
 }
