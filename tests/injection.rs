@@ -327,3 +327,42 @@ fn the_scanner_catches_what_it_should() {
             .is_ok()
     );
 }
+
+/// The notes Claude Code's output gets about routed families (main's scenario routing) name
+/// aliases: an alias holding a line break stays inside its comment, unchecked or not.
+#[test]
+fn routing_notes_stay_in_their_comments() {
+    let bad = "fast\nexport PWNED=1";
+    let doc = json!({
+        "litellm_base": {
+            "model_list": [
+                {"model_name": "main", "litellm_params": {"model": "openai/x", "api_base": "http://127.0.0.1:1/v1"}},
+                {"model_name": bad, "litellm_params": {"model": "openai/y", "api_base": "http://127.0.0.1:1/v1"}},
+            ],
+        },
+        "routing": {"families": {"opus": bad, "haiku": bad}},
+        "integration": {"default_model": "main", "claude_code": {"haiku_model": bad}},
+    });
+    let loaded = fgc::check::check_source(
+        SourceFile::new("f.yaml", "f.yaml", serde_json::to_string(&doc).unwrap()),
+        &CheckOptions::default(),
+    );
+    let model = loaded.model.as_ref().expect("a model, errors or not");
+    let input = Input {
+        view: model.view(None),
+        source_name: "f.yaml",
+        source: &loaded.source,
+    };
+    for f in [Format::Shell, Format::Env] {
+        let text = claude_code::emit(&input, f, false).unwrap().text;
+        assert!(text.contains("is left out"), "{text}");
+        assert!(text.contains("is kept"), "{text}");
+        // In comments the name is shown escaped, as everywhere else.
+        assert!(text.contains(r#"`"fast\nexport PWNED=1"`"#), "{text}");
+        let words = shell_words::split(&text).unwrap();
+        assert!(
+            !words.iter().any(|w| w == "PWNED=1"),
+            "{f:?}: a name broke out:\n{text}"
+        );
+    }
+}

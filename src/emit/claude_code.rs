@@ -15,6 +15,7 @@
 //! removes them from `settings.json` (a stale `env` entry there would win). A variable set
 //! explicitly in `integration.claude_code` is kept.
 
+use crate::names::for_comment;
 use serde_json::{Map, Value};
 
 use super::{Emitted, Input, alias_or_default, integration};
@@ -91,13 +92,15 @@ pub fn values(input: &Input) -> Result<ClaudeValues, Diagnostic> {
         let f = family.name();
         match (explicit, covered(family)) {
             (Some(v), Some(routed)) => {
+                let (v, routed) = (for_comment(&v.value), for_comment(routed));
                 notes.push(format!(
                     "{var} is kept: integration.claude_code.{key} sets it to `{v}`, so Claude Code names that alias and fgc serve does not route its {f} requests (routing would send claude-{f}-* to `{routed}`)"
                 ));
-                Some(v.value.clone())
+                explicit.map(|v| v.value.clone())
             }
             (Some(v), None) => Some(v.value.clone()),
             (None, Some(routed)) => {
+                let routed = for_comment(routed);
                 notes.push(format!(
                     "{var} is left out: Claude Code then names its own claude-{f}-* models, which fgc serve routes (`{routed}` unless a scenario applies)"
                 ));
@@ -303,12 +306,12 @@ pub fn emit(input: &Input, format: Format, resolve: bool) -> Result<Emitted, Vec
     })
 }
 
-/// The notes as comment lines (a note is one line; config values in it are aliases, which
-/// `fgc check` keeps free of line breaks).
+/// The notes as comment lines (a note is one line: the names in it went through
+/// [`for_comment`]).
 fn notes_as_comments(v: &ClaudeValues, out: &mut String) {
     for n in &v.notes {
         out.push_str("# ");
-        out.push_str(&n.replace(['\n', '\r'], " "));
+        out.push_str(n);
         out.push('\n');
     }
 }
