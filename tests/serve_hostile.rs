@@ -862,6 +862,24 @@ async fn a_huge_model_name_is_not_echoed_or_logged_whole() {
     srv.stop().await;
     let u = usage_records(&s.usage());
     assert!(u[0]["alias"].as_str().unwrap().len() < 200);
+
+    // Scenario routing's refusals echo the name through the same cap.
+    let s = Setup::new(&format!(
+        "{}routing:\n  families:\n    opus: gpt\n",
+        yaml(&[openai_dep("gpt", &m, "")], "", "")
+    ));
+    let srv = start_with(&s, Limits::default()).await;
+    let name = format!("claude-sonnet-4-5-{}\nforged", "x".repeat(100_000));
+    let (st, v) = post(&srv, "/v1/messages", chat(&name)).await;
+    assert_eq!(st, 404, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.len() < 1000 && msg.contains("100025 bytes") && msg.contains("routing.families.sonnet"),
+        "{msg}"
+    );
+    srv.stop().await;
+    let u = usage_records(&s.usage());
+    assert!(u[0]["alias"].as_str().unwrap().len() < 200);
 }
 
 // ---- item 13: readiness and threads ----

@@ -5,6 +5,7 @@
 use super::body::JsonBody;
 use super::config::Snapshot;
 use super::protocol::ClientApi;
+use crate::names::shown;
 use std::sync::LazyLock;
 
 use crate::routing::{self, CountCache, Family, Outcome, Probe, Protocol, Route};
@@ -77,7 +78,7 @@ pub async fn route(snap: &Snapshot, api: ClientApi, body: JsonBody, name: &str) 
         Outcome::Explicit | Outcome::NotCovered | Outcome::NeedCount => Step::AsNamed(body),
         Outcome::Routed(d) => {
             let alias = snap.resolve(&d.alias).unwrap_or(&d.alias).to_string();
-            tracing::debug!(requested = name, route = d.route.name(), %alias, "routed");
+            tracing::debug!(requested = %shown(name), route = d.route.name(), %alias, "routed");
             let body = match &d.edit {
                 Some(e) => body.with_field(e.key, &e.raw),
                 None => body,
@@ -100,14 +101,6 @@ pub async fn route(snap: &Snapshot, api: ClientApi, body: JsonBody, name: &str) 
                 shown(&tag)
             ))
         }
-    }
-}
-
-/// A client's text in a message: at most 200 characters.
-fn shown(s: &str) -> String {
-    match s.char_indices().nth(200) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
     }
 }
 
