@@ -270,11 +270,16 @@ fn readiness(a: &Answer, kind: Kind, secrets: &[&str]) -> Check {
             let Some(Value::Object(o)) = a.json().filter(|_| kind == Kind::FgcServe) else {
                 return c(Status::Pass, format!("ready ({})", a.status));
             };
-            let deps = o
-                .get("deployments")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            // fgc serve lists its deployments only to a client with the gateway key.
+            let Some(deps) = o.get("deployments").and_then(Value::as_array).cloned() else {
+                return c(
+                    Status::Pass,
+                    format!(
+                        "ready ({}; fgc serve lists its deployments only with the gateway key)",
+                        a.status
+                    ),
+                );
+            };
             let cooling: Vec<String> = deps.iter().filter_map(cooling_down).collect();
             if cooling.is_empty() {
                 c(
