@@ -714,7 +714,9 @@ impl FileSink {
         }
     }
 
-    fn warn(&mut self, msg: &str) {
+    /// Log `msg` unless a warning was logged less than [`USAGE_WARN_EVERY`] ago; whether it
+    /// was logged.
+    fn warn(&mut self, msg: &str) -> bool {
         let now = Instant::now();
         if self
             .last_warn
@@ -722,7 +724,9 @@ impl FileSink {
         {
             self.last_warn = Some(now);
             tracing::warn!("{msg}");
+            return true;
         }
+        false
     }
 
     /// `PATH` becomes `PATH.1`, `PATH.1` becomes `PATH.2`, ... (the oldest past `keep` is
@@ -751,10 +755,12 @@ impl FileSink {
         })();
         match result {
             Ok(()) => self.reopen(),
-            Err(e) => self.warn(&format!(
-                "cannot rotate the usage log {}: {e}; writing on past --usage-log-max-bytes",
-                p.display()
-            )),
+            Err(e) => {
+                self.warn(&format!(
+                    "cannot rotate the usage log {}: {e}; writing on past --usage-log-max-bytes",
+                    p.display()
+                ));
+            }
         }
     }
 
@@ -865,6 +871,21 @@ mod tests {
         d.room = 100;
         write_whole(&mut d, 8, b"{\"b\":2}\n").unwrap();
         assert_eq!(d.data, b"{\"a\":1}\n{\"b\":2}\n");
+    }
+
+    #[test]
+    fn write_failures_are_reported_once_per_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = Sink::open(FileOptions {
+            path: dir.path().join("u.jsonl"),
+            max_bytes: u64::MAX,
+            keep: 1,
+        })
+        .unwrap();
+        assert!(sink.warn("first"));
+        assert!(!sink.warn("second, at once"));
+        sink.last_warn = Instant::now().checked_sub(USAGE_WARN_EVERY);
+        assert!(sink.warn("after the interval"));
     }
 
     #[test]
