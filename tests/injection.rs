@@ -9,7 +9,6 @@ use fgc::emit::{Input, codex, litellm};
 use fgc::rules::CheckOptions;
 use fgc::source::SourceFile;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use serde_json::json;
 
 use crate::common::{run_in, transcript};
@@ -274,17 +273,8 @@ fn expected(v: &Values) -> Vec<String> {
     ]
 }
 
-fn config_fixed(cases: u32) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(0x000f_9c11),
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config_fixed(256))]
+    #![proptest_config(crate::common::proptest_config(256))]
 
     /// For any names and values, the shell and dotenv outputs read back (as a POSIX shell
     /// splits words) as exactly six assignments (exported in shell), each holding the value it
