@@ -228,8 +228,10 @@ async fn a_healthy_setup_passes_with_the_real_binary() {
         .spawn()
         .unwrap();
     let up = wait_up(port).await;
-    let human = s.doctor(&[]).await;
-    let json = s.doctor(&["--format", "json"]).await;
+    // The gateway's first local count_tokens loads the tokenizer: over a second in a debug
+    // build when the rest of the suite (the serve floods among it) shares the two cores.
+    let human = s.doctor(&["--timeout", "10"]).await;
+    let json = s.doctor(&["--format", "json", "--timeout", "10"]).await;
     let _ = child.kill();
     let _ = child.wait();
     assert!(up, "fgc serve came up");
