@@ -48,9 +48,17 @@ pub fn emit(
         Syntax::Json(_) => crate::edit::json::pretty(&f.want.to_value(), "", "  ") + "\n",
         Syntax::Yaml => {
             let mut t = String::new();
-            for l in input.header_lines(f.target).iter().chain(&f.comments) {
+            // Header lines come escaped; the notes may name config values (a key variable):
+            // escaped here, so none can end its comment (issue 11, item 1).
+            let notes = f.comments.iter().map(|c| crate::names::for_comment(c));
+            for l in input
+                .header_lines(f.target)
+                .into_iter()
+                .map(std::borrow::Cow::Owned)
+                .chain(notes)
+            {
                 t.push_str("# ");
-                t.push_str(l);
+                t.push_str(&l);
                 t.push('\n');
             }
             t.push('\n');
