@@ -772,6 +772,7 @@ fn write_refuses_when_a_file_changed_after_it_was_read() {
         codex: Vec::new(),
         claude: vec![settings.clone()],
         clients: Vec::new(),
+        dialect: None,
     };
     let plan = fgc::rename::plan(&req).unwrap();
     let edited = read(&settings).replace("{", "{\n  \"theme\": \"dark\",");
