@@ -280,8 +280,8 @@ mod tests {
         r.tokens.input_tokens = Some(7);
         r.ttfb_ms = Some(70.0);
         r.duration_ms = 300.0;
-        r.status = 200;
-        r.outcome = "ok";
+        r.status = Some(200);
+        r.outcome = crate::serve::usage::Outcome::Ok;
         m.observe(&r);
         m.observe(&r);
         let g = m.begin();

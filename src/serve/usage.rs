@@ -876,7 +876,7 @@ mod tests {
     #[test]
     fn write_failures_are_reported_once_per_interval() {
         let dir = tempfile::tempdir().unwrap();
-        let mut sink = Sink::open(FileOptions {
+        let mut sink = FileSink::open(FileOptions {
             path: dir.path().join("u.jsonl"),
             max_bytes: u64::MAX,
             keep: 1,
