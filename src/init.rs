@@ -5,7 +5,7 @@
 //! is `os.environ/FGC_GATEWAY_KEY` (the variable `fgc emit codex` and `fgc run` use). Values
 //! from the user appear only as YAML scalars, quoted where YAML needs it, never in comments.
 
-use crate::rules::invalid_credential::is_env_name;
+use crate::names::is_env_name;
 
 /// The variable holding the gateway key in a config `fgc init` writes.
 pub const GATEWAY_KEY_ENV: &str = crate::emit::codex::DEFAULT_ENV_KEY;
