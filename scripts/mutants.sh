@@ -21,8 +21,8 @@ cd "$(dirname "$0")/.."
 # name | files (globs) | cargo test targets | test name filters
 SETS=(
   "auth|src/serve/auth.rs|--lib|serve::auth"
-  "output|src/emit/output.rs|--lib --test=main|emit::"
-  "rename|src/rename/patch.rs src/rename/write.rs|--lib --test=main|rename::"
+  "output|src/emit/output.rs src/write.rs|--lib --test=main|emit:: rename:: write::"
+  "rename|src/rename/patch.rs|--lib --test=main|rename::"
   "health|src/serve/health.rs|--lib --test=main|serve::health serve::least_busy"
   "fallback|src/rules/duplicate_fallback_key.rs src/rules/duplicate_fallback_target.rs src/rules/multi_key_fallback.rs src/rules/self_fallback.rs|--test=main|check::"
   # Being rewritten under issue 9: its score is reported on its own.
