@@ -31,13 +31,38 @@ fn schema_is_current() {
     );
 }
 
+/// `text` as `cargo fmt` leaves it, so a generated file stays in the formatter's reach.
+fn rustfmt(text: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("rustfmt (rustup component add rustfmt)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "rustfmt failed on the generated tables"
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The LiteLLM vocabulary tables compiled into fgc are the committed JSON's
 /// (`scripts/litellm-vocab.py` writes the JSON from an installed LiteLLM).
 #[test]
 fn litellm_vocab_tables_are_current() {
     let json = fs::read_to_string(root().join("data/litellm-vocab.json")).unwrap();
     let rust = fgc::litellm::vocab::generate_rust(&json).unwrap();
-    check_generated("src/litellm/vocab_data.rs", &rust);
+    check_generated("src/litellm/vocab_data.rs", &rustfmt(&rust));
 }
 
 #[test]

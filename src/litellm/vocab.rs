@@ -208,7 +208,8 @@ pub fn generate_rust(json: &str) -> Result<String, String> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "// @generated from data/litellm-vocab.json by fgc::litellm::vocab::generate_rust.\n\
+        "// Generated from data/litellm-vocab.json by fgc::litellm::vocab::generate_rust (the\n\
+         // test formats it with rustfmt, so `cargo fmt` keeps it as it is).\n\
          // Regenerate: FGC_BLESS=1 cargo test --test main generated\n"
     );
     let _ = writeln!(

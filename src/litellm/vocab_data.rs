@@ -1,4 +1,5 @@
-// @generated from data/litellm-vocab.json by fgc::litellm::vocab::generate_rust.
+// Generated from data/litellm-vocab.json by fgc::litellm::vocab::generate_rust (the
+// test formats it with rustfmt, so `cargo fmt` keeps it as it is).
 // Regenerate: FGC_BLESS=1 cargo test --test main generated
 
 pub(super) const VERSION: &str = "1.108.7";
@@ -2367,32 +2368,61 @@ pub(super) static BLOCKED_ENVIRONMENT_VARIABLES: &[&str] = &[
     "USER",
     "no_proxy",
 ];
-pub(super) static PUBLICLY_KNOWN_MASTER_KEY_SHA256: &[&str] = &[
-    "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b",
-];
+pub(super) static PUBLICLY_KNOWN_MASTER_KEY_SHA256: &[&str] =
+    &["88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b"];
 /// (block, key, replacement)
 pub(super) static DEPRECATED: &[(&str, &str, Option<&str>)] = &[
-    ("general_settings", "blocked_file_extensions", Some("allowed_file_extensions")),
+    (
+        "general_settings",
+        "blocked_file_extensions",
+        Some("allowed_file_extensions"),
+    ),
     ("general_settings", "use_azure_key_vault", None),
     ("general_settings", "use_google_kms", None),
-    ("general_settings", "user_header_name", Some("user_header_mappings")),
+    (
+        "general_settings",
+        "user_header_name",
+        Some("user_header_mappings"),
+    ),
     ("litellm_settings", "model_fallbacks", Some("fallbacks")),
-    ("litellm_settings", "use_aiohttp_transport", Some("disable_aiohttp_transport")),
+    (
+        "litellm_settings",
+        "use_aiohttp_transport",
+        Some("disable_aiohttp_transport"),
+    ),
     ("router_settings", "redis_db", Some("cache_kwargs")),
 ];
 pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
-    ("1024-x-1024/50-steps/bedrock/amazon.nova-canvas-v1:0", "bedrock"),
-    ("1024-x-1024/50-steps/stability.stable-diffusion-xl-v1", "bedrock"),
+    (
+        "1024-x-1024/50-steps/bedrock/amazon.nova-canvas-v1:0",
+        "bedrock",
+    ),
+    (
+        "1024-x-1024/50-steps/stability.stable-diffusion-xl-v1",
+        "bedrock",
+    ),
     ("1024-x-1024/gpt-image-1.5", "openai"),
     ("1024-x-1024/gpt-image-1.5-2025-12-16", "openai"),
-    ("1024-x-1024/max-steps/stability.stable-diffusion-xl-v1", "bedrock"),
+    (
+        "1024-x-1024/max-steps/stability.stable-diffusion-xl-v1",
+        "bedrock",
+    ),
     ("1024-x-1536/gpt-image-1.5", "openai"),
     ("1024-x-1536/gpt-image-1.5-2025-12-16", "openai"),
     ("1536-x-1024/gpt-image-1.5", "openai"),
     ("1536-x-1024/gpt-image-1.5-2025-12-16", "openai"),
-    ("512-x-512/50-steps/stability.stable-diffusion-xl-v0", "bedrock"),
-    ("512-x-512/max-steps/stability.stable-diffusion-xl-v0", "bedrock"),
-    ("a16z-infra/llama-2-13b-chat:2a7f981751ec7fdf87b5b91ad4db53683a98082e9ff7bfd12c8cd5ea85980a52", "replicate"),
+    (
+        "512-x-512/50-steps/stability.stable-diffusion-xl-v0",
+        "bedrock",
+    ),
+    (
+        "512-x-512/max-steps/stability.stable-diffusion-xl-v0",
+        "bedrock",
+    ),
+    (
+        "a16z-infra/llama-2-13b-chat:2a7f981751ec7fdf87b5b91ad4db53683a98082e9ff7bfd12c8cd5ea85980a52",
+        "replicate",
+    ),
     ("ai21.j2-mid-v1", "bedrock"),
     ("ai21.j2-ultra-v1", "bedrock"),
     ("ai21.jamba-1-5-large-v1:0", "bedrock"),
@@ -2524,7 +2554,10 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("command-r7b-12-2024", "cohere_chat"),
     ("computer-use-preview", "openai"),
     ("computer-use-preview-2025-03-11", "openai"),
-    ("daanelson/flan-t5-large:ce962b3f6792a57074a601d3979db5839697add2e4e02696b3ced4c022d4767f", "replicate"),
+    (
+        "daanelson/flan-t5-large:ce962b3f6792a57074a601d3979db5839697add2e4e02696b3ced4c022d4767f",
+        "replicate",
+    ),
     ("dall-e-2", "openai"),
     ("dall-e-3", "openai"),
     ("davinci-002", "text-completion-openai"),
@@ -2619,7 +2652,10 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("gemini-embedding-2-preview", "vertex_ai"),
     ("gemini-flash-experimental", "vertex_ai"),
     ("gemini-live-2.5-flash-native-audio", "vertex_ai"),
-    ("gemini-live-2.5-flash-preview-native-audio-09-2025", "vertex_ai"),
+    (
+        "gemini-live-2.5-flash-preview-native-audio-09-2025",
+        "vertex_ai",
+    ),
     ("gemini-nano-banana-2.1", "vertex_ai"),
     ("gemini-omni-flash-preview", "vertex_ai"),
     ("gemini-robotics-er-1.5-preview", "vertex_ai"),
@@ -2637,7 +2673,10 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("global.anthropic.claude-opus-5", "bedrock"),
     ("global.anthropic.claude-opus-5-5", "bedrock"),
     ("global.anthropic.claude-sonnet-4-20250514-v1:0", "bedrock"),
-    ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "bedrock"),
+    (
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "bedrock",
+    ),
     ("global.anthropic.claude-sonnet-4-6", "bedrock"),
     ("global.anthropic.claude-sonnet-5", "bedrock"),
     ("global.anthropic.claude-sonnet-5-5", "bedrock"),
@@ -2804,7 +2843,10 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("jamba-large-1.7", "ai21_chat"),
     ("jamba-mini-1.6", "ai21_chat"),
     ("jamba-mini-1.7", "ai21_chat"),
-    ("joehoover/instructblip-vicuna13b:c4c54e3c8c97cd50c2d2fec9be3b6065563ccf7d43787fb99f84151b867178fe", "replicate"),
+    (
+        "joehoover/instructblip-vicuna13b:c4c54e3c8c97cd50c2d2fec9be3b6065563ccf7d43787fb99f84151b867178fe",
+        "replicate",
+    ),
     ("jp.amazon.nova-2-lite-v1:0", "bedrock"),
     ("jp.anthropic.claude-haiku-4-5-20251001-v1:0", "bedrock"),
     ("jp.anthropic.claude-haiku-5-5", "bedrock"),
@@ -2828,8 +2870,14 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("low/1536-x-1024/gpt-image-1-mini", "openai"),
     ("low/1536-x-1024/gpt-image-1.5", "openai"),
     ("low/1536-x-1024/gpt-image-1.5-2025-12-16", "openai"),
-    ("max-x-max/50-steps/stability.stable-diffusion-xl-v0", "bedrock"),
-    ("max-x-max/max-steps/stability.stable-diffusion-xl-v0", "bedrock"),
+    (
+        "max-x-max/50-steps/stability.stable-diffusion-xl-v0",
+        "bedrock",
+    ),
+    (
+        "max-x-max/max-steps/stability.stable-diffusion-xl-v0",
+        "bedrock",
+    ),
     ("medium/1024-x-1024/gpt-image-1", "openai"),
     ("medium/1024-x-1024/gpt-image-1-mini", "openai"),
     ("medium/1024-x-1024/gpt-image-1.5", "openai"),
@@ -2916,7 +2964,10 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("qwen.qwen3-coder-next", "bedrock"),
     ("qwen.qwen3-next-80b-a3b", "bedrock"),
     ("qwen.qwen3-vl-235b-a22b", "bedrock"),
-    ("replit/replit-code-v1-3b:b84f4c074b807211cd75e3e8b1589b6399052125b4c27106e43d47189e8415ad", "replicate"),
+    (
+        "replit/replit-code-v1-3b:b84f4c074b807211cd75e3e8b1589b6399052125b4c27106e43d47189e8415ad",
+        "replicate",
+    ),
     ("rerank-english-v3.0", "cohere"),
     ("rerank-multilingual-v3.0", "cohere"),
     ("rerank-v3.5", "cohere"),
@@ -2974,7 +3025,10 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("us-gov.anthropic.claude-opus-4-8", "bedrock"),
     ("us-gov.anthropic.claude-opus-5", "bedrock"),
     ("us-gov.anthropic.claude-opus-5-5", "bedrock"),
-    ("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0", "bedrock"),
+    (
+        "us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "bedrock",
+    ),
     ("us-gov.anthropic.claude-sonnet-5", "bedrock"),
     ("us-gov.anthropic.claude-sonnet-5-5", "bedrock"),
     ("us-gov.nvidia.nemotron-nano-12b-v2", "bedrock"),
@@ -3043,10 +3097,16 @@ pub(super) static MODEL_PROVIDERS: &[(&str, &str)] = &[
     ("us.stability.stable-creative-upscale-v1:0", "bedrock"),
     ("us.stability.stable-fast-upscale-v1:0", "bedrock"),
     ("us.stability.stable-image-control-sketch-v1:0", "bedrock"),
-    ("us.stability.stable-image-control-structure-v1:0", "bedrock"),
+    (
+        "us.stability.stable-image-control-structure-v1:0",
+        "bedrock",
+    ),
     ("us.stability.stable-image-erase-object-v1:0", "bedrock"),
     ("us.stability.stable-image-inpaint-v1:0", "bedrock"),
-    ("us.stability.stable-image-remove-background-v1:0", "bedrock"),
+    (
+        "us.stability.stable-image-remove-background-v1:0",
+        "bedrock",
+    ),
     ("us.stability.stable-image-search-recolor-v1:0", "bedrock"),
     ("us.stability.stable-image-search-replace-v1:0", "bedrock"),
     ("us.stability.stable-image-style-guide-v1:0", "bedrock"),
@@ -3088,7 +3148,10 @@ pub(super) static PROVIDER_ENDPOINTS: &[(&str, &str)] = &[
     ("api.together.xyz/v1", "together_ai"),
     ("app.empower.dev/api/v1", "empower"),
     ("codestral.mistral.ai/v1/chat/completions", "codestral"),
-    ("codestral.mistral.ai/v1/fim/completions", "text-completion-codestral"),
+    (
+        "codestral.mistral.ai/v1/fim/completions",
+        "text-completion-codestral",
+    ),
     ("https://ai-gateway.helicone.ai/", "helicone"),
     ("https://ai-gateway.vercel.sh/v1", "vercel_ai_gateway"),
     ("https://api-inference.modelscope.cn/v1", "modelscope"),
@@ -3144,5 +3207,6 @@ pub(super) static ROUTING_RULES: &[(&str, &str)] = &[
 ];
 pub(super) const MASTER_KEY_ENV: &str = "LITELLM_MASTER_KEY";
 pub(super) const MASTER_KEY_OVERRIDE_SETTING: &str = "dangerously_permit_weak_or_unset_master_key";
-pub(super) const MASTER_KEY_OVERRIDE_ENV: &str = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY";
+pub(super) const MASTER_KEY_OVERRIDE_ENV: &str =
+    "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY";
 pub(super) const ROUTER_MAX_FALLBACKS: u32 = 5;
