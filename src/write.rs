@@ -122,6 +122,9 @@ pub fn replace_all(files: &[Replace<'_>]) -> Result<(), WriteError> {
 }
 
 fn unchanged(f: &Replace<'_>, target: &Path) -> Result<(), WriteError> {
+    if f.expect == Expect::Any {
+        return Ok(());
+    }
     let now = read_optional(target).map_err(|source| WriteError::Io {
         path: f.path.to_path_buf(),
         source,
@@ -270,5 +273,102 @@ mod tests {
         assert!(matches!(replace_all(&[f]), Err(WriteError::Changed { .. })));
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn modes_of_new_replaced_and_secret_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.yaml");
+        write_atomic(&plain, "a: 1\n", false).unwrap();
+        assert_eq!(
+            mode_of(&plain),
+            Some(NEW_FILE_MODE),
+            "a new file without secrets"
+        );
+        let secret = dir.path().join("secret.env");
+        write_atomic(&secret, "KEY=v\n", true).unwrap();
+        assert_eq!(
+            mode_of(&secret),
+            Some(SECRET_MODE),
+            "a new file with a secret"
+        );
+        // A replaced file keeps its mode, unless it now holds a secret.
+        set_mode(&plain, 0o664).unwrap();
+        write_atomic(&plain, "a: 2\n", false).unwrap();
+        assert_eq!(mode_of(&plain), Some(0o664));
+        write_atomic(&plain, "a: 3\n", true).unwrap();
+        assert_eq!(mode_of(&plain), Some(SECRET_MODE));
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), "a: 3\n");
+        // Only the two files: the temporary files were renamed, none is left.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn absent_and_any_expectations_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new");
+        let any = dir.path().join("any");
+        std::fs::write(&any, "whatever was there").unwrap();
+        let files = [
+            Replace {
+                path: &new,
+                expect: Expect::Absent,
+                text: "N",
+                secret: false,
+            },
+            Replace {
+                path: &any,
+                expect: Expect::Any,
+                text: "A",
+                secret: false,
+            },
+        ];
+        replace_all(&files).unwrap();
+        assert_eq!(std::fs::read_to_string(&new).unwrap(), "N");
+        assert_eq!(std::fs::read_to_string(&any).unwrap(), "A");
+    }
+
+    #[test]
+    fn a_failed_rename_puts_back_the_files_already_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first");
+        std::fs::write(&first, "before").unwrap();
+        set_mode(&first, 0o640).unwrap();
+        // A non-empty folder where the second file should go: renaming over it fails.
+        let second = dir.path().join("second");
+        std::fs::create_dir(&second).unwrap();
+        std::fs::write(second.join("inside"), "x").unwrap();
+        let files = [
+            Replace {
+                path: &first,
+                expect: Expect::Text("before"),
+                text: "after",
+                secret: false,
+            },
+            Replace {
+                path: &second,
+                expect: Expect::Any,
+                text: "S",
+                secret: false,
+            },
+        ];
+        let e = replace_all(&files).unwrap_err();
+        assert!(matches!(e, WriteError::Io { .. }), "{e}");
+        assert_eq!(e.path(), second.as_path());
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "before");
+        assert_eq!(mode_of(&first), Some(0o640));
+        assert!(second.join("inside").exists());
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn read_errors_are_not_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_optional(&dir.path().join("none")).unwrap(), None);
+        assert!(read_optional(dir.path()).is_err(), "a folder");
+        let bad = dir.path().join("bad");
+        std::fs::write(&bad, [0xff, 0xfe]).unwrap();
+        assert!(read_optional(&bad).is_err(), "not UTF-8");
     }
 }

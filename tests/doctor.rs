@@ -602,7 +602,8 @@ async fn a_hanging_gateway_does_not_hang_doctor() {
     let took = start.elapsed();
     drop(l);
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // A hang guard, not a speed claim: generous for a loaded CI machine.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(
         stdout(&out).contains("no answer within 0.5 s"),
         "{}",

@@ -31,10 +31,12 @@ fn billion_laughs_is_refused_quickly() {
             "{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
         ));
     }
+    // Expanding the aliases would take minutes and gigabytes: the bound only says "did not
+    // expand", generous enough for a loaded CI machine (the figure is in docs/performance.md).
     let t = Instant::now();
     let l = check_text(&y);
     assert!(
-        t.elapsed() < Duration::from_secs(2),
+        t.elapsed() < Duration::from_secs(30),
         "took {:?}",
         t.elapsed()
     );
@@ -64,9 +66,15 @@ fn a_100_mb_file_is_refused_before_reading() {
     let p = dir.path().join("big.yaml");
     let f = fs::File::create(&p).unwrap();
     f.set_len(100 * 1024 * 1024).unwrap(); // sparse: cheap to make
+    // The size is read from the metadata: the bound only says "did not parse 100 MB", generous
+    // enough for a loaded CI machine.
     let t = Instant::now();
     let out = run_in(dir.path(), &["check", "big.yaml"]);
-    assert!(t.elapsed() < Duration::from_secs(2));
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        t.elapsed()
+    );
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("file-too-large"));
 }

@@ -116,18 +116,9 @@ mod props {
     use fgc::redirect::normalise::normalise;
     use proptest::prelude::*;
 
-    /// Fixed seed, failures saved to proptest-regressions/redirect.txt (replayed first).
-    fn config(cases: u32) -> proptest::test_runner::Config {
-        use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
-        Config {
-            cases,
-            rng_seed: RngSeed::Fixed(0x6667_6331_3921_0015),
-            failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
-                "proptest-regressions",
-            ))),
-            ..Config::default()
-        }
-    }
+    /// The suite's property-test settings: a fixed seed in CI, failures saved to
+    /// proptest-regressions/redirect.txt and replayed first (`FGC_PROPTEST_EXPLORE=1` explores).
+    use crate::common::proptest_config as config;
 
     /// Ids built from the pieces real ids are made of, so keys, dates and tags collide.
     fn model_id() -> impl Strategy<Value = String> {
