@@ -10,6 +10,7 @@ use super::{Client, check};
 use crate::doctor::{Check, Context, Status};
 use crate::emit::aider as emit;
 use crate::emit::client::Syntax;
+use crate::model::raw::Integration;
 
 pub struct Aider;
 
@@ -26,31 +27,20 @@ impl Client for Aider {
         Some(cx.opts.env.home()?.join(".aider.conf.yml"))
     }
 
-    fn declared(&self, cx: &Context<'_>) -> bool {
-        cx.input
-            .model()
-            .raw
-            .integration
-            .as_ref()
-            .is_some_and(|i| i.aider.is_some())
+    fn declared(&self, i: &Integration) -> bool {
+        i.aider.is_some()
     }
 
     fn check(&self, cx: &Context<'_>, path: &Path, expected: bool) -> Vec<Check> {
-        let fix = cx.fixes.fgc(
-            "emit aider",
-            &format!("--merge {} --write", cx.path_word(path)),
-        );
-        let [model, weak, editor] = match emit::models(&cx.input) {
-            Ok(m) => m,
-            Err(d) => {
-                return vec![
-                    check(self, "config", Status::Fail, d.message).fix(d.help.unwrap_or_default()),
-                ];
-            }
-        };
-        let data = match file::load(cx, self, path, expected, Syntax::Yaml, &fix) {
-            Ok(Some(d)) => d,
-            Ok(None) => return Vec::new(),
+        let (fix, [model, weak, editor], data) = match file::open(
+            cx,
+            self,
+            path,
+            expected,
+            Syntax::Yaml,
+            emit::models(&cx.input),
+        ) {
+            Ok(x) => x,
             Err(c) => return vec![c],
         };
         let alias = |key: &str| {

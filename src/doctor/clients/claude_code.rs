@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::{Client, ModelSetting, check, model_check, token_check, trim_url};
 use crate::doctor::{Area, Check, Context, Status};
 use crate::emit::claude_code::{self as emit, KEYS};
+use crate::model::raw::Integration;
 
 pub struct ClaudeCode;
 
@@ -148,13 +149,8 @@ impl Client for ClaudeCode {
         Some(cx.opts.env.home()?.join(".claude/settings.json"))
     }
 
-    fn declared(&self, cx: &Context<'_>) -> bool {
-        cx.input
-            .model()
-            .raw
-            .integration
-            .as_ref()
-            .is_some_and(|i| i.claude_code.is_some())
+    fn declared(&self, i: &Integration) -> bool {
+        i.claude_code.is_some()
     }
 
     fn check(&self, cx: &Context<'_>, file: &Path, expected: bool) -> Vec<Check> {

@@ -10,6 +10,7 @@ use toml_edit::{DocumentMut, Item, TableLike};
 use super::{Client, ModelSetting, check, model_check, token_check, trim_url};
 use crate::doctor::{Check, Context, Status};
 use crate::emit::codex::{self as emit, CodexValues};
+use crate::model::raw::Integration;
 
 pub struct Codex;
 
@@ -34,13 +35,8 @@ impl Client for Codex {
         Some(home.join("config.toml"))
     }
 
-    fn declared(&self, cx: &Context<'_>) -> bool {
-        cx.input
-            .model()
-            .raw
-            .integration
-            .as_ref()
-            .is_some_and(|i| i.codex.is_some())
+    fn declared(&self, i: &Integration) -> bool {
+        i.codex.is_some()
     }
 
     fn check(&self, cx: &Context<'_>, file: &Path, expected: bool) -> Vec<Check> {

@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::Client;
 use super::file::{self, Expect, Found};
-use super::{Client, check};
-use crate::doctor::{Check, Context, Status};
+use crate::doctor::{Check, Context};
 use crate::emit::client::Syntax;
 use crate::emit::continue_cli as emit;
+use crate::model::raw::Integration;
 
 pub struct Continue;
 
@@ -34,31 +35,20 @@ impl Client for Continue {
         Some(dir.join("config.yaml"))
     }
 
-    fn declared(&self, cx: &Context<'_>) -> bool {
-        cx.input
-            .model()
-            .raw
-            .integration
-            .as_ref()
-            .is_some_and(|i| i.continue_cli.is_some())
+    fn declared(&self, i: &Integration) -> bool {
+        i.continue_cli.is_some()
     }
 
     fn check(&self, cx: &Context<'_>, path: &Path, expected: bool) -> Vec<Check> {
-        let fix = cx.fixes.fgc(
-            "emit continue",
-            &format!("--merge {} --write", cx.path_word(path)),
-        );
-        let v = match emit::values(&cx.input) {
-            Ok(v) => v,
-            Err(d) => {
-                return vec![
-                    check(self, "config", Status::Fail, d.message).fix(d.help.unwrap_or_default()),
-                ];
-            }
-        };
-        let data = match file::load(cx, self, path, expected, Syntax::Yaml, &fix) {
-            Ok(Some(d)) => d,
-            Ok(None) => return Vec::new(),
+        let (fix, v, data) = match file::open(
+            cx,
+            self,
+            path,
+            expected,
+            Syntax::Yaml,
+            emit::values(&cx.input),
+        ) {
+            Ok(x) => x,
             Err(c) => return vec![c],
         };
         let models = data

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{Client, ModelSetting, check, model_check, token_check, trim_url};
+use crate::diag::Diagnostic;
 use crate::doctor::{Check, Context, GatewayKeyState, Status};
 use crate::emit::client::Syntax;
 
@@ -31,8 +32,30 @@ pub struct Expect {
     pub posts: &'static str,
 }
 
-/// A client file as data: `Err(check)` when it is missing (and expected) or unreadable;
-/// `Ok(None)` when it is missing and not expected (the client is not set up: skip).
+/// What every file client's check starts from: the fix command (`fgc emit <client> --merge
+/// FILE --write`), what `fgc emit` writes for it (`values`, from flowgate.yaml), and its file
+/// as data. `Err` holds the one check that ends the client's checks there: flowgate.yaml does
+/// not say what the client needs, or the file is missing or unreadable ([`load`]).
+pub fn open<V>(
+    cx: &Context<'_>,
+    c: &dyn Client,
+    file: &Path,
+    expected: bool,
+    syntax: Syntax,
+    values: Result<V, Diagnostic>,
+) -> Result<(String, V, Value), Check> {
+    let fix = cx.fixes.fgc(
+        &format!("emit {}", c.id()),
+        &format!("--merge {} --write", cx.path_word(file)),
+    );
+    let v = values
+        .map_err(|d| check(c, "config", Status::Fail, d.message).fix(d.help.unwrap_or_default()))?;
+    let data = load(cx, c, file, expected, syntax, &fix)?;
+    Ok((fix, v, data))
+}
+
+/// A client file as data: `Err(check)` when it is missing (a failure when it is expected, else
+/// a skip: the client is not set up), unreadable, or not a mapping.
 pub fn load(
     cx: &Context<'_>,
     c: &dyn Client,
@@ -40,7 +63,7 @@ pub fn load(
     expected: bool,
     syntax: Syntax,
     fix: &str,
-) -> Result<Option<Value>, Check> {
+) -> Result<Value, Check> {
     let path = cx.shown(file);
     let text = match super::read(file) {
         Ok(Some(t)) => t,
@@ -62,7 +85,7 @@ pub fn load(
         Err(e) => return Err(check(c, "file", Status::Fail, format!("{path}: {e}"))),
     };
     match crate::emit::client::read(&text, syntax) {
-        Ok(v) if v.is_object() => Ok(Some(v)),
+        Ok(v) if v.is_object() => Ok(v),
         Ok(_) => Err(check(
             c,
             "file",

@@ -18,6 +18,7 @@ pub mod qwen_code;
 use std::path::{Path, PathBuf};
 
 use super::{Area, Check, Context, GatewayKeyState, Status};
+use crate::model::raw::Integration;
 
 /// One client.
 pub trait Client: Sync {
@@ -27,8 +28,8 @@ pub trait Client: Sync {
     fn name(&self) -> &'static str;
     /// The file read when none is given (`None`: the environment does not say where).
     fn default_file(&self, cx: &Context<'_>) -> Option<PathBuf>;
-    /// Whether flowgate.yaml configures this client (`integration.<client>`).
-    fn declared(&self, cx: &Context<'_>) -> bool;
+    /// Whether flowgate.yaml configures this client (`integration.<client>` is set).
+    fn declared(&self, integration: &Integration) -> bool;
     /// The checks. `file`: the file to read; `expected`: whether the client must be set up
     /// (declared, or its file given).
     fn check(&self, cx: &Context<'_>, file: &Path, expected: bool) -> Vec<Check>;
@@ -57,7 +58,8 @@ pub fn check_one(cx: &Context<'_>, c: &dyn Client) -> Vec<Check> {
         .iter()
         .find(|(id, _)| id == c.id())
         .map(|(_, p)| p.clone());
-    let expected = given.is_some() || c.declared(cx);
+    let declared = (cx.input.model().raw.integration.as_ref()).is_some_and(|i| c.declared(i));
+    let expected = given.is_some() || declared;
     let Some(file) = given.or_else(|| c.default_file(cx)) else {
         return vec![check(
             c,

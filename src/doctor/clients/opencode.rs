@@ -5,12 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Client;
 use super::file::{self, Expect, Found, str_at};
-use super::{Client, check};
-use crate::doctor::{Check, Context, Status};
+use crate::doctor::{Check, Context};
 use crate::edit::json::Dialect;
 use crate::emit::client::Syntax;
 use crate::emit::opencode as emit;
+use crate::model::raw::Integration;
 
 pub struct Opencode;
 
@@ -32,31 +33,20 @@ impl Client for Opencode {
         Some(dir.join("opencode/opencode.json"))
     }
 
-    fn declared(&self, cx: &Context<'_>) -> bool {
-        cx.input
-            .model()
-            .raw
-            .integration
-            .as_ref()
-            .is_some_and(|i| i.opencode.is_some())
+    fn declared(&self, i: &Integration) -> bool {
+        i.opencode.is_some()
     }
 
     fn check(&self, cx: &Context<'_>, path: &Path, expected: bool) -> Vec<Check> {
-        let fix = cx.fixes.fgc(
-            "emit opencode",
-            &format!("--merge {} --write", cx.path_word(path)),
-        );
-        let v = match emit::values(&cx.input) {
-            Ok(v) => v,
-            Err(d) => {
-                return vec![
-                    check(self, "config", Status::Fail, d.message).fix(d.help.unwrap_or_default()),
-                ];
-            }
-        };
-        let data = match file::load(cx, self, path, expected, Syntax::Json(Dialect::JSONC), &fix) {
-            Ok(Some(d)) => d,
-            Ok(None) => return Vec::new(),
+        let (fix, v, data) = match file::open(
+            cx,
+            self,
+            path,
+            expected,
+            Syntax::Json(Dialect::JSONC),
+            emit::values(&cx.input),
+        ) {
+            Ok(x) => x,
             Err(c) => return vec![c],
         };
         // The provider `model` names (`<provider>/<model>`).

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::Client;
 use super::file::{self, Expect, Found, str_at};
-use super::{Client, check};
-use crate::doctor::{Check, Context, Status};
+use crate::doctor::{Check, Context};
 use crate::edit::json::Dialect;
 use crate::emit::client::Syntax;
 use crate::emit::qwen_code as emit;
+use crate::model::raw::Integration;
 
 pub struct QwenCode;
 
@@ -29,38 +30,20 @@ impl Client for QwenCode {
         Some(cx.opts.env.home()?.join(".qwen/settings.json"))
     }
 
-    fn declared(&self, cx: &Context<'_>) -> bool {
-        cx.input
-            .model()
-            .raw
-            .integration
-            .as_ref()
-            .is_some_and(|i| i.qwen_code.is_some())
+    fn declared(&self, i: &Integration) -> bool {
+        i.qwen_code.is_some()
     }
 
     fn check(&self, cx: &Context<'_>, path: &Path, expected: bool) -> Vec<Check> {
-        let fix = cx.fixes.fgc(
-            "emit qwen-code",
-            &format!("--merge {} --write", cx.path_word(path)),
-        );
-        let v = match emit::values(&cx.input) {
-            Ok(v) => v,
-            Err(d) => {
-                return vec![
-                    check(self, "config", Status::Fail, d.message).fix(d.help.unwrap_or_default()),
-                ];
-            }
-        };
-        let data = match file::load(
+        let (fix, v, data) = match file::open(
             cx,
             self,
             path,
             expected,
             Syntax::Json(Dialect::WITH_COMMENTS),
-            &fix,
+            emit::values(&cx.input),
         ) {
-            Ok(Some(d)) => d,
-            Ok(None) => return Vec::new(),
+            Ok(x) => x,
             Err(c) => return vec![c],
         };
         let kind =
