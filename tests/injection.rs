@@ -27,12 +27,29 @@ integration:
     auth_token: 'os.environ/X}"; touch PWNED; echo "${Y'
   codex:
     env_key: "GATEWAY KEY"
+  opencode:
+    env_key: "KEY}"
+  qwen_code:
+    env_key: "9KEY"
+  continue:
+    env_key: "KEY }} ${{ secrets.OTHER"
 "#;
     fs::write(dir.path().join("f.yaml"), yaml).unwrap();
     let out = run_in(dir.path(), &["check", "f.yaml"]);
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.matches("invalid-env-name").count(), 2, "{text}");
+    assert_eq!(text.matches("invalid-env-name").count(), 5, "{text}");
+    for key in ["codex", "opencode", "qwen_code", "continue"] {
+        assert!(
+            text.contains(&format!("`integration.{key}.env_key`")),
+            "{key}: {text}"
+        );
+    }
+    for client in ["opencode", "qwen-code", "continue"] {
+        let out = run_in(dir.path(), &["emit", client, "-c", "f.yaml"]);
+        assert_eq!(out.status.code(), Some(1), "{client}: {}", transcript(&out));
+        assert!(out.stdout.is_empty(), "{client}");
+    }
     let out = run_in(
         dir.path(),
         &["emit", "claude-code", "-c", "f.yaml", "--format", "shell"],
