@@ -513,6 +513,156 @@ fn upstream_failure_closes_every_client_stream() {
     assert!(evs.last().unwrap().1["error"]["message"].is_string());
 }
 
+/// Every translator keeps the [`StreamTranslator`] contract the server relies on: open until a
+/// terminal event, `keepalive` writes something only while open, the first `on_error` closes
+/// the stream with one error event in the client's shape and marks it failed, and nothing is
+/// written after the end; a complete stream is closed and not failed.
+#[test]
+fn every_translator_keeps_the_stream_contract() {
+    type Make = fn() -> Box<dyn StreamTranslator>;
+    let cases: [(&str, Make, &str, &str); 4] = [
+        (
+            "chat client, Messages upstream",
+            || Box::new(chat::ChatStream::new("chatcmpl-t", "m", true)),
+            "anthropic_streams/text_and_tool.sse",
+            "data: {\"error\"",
+        ),
+        (
+            "Messages client, Chat upstream",
+            || Box::new(messages::MessagesStream::new("msg_t", "m")),
+            "chat_streams/text_cached_usage.sse",
+            "event: error\n",
+        ),
+        (
+            "Responses client, Chat upstream",
+            || {
+                Box::new(responses::ResponsesStream::new(
+                    "resp_t",
+                    "m",
+                    Default::default(),
+                ))
+            },
+            "chat_streams/text_cached_usage.sse",
+            "event: response.failed\n",
+        ),
+        (
+            "Responses client, Messages upstream (chain)",
+            || {
+                Box::new(fgc::translate::Chain::new(
+                    chat::ChatStream::new("chatcmpl-t", "m", true),
+                    responses::ResponsesStream::new("resp_t", "m", Default::default()),
+                ))
+            },
+            "anthropic_streams/text_and_tool.sse",
+            "event: response.failed\n",
+        ),
+    ];
+    for (name, make, complete, error_start) in cases {
+        // A stream cut by an upstream failure.
+        let mut t = make();
+        assert!(!t.is_closed() && !t.failed(), "{name}: fresh");
+        let mut out = Vec::new();
+        t.keepalive(&mut out);
+        assert!(!out.is_empty(), "{name}: a keep-alive while open writes");
+        assert!(
+            !t.is_closed() && !t.failed(),
+            "{name}: a keep-alive does not close"
+        );
+        let before = out.len();
+        t.on_error("connection reset", &mut out);
+        let error = String::from_utf8(out[before..].to_vec()).unwrap();
+        assert!(error.contains(error_start), "{name}: {error}");
+        assert!(error.contains("connection reset"), "{name}: {error}");
+        assert!(t.is_closed() && t.failed(), "{name}: closed by the error");
+        let closed = out.len();
+        t.keepalive(&mut out);
+        t.on_error("again", &mut out);
+        t.finish(&mut out);
+        assert_eq!(out.len(), closed, "{name}: nothing after the end");
+
+        // A complete stream.
+        let mut t = make();
+        let mut out = Vec::new();
+        t.feed(&fixture(complete), &mut out);
+        assert!(t.is_closed(), "{name}: closed by the upstream's last event");
+        t.finish(&mut out);
+        assert!(t.is_closed(), "{name}: closed at the end");
+        assert!(!t.failed(), "{name}: a complete stream did not fail");
+        let closed = out.len();
+        t.keepalive(&mut out);
+        t.on_error("late", &mut out);
+        t.finish(&mut out);
+        assert_eq!(out.len(), closed, "{name}: nothing after the end");
+    }
+}
+
+/// Two tool_use blocks in an Anthropic stream become Chat tool calls 0 and 1, each with its own
+/// arguments.
+#[test]
+fn anthropic_tool_blocks_get_their_own_chat_indexes() {
+    let block = |i: u32, id: &str, args: &str| {
+        format!(
+            "event: content_block_start\ndata: {{\"type\":\"content_block_start\",\"index\":{i},\"content_block\":{{\"type\":\"tool_use\",\"id\":\"{id}\",\"name\":\"f\",\"input\":{{}}}}}}\n\n\
+             event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":{i},\"delta\":{{\"type\":\"input_json_delta\",\"partial_json\":{}}}}}\n\n\
+             event: content_block_stop\ndata: {{\"type\":\"content_block_stop\",\"index\":{i}}}\n\n",
+            serde_json::to_string(args).unwrap()
+        )
+    };
+    let stream = format!(
+        "event: message_start\ndata: {{\"type\":\"message_start\",\"message\":{{\"id\":\"msg_2\",\"usage\":{{\"input_tokens\":1,\"output_tokens\":1}}}}}}\n\n{}{}\
+         event: message_delta\ndata: {{\"type\":\"message_delta\",\"delta\":{{\"stop_reason\":\"tool_use\"}},\"usage\":{{\"output_tokens\":5}}}}\n\n\
+         event: message_stop\ndata: {{\"type\":\"message_stop\"}}\n\n",
+        block(0, "toolu_a", "{\"x\":1}"),
+        block(1, "toolu_b", "{\"y\":2}")
+    );
+    let mut t = chat::ChatStream::new("chatcmpl-2", "m", false);
+    let mut out = Vec::new();
+    t.feed(stream.as_bytes(), &mut out);
+    t.finish(&mut out);
+    assert!(!t.failed(), "{}", String::from_utf8_lossy(&out));
+    let mut calls: std::collections::BTreeMap<u64, (String, String)> = Default::default();
+    for (_, chunk) in events(std::str::from_utf8(&out).unwrap()) {
+        for c in chunk
+            .pointer("/choices/0/delta/tool_calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let e = calls.entry(c["index"].as_u64().unwrap()).or_default();
+            if let Some(id) = c["id"].as_str() {
+                e.0 = id.to_string();
+            }
+            e.1 += c["function"]["arguments"].as_str().unwrap_or("");
+        }
+    }
+    assert_eq!(
+        calls.into_iter().collect::<Vec<_>>(),
+        [
+            (0, ("toolu_a".to_string(), "{\"x\":1}".to_string())),
+            (1, ("toolu_b".to_string(), "{\"y\":2}".to_string())),
+        ]
+    );
+}
+
+/// An Anthropic answer with an empty id gets a made-up Chat id, not a bare `chatcmpl-`.
+#[test]
+fn an_empty_upstream_id_is_replaced() {
+    let answer = json!({"id": "", "type": "message", "role": "assistant",
+        "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"});
+    let c = chat::response_from_messages(&answer, "m").unwrap();
+    let id = c["id"].as_str().unwrap();
+    assert!(
+        id.starts_with("chatcmpl-") && id.len() > "chatcmpl-".len(),
+        "{id}"
+    );
+    let answer = json!({"id": "msg_01Q", "type": "message", "role": "assistant",
+        "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn"});
+    assert_eq!(
+        chat::response_from_messages(&answer, "m").unwrap()["id"],
+        "chatcmpl-01Q"
+    );
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
