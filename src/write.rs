@@ -65,15 +65,11 @@ impl WriteError {
     }
 }
 
-/// The path a write to `path` really replaces: the target of a symlink (followed to the
-/// end), else `path`.
+/// The path a write to `path` really replaces: the file it names with every symlink followed
+/// (a link is replaced through, never over), else `path` itself when it does not exist yet or
+/// is a dangling link.
 pub fn real_target(path: &Path) -> PathBuf {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-        }
-        _ => path.to_path_buf(),
-    }
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Write `content` to `path` atomically (see the module). The mode is 0600 when `secret`,
@@ -145,10 +141,8 @@ fn unchanged(f: &Replace<'_>, target: &Path) -> Result<(), WriteError> {
 
 /// The text in a temporary file beside `target`, synced, with the mode it will have.
 fn stage(target: &Path, content: &str, secret: bool) -> std::io::Result<NamedTempFile> {
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    // The target's folder; a bare file name's parent is "", which names the current folder.
+    let dir = target.parent().unwrap_or(Path::new(""));
     let mode = if secret {
         SECRET_MODE
     } else {
@@ -157,7 +151,7 @@ fn stage(target: &Path, content: &str, secret: bool) -> std::io::Result<NamedTem
     let mut tmp = tempfile::Builder::new()
         .prefix(".fgc-")
         .suffix(".tmp")
-        .tempfile_in(&dir)?;
+        .tempfile_in(dir)?;
     tmp.write_all(content.as_bytes())?;
     tmp.as_file().sync_all()?;
     set_mode(tmp.path(), mode)?;
@@ -173,28 +167,36 @@ pub fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
     }
 }
 
-#[cfg(unix)]
+/// The mode of an existing file (`None`: it does not exist, or the platform has no modes).
+/// One body per function, with the platform's part inside, so that mutation testing on Unix
+/// sees no function that is not compiled there.
 pub(crate) fn existing_mode(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o7777)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
-#[cfg(not(unix))]
-pub(crate) fn existing_mode(_path: &Path) -> Option<u32> {
-    None
-}
-
-#[cfg(unix)]
+/// Give `path` mode `mode` (nothing where the platform has no modes).
 pub(crate) fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-pub(crate) fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
 }
 
 /// The mode of `path` (for tests and messages).
