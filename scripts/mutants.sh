@@ -28,7 +28,7 @@ SETS=(
   # Being rewritten under issue 9: its score is reported on its own.
   "fallback-cycle|src/rules/fallback_cycle.rs|--test=main|check::"
   "sse|src/translate/sse.rs|--lib --test=main|translate"
-  "translate|src/translate/chat.rs src/translate/messages.rs src/translate/responses.rs src/translate/wire.rs|--test=main|translate"
+  "translate|src/translate/chat.rs src/translate/messages.rs src/translate/responses.rs src/translate/wire.rs|--lib --test=main|translate"
 )
 
 OUT="${FGC_MUTANTS_OUT:-target/mutants-out}"
