@@ -29,6 +29,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
+use petgraph::algo::tarjan_scc;
+use petgraph::graphmap::DiGraphMap;
+
 use super::Ctx;
 use crate::diag::Code;
 use crate::diag::Diagnostic;
@@ -202,72 +205,19 @@ fn cycles<'a>(graph: &BTreeMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<Edge<'a>>> {
     out
 }
 
-/// Strongly connected components (Tarjan, iterative), in a deterministic order.
+/// Strongly connected components (petgraph's Tarjan), each sorted, in sorted order.
 fn components<'a>(graph: &BTreeMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<&'a str>> {
-    struct St<'a> {
-        index: HashMap<&'a str, usize>,
-        low: HashMap<&'a str, usize>,
-        on_stack: HashSet<&'a str>,
-        stack: Vec<&'a str>,
-        next: usize,
-        out: Vec<Vec<&'a str>>,
-    }
-    let mut st = St {
-        index: HashMap::new(),
-        low: HashMap::new(),
-        on_stack: HashSet::new(),
-        stack: Vec::new(),
-        next: 0,
-        out: Vec::new(),
-    };
-    let empty: Vec<Edge> = Vec::new();
-    for &root in graph.keys() {
-        if st.index.contains_key(root) {
-            continue;
-        }
-        // (node, next edge index)
-        let mut work: Vec<(&str, usize)> = vec![(root, 0)];
-        st.index.insert(root, st.next);
-        st.low.insert(root, st.next);
-        st.next += 1;
-        st.stack.push(root);
-        st.on_stack.insert(root);
-        while let Some(&mut (node, ref mut i)) = work.last_mut() {
-            let edges = graph.get(node).unwrap_or(&empty);
-            if *i < edges.len() {
-                let to = edges[*i].to;
-                *i += 1;
-                if !st.index.contains_key(to) {
-                    st.index.insert(to, st.next);
-                    st.low.insert(to, st.next);
-                    st.next += 1;
-                    st.stack.push(to);
-                    st.on_stack.insert(to);
-                    work.push((to, 0));
-                } else if st.on_stack.contains(to) {
-                    let l = st.low[node].min(st.index[to]);
-                    st.low.insert(node, l);
-                }
-            } else {
-                work.pop();
-                if let Some(&(parent, _)) = work.last() {
-                    let l = st.low[parent].min(st.low[node]);
-                    st.low.insert(parent, l);
-                }
-                if st.low[node] == st.index[node] {
-                    let mut comp = Vec::new();
-                    while let Some(n) = st.stack.pop() {
-                        st.on_stack.remove(n);
-                        comp.push(n);
-                        if n == node {
-                            break;
-                        }
-                    }
-                    comp.sort();
-                    st.out.push(comp);
-                }
-            }
+    let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+    for (&from, edges) in graph {
+        g.add_node(from);
+        for e in edges {
+            g.add_edge(from, e.to, ());
         }
     }
-    st.out
+    let mut out = tarjan_scc(&g);
+    for c in &mut out {
+        c.sort_unstable();
+    }
+    out.sort_unstable();
+    out
 }
