@@ -663,6 +663,175 @@ fn an_empty_upstream_id_is_replaced() {
     );
 }
 
+/// Each knob of an Anthropic Messages request, one at a time, in the Chat request it becomes.
+#[test]
+fn messages_request_knobs_map_to_chat_one_by_one() {
+    let base = || {
+        json!({"model": "m", "max_tokens": 64000, "messages": [{"role": "user", "content": "hi"}],
+               "tools": [{"name": "f", "input_schema": {"type": "object"}}]})
+    };
+    let with = |pairs: &[(&str, Value)]| {
+        let mut r = base();
+        for (k, v) in pairs {
+            r[*k] = v.clone();
+        }
+        messages::request_to_chat(&r)
+    };
+    // Tool choice, in each of its shapes, and only when there are tools to choose.
+    for (choice, chat) in [
+        (json!({"type": "any"}), json!("required")),
+        (json!({"type": "none"}), json!("none")),
+        (json!({"type": "auto"}), json!("auto")),
+        (
+            json!({"type": "tool", "name": "f"}),
+            json!({"type": "function", "function": {"name": "f"}}),
+        ),
+    ] {
+        let out = with(&[("tool_choice", choice.clone())]);
+        assert_eq!(out["tool_choice"], chat, "{choice}");
+        assert!(out.get("parallel_tool_calls").is_none(), "{choice}");
+        let mut no_tools = base();
+        no_tools.as_object_mut().unwrap().remove("tools");
+        no_tools["tool_choice"] = choice.clone();
+        assert!(
+            messages::request_to_chat(&no_tools)
+                .get("tool_choice")
+                .is_none(),
+            "{choice} without tools"
+        );
+    }
+    for unknown in [json!({"type": "other"}), json!({"type": "tool"})] {
+        assert!(
+            with(&[("tool_choice", unknown.clone())])
+                .get("tool_choice")
+                .is_none(),
+            "{unknown}"
+        );
+    }
+    // disable_parallel_tool_use: parallel_tool_calls false, with tools only.
+    let serial = json!({"type": "auto", "disable_parallel_tool_use": true});
+    assert_eq!(
+        with(&[("tool_choice", serial.clone())])["parallel_tool_calls"],
+        false
+    );
+    assert!(
+        with(&[(
+            "tool_choice",
+            json!({"type": "auto", "disable_parallel_tool_use": false})
+        )])
+        .get("parallel_tool_calls")
+        .is_none()
+    );
+    let mut no_tools = base();
+    no_tools.as_object_mut().unwrap().remove("tools");
+    no_tools["tool_choice"] = serial;
+    assert!(
+        messages::request_to_chat(&no_tools)
+            .get("parallel_tool_calls")
+            .is_none()
+    );
+    // Thinking with a budget: the effort follows the budget, or output_config.effort.
+    for (budget, effort) in [
+        (1024, "low"),
+        (4095, "low"),
+        (4096, "medium"),
+        (16383, "medium"),
+        (16384, "high"),
+        (32000, "high"),
+    ] {
+        let out = with(&[(
+            "thinking",
+            json!({"type": "enabled", "budget_tokens": budget}),
+        )]);
+        assert_eq!(out["reasoning_effort"], effort, "budget {budget}");
+    }
+    for (given, effort) in [
+        ("minimal", Some("minimal")),
+        ("low", Some("low")),
+        ("medium", Some("medium")),
+        ("high", Some("high")),
+        ("max", Some("high")),
+        ("xhigh", Some("high")),
+        ("unheard-of", None),
+    ] {
+        for thinking in [
+            json!({"type": "adaptive"}),
+            json!({"type": "enabled", "budget_tokens": 1024}),
+        ] {
+            let out = with(&[
+                ("thinking", thinking.clone()),
+                ("output_config", json!({"effort": given})),
+            ]);
+            assert_eq!(
+                out.get("reasoning_effort").and_then(Value::as_str),
+                effort,
+                "{given} with {thinking}"
+            );
+        }
+    }
+    assert!(
+        with(&[("thinking", json!({"type": "disabled"}))])
+            .get("reasoning_effort")
+            .is_none()
+    );
+    assert!(
+        with(&[("thinking", json!({"type": "adaptive"}))])
+            .get("reasoning_effort")
+            .is_none()
+    );
+    // Structured output: a JSON schema format becomes response_format; another format does not.
+    let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+    assert_eq!(
+        with(&[(
+            "output_config",
+            json!({"format": {"type": "json_schema", "schema": schema}})
+        )])["response_format"],
+        json!({"type": "json_schema", "json_schema": {"name": "output", "schema": schema}})
+    );
+    assert!(
+        with(&[(
+            "output_config",
+            json!({"format": {"type": "text", "schema": schema}})
+        )])
+        .get("response_format")
+        .is_none()
+    );
+    // Streaming asks for usage in the last chunk; a request that does not stream does not.
+    let out = with(&[("stream", json!(true))]);
+    assert_eq!(out["stream"], true);
+    assert_eq!(out["stream_options"], json!({"include_usage": true}));
+    let out = with(&[("stream", json!(false))]);
+    assert!(out.get("stream").is_none() && out.get("stream_options").is_none());
+}
+
+/// Anthropic refuses a thinking budget not below max_tokens; Qwen Code sends one. The budget
+/// is lowered to leave 1024 tokens for the answer, and thinking is turned off when that leaves
+/// less than the minimum budget.
+#[test]
+fn thinking_budgets_are_fitted_under_max_tokens() {
+    use messages::{MIN_THINKING_BUDGET, fit_thinking};
+    let t = |b: u64| json!({"type": "enabled", "budget_tokens": b});
+    assert_eq!(fit_thinking(&t(7999), Some(8000)), None, "below: as it is");
+    assert_eq!(
+        fit_thinking(&t(8000), Some(8000)),
+        Some(t(8000 - MIN_THINKING_BUDGET)),
+        "equal: lowered"
+    );
+    assert_eq!(
+        fit_thinking(&t(32000), Some(8000)),
+        Some(t(8000 - MIN_THINKING_BUDGET))
+    );
+    // 2048 - 1024 = 1024: the minimum budget, still on.
+    assert_eq!(fit_thinking(&t(4000), Some(2048)), Some(t(1024)));
+    // 2047 - 1024 = 1023: below the minimum, off.
+    assert_eq!(
+        fit_thinking(&t(4000), Some(2047)),
+        Some(json!({"type": "disabled"}))
+    );
+    assert_eq!(fit_thinking(&t(4000), None), None);
+    assert_eq!(fit_thinking(&json!({"type": "adaptive"}), Some(10)), None);
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
