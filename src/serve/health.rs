@@ -379,6 +379,21 @@ mod tests {
         CooldownParams::default()
     }
 
+    #[tokio::test]
+    async fn the_manual_clock_moves_only_when_told() {
+        let c = ManualClock::default();
+        let t0 = c.now();
+        assert_eq!(c.elapsed(), Duration::ZERO);
+        assert_eq!(c.now(), t0);
+        c.advance(Duration::from_millis(1500));
+        assert_eq!(c.elapsed(), Duration::from_millis(1500));
+        assert_eq!(c.now() - t0, Duration::from_millis(1500));
+        // A sleep moves it at once instead of waiting.
+        c.sleep(Duration::from_secs(2)).await;
+        assert_eq!(c.elapsed(), Duration::from_millis(3500));
+        assert_eq!(c.now() - t0, Duration::from_millis(3500));
+    }
+
     #[test]
     fn a_single_deployment_cools_down_on_401_not_on_500() {
         let (clock, h) = setup();
