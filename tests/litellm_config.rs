@@ -123,13 +123,89 @@ fn emitted_litellm_config_checks_clean() {
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
 }
 
-/// An alias named in an included file: rename refuses (it edits one file) and says where.
+/// An alias named in an included file is renamed there too: the dry run shows both files,
+/// `--write` changes both (all or none) and the result checks clean.
 #[test]
-fn rename_refuses_a_name_in_an_included_file() {
+fn rename_reaches_the_included_files() {
     let out = run(&["rename", "router-fast", "router-quick", "-c", PLAIN]);
-    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     with_settings(|| insta::assert_snapshot!("litellm_config_rename_included", transcript(&out)));
-    // A name only the root file holds is renamed, and the result checks clean.
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(root().join(PLAIN), dir.path().join("config.yaml")).unwrap();
+    fs::create_dir(dir.path().join("litellm-plain")).unwrap();
+    fs::copy(
+        root().join("tests/fixtures/valid/litellm-plain/models.yaml"),
+        dir.path().join("litellm-plain/models.yaml"),
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "rename",
+            "router-fast",
+            "router-quick",
+            "-c",
+            "config.yaml",
+            "--write",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let root_text = fs::read_to_string(dir.path().join("config.yaml")).unwrap();
+    assert!(
+        root_text.contains("fallbacks: [{router-default: [router-quick]}]"),
+        "{root_text}"
+    );
+    let models = fs::read_to_string(dir.path().join("litellm-plain/models.yaml")).unwrap();
+    assert!(models.contains("- model_name: router-quick\n"), "{models}");
+    assert!(!models.contains("router-fast"), "{models}");
+    let out = run_in(dir.path(), &["check", "--deny-warnings", "config.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    // Back again.
+    let out = run_in(
+        dir.path(),
+        &[
+            "rename",
+            "router-quick",
+            "router-fast",
+            "-c",
+            "config.yaml",
+            "--write",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("litellm-plain/models.yaml")).unwrap(),
+        fs::read_to_string(root().join("tests/fixtures/valid/litellm-plain/models.yaml")).unwrap()
+    );
+}
+
+/// A literal key next to the renamed name in an included file never shows in the diff.
+#[test]
+fn rename_diff_of_an_included_file_hides_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("config.yaml"),
+        "include: [models.yaml]\nmodel_list:\n  - model_name: main\n    litellm_params: {model: openai/a, api_base: http://127.0.0.1:1/v1}\nrouter_settings:\n  fallbacks: [{main: [side]}]\ngeneral_settings: {master_key: sk-fgc-fixture-key}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("models.yaml"),
+        "model_list:\n  - model_name: side\n    litellm_params: {model: openai/b, api_base: http://127.0.0.1:1/v1, api_key: sk-literal-included-123456}\n",
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &["rename", "side", "backup", "-c", "config.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let text = transcript(&out);
+    assert!(text.contains("+  - model_name: backup"), "{text}");
+    assert!(!text.contains("sk-literal-included-123456"), "{text}");
+}
+
+/// A name only the root file holds is renamed there alone, and the result checks clean.
+#[test]
+fn rename_of_a_name_only_the_root_file_holds() {
     let dir = tempfile::tempdir().unwrap();
     fs::copy(root().join(PLAIN), dir.path().join("config.yaml")).unwrap();
     fs::create_dir(dir.path().join("litellm-plain")).unwrap();

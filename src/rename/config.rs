@@ -1,30 +1,47 @@
-//! Renaming an alias inside flowgate.yaml, driven by the checker's symbol table.
+//! Renaming an alias inside a config (flowgate.yaml or a LiteLLM config, with the files it
+//! includes), driven by the checker's symbol table.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::error::{CheckReport, RenameError, named};
 use super::name;
 use super::patch::PatchSet;
 use super::yaml_scalar;
-use crate::check::check_source;
+use crate::check::check_loaded;
 use crate::diag::did_you_mean;
-use crate::load::Loaded;
+use crate::load::{Loaded, load_with};
 use crate::model::Model;
 use crate::rules::CheckOptions;
 use crate::source::SourceFile;
 use crate::span::Span;
 use crate::yaml::{Node, NodeKind};
 
-/// The renamed text of one flowgate.yaml and what changed.
+/// The renamed text of a config and what changed.
 #[derive(Debug)]
 pub struct ConfigRename {
+    /// The file named on the command line.
     pub after: String,
-    /// How many places name the alias (anchored values reached through `*x` count each time).
+    /// The files it includes (LiteLLM's `include`) that name the alias, renamed too.
+    pub included: Vec<IncludedRename>,
+    /// How many places in it name the alias (anchored values reached through `*x` count each
+    /// time).
     pub references: usize,
-    /// How many scalars were rewritten.
+    /// How many scalars in it were rewritten.
     pub edits: usize,
     /// Warnings of the renamed file (it has no errors).
     pub warnings: usize,
+}
+
+/// An included file the rename changes.
+#[derive(Debug)]
+pub struct IncludedRename {
+    pub path: std::path::PathBuf,
+    pub name: String,
+    pub before: String,
+    pub after: String,
+    /// How many places in it name the alias, and how many scalars were rewritten.
+    pub references: usize,
+    pub edits: usize,
 }
 
 /// The checker options `rename` uses: every profile, secrets optional (a rename reads none).
@@ -86,44 +103,83 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
         });
     }
 
-    let text: &str = &source.text;
-    let flow = flow_scalars(text, node);
+    let flow = flow_scalars(source, node);
     let olds: Vec<_> = model.refs.iter().filter(|r| r.name == old).collect();
-    let mut patches = PatchSet::new();
+    // One patch set per file (the named one and the files it includes), in local offsets.
+    let mut patches: BTreeMap<usize, PatchSet> = BTreeMap::new();
     let mut edited = HashSet::new();
-    if let Some(r) = olds.iter().find(|r| r.text_span.end > text.len()) {
-        let (f, local) = source.locate(r.text_span);
-        return Err(RenameError::InIncludedFile {
-            old: old.into(),
-            file,
-            included: f.name.clone(),
-            src: named(f),
-            at: local.into(),
-        });
-    }
+    // Per file: (references, scalars rewritten).
+    let mut counts: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for r in &olds {
-        let Some((style, span)) = yaml_scalar::style_of(text, r.text_span, old) else {
+        let (f, local) = source.locate(r.text_span);
+        let c = counts.entry(f.base).or_default();
+        c.0 += 1;
+        c.1 += usize::from(!edited.contains(&r.text_span));
+        let Some((style, span)) = yaml_scalar::style_of(&f.text, local, old) else {
             return Err(RenameError::UnsupportedScalar {
                 old: old.into(),
-                src: named(source),
-                at: r.text_span.into(),
+                src: named(f),
+                at: local.into(),
             });
         };
         // Unknown context: assume flow, whose plain scalars are the stricter.
         let in_flow = flow.get(&r.text_span.start).copied().unwrap_or(true);
-        patches.push(span, yaml_scalar::write(new, style, in_flow));
+        patches
+            .entry(f.base)
+            .or_default()
+            .push(span, yaml_scalar::write(new, style, in_flow));
         edited.insert(r.text_span);
     }
-    let after = patches.apply(text).map_err(|o| {
-        RenameError::Internal(format!(
-            "overlapping edits at {:?} and {:?}",
-            o.first, o.second
-        ))
-    })?;
+    let mut texts: BTreeMap<usize, String> = BTreeMap::new();
+    for f in source.files() {
+        let Some(p) = patches.remove(&f.base) else {
+            continue;
+        };
+        let after = p.apply(&f.text).map_err(|o| {
+            RenameError::Internal(format!(
+                "overlapping edits in {} at {:?} and {:?}",
+                f.name, o.first, o.second
+            ))
+        })?;
+        texts.insert(f.base, after);
+    }
+    let after = texts
+        .remove(&source.base)
+        .unwrap_or_else(|| source.text.to_string());
+    let included: Vec<IncludedRename> = source
+        .includes
+        .iter()
+        .filter_map(|f| {
+            let (references, edits) = counts.get(&f.base).copied().unwrap_or_default();
+            texts.remove(&f.base).map(|after| IncludedRename {
+                path: f.path.clone(),
+                name: f.name.clone(),
+                before: f.text.to_string(),
+                after,
+                references,
+                edits,
+            })
+        })
+        .collect();
 
-    let renamed = check_source(
-        SourceFile::new(source.name.clone(), source.path.clone(), after.as_str()),
-        &check_options(Some(model.dialect)),
+    // Check the renamed config in memory: the renamed included files are read from here,
+    // the others from disk.
+    let read = |path: &std::path::Path| match included.iter().find(|i| i.path == path) {
+        Some(i) => Ok(SourceFile::new(
+            i.name.clone(),
+            i.path.clone(),
+            i.after.as_str(),
+        )),
+        None => crate::include::read_from_disk(path),
+    };
+    let opts = check_options(Some(model.dialect));
+    let renamed = check_loaded(
+        load_with(
+            SourceFile::new(source.name.clone(), source.path.clone(), after.as_str()),
+            opts.dialect,
+            &read,
+        ),
+        &opts,
     );
     let errors = renamed.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
@@ -143,10 +199,12 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
         });
     }
     verify(source, node, &renamed, &olds, old, new)?;
+    let (references, edits) = counts.get(&source.base).copied().unwrap_or_default();
     Ok(ConfigRename {
         after,
-        references: olds.len(),
-        edits: edited.len(),
+        included,
+        references,
+        edits,
         warnings: renamed.diagnostics.len(),
     })
 }
@@ -162,9 +220,9 @@ fn taken(model: &Model, new: &str) -> Option<(&'static str, Span)> {
         .map(|s| ("a `model_group_alias` name", *s))
 }
 
-/// The start offset of every scalar written in the file (not reached through `*alias`), and
+/// The start offset of every scalar written in the config (not reached through `*alias`), and
 /// whether it sits inside a flow collection.
-fn flow_scalars(text: &str, root: &Node) -> HashMap<usize, bool> {
+fn flow_scalars(source: &SourceFile, root: &Node) -> HashMap<usize, bool> {
     let mut out = HashMap::new();
     let mut stack = vec![(root, false)];
     while let Some((n, in_flow)) = stack.pop() {
@@ -173,11 +231,11 @@ fn flow_scalars(text: &str, root: &Node) -> HashMap<usize, bool> {
         }
         match &n.kind {
             NodeKind::Seq(items) => {
-                let f = in_flow || is_flow(text, n);
+                let f = in_flow || is_flow(source, n);
                 stack.extend(items.iter().map(|i| (i, f)));
             }
             NodeKind::Map(entries) => {
-                let f = in_flow || is_flow(text, n);
+                let f = in_flow || is_flow(source, n);
                 for (k, v) in entries {
                     stack.push((k, f));
                     stack.push((v, f));
@@ -191,9 +249,10 @@ fn flow_scalars(text: &str, root: &Node) -> HashMap<usize, bool> {
     out
 }
 
-/// serde-saphyr spans a flow collection from its bracket, a block one from its first entry.
-fn is_flow(text: &str, n: &Node) -> bool {
-    matches!(text.as_bytes().get(n.span.start), Some(b'[' | b'{'))
+/// The parser spans a flow collection from its bracket, a block one from its first entry.
+fn is_flow(source: &SourceFile, n: &Node) -> bool {
+    let (f, local) = source.locate(n.span);
+    matches!(f.text.as_bytes().get(local.start), Some(b'[' | b'{'))
 }
 
 /// Check the renamed file against the original: every reference moved to `new`, none left
@@ -240,11 +299,13 @@ fn verify(
             }
             (NodeKind::Str(x), NodeKind::Str(y)) if x == old && y == new => {
                 if !uses.contains(&b.span) {
+                    let (f, at) = source.locate(b.span);
+                    let (_, anchor) = source.locate(b.def.unwrap_or(b.span));
                     return Err(RenameError::SharedAnchor {
                         old: old.into(),
-                        src: named(source),
-                        at: b.span.into(),
-                        anchor: b.def.unwrap_or(b.span).into(),
+                        src: named(f),
+                        at: at.into(),
+                        anchor: anchor.into(),
                     });
                 }
             }

@@ -64,25 +64,6 @@ pub enum RenameError {
         report: Box<CheckReport>,
     },
 
-    #[error(
-        "`{old}` is also named in {included}, a file {file} includes; fgc rename edits one file"
-    )]
-    #[diagnostic(
-        code("rename::in-included-file"),
-        help(
-            "rename it in the included file by hand (or move that part into {file}), then run the rename again"
-        )
-    )]
-    InIncludedFile {
-        old: String,
-        file: String,
-        included: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("named here")]
-        at: SourceSpan,
-    },
-
     #[error("this reference to `{old}` is written in a way fgc cannot rewrite in place")]
     #[diagnostic(
         code("rename::unsupported-scalar"),

@@ -3,8 +3,9 @@
 //! The places come from the checker's symbol table ([`crate::model::Model::refs`]), never
 //! from a text search, so `openai/router-default` or a comment mentioning the alias stay as
 //! they are. Every file is changed by span patches on its original text ([`patch`]): the
-//! result differs from the original only inside the renamed scalars. The renamed
-//! flowgate.yaml is checked again in memory before anything is written.
+//! result differs from the original only inside the renamed scalars. The renamed config (with
+//! the files it includes, renamed too) is checked again in memory before anything is written,
+//! and every file is written or none.
 
 // A refusal is built once per process, on the way out; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
@@ -103,6 +104,20 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
         ),
         notes: Vec::new(),
     }];
+    for i in r.included {
+        files.push(FileChange {
+            kind: FileKind::Config,
+            path: i.path,
+            summary: format!(
+                "{} reference(s), {} scalar(s) rewritten (included by {})",
+                i.references, i.edits, loaded.source.name
+            ),
+            name: i.name,
+            before: i.before,
+            after: i.after,
+            notes: Vec::new(),
+        });
+    }
     for (kind, paths) in [
         (FileKind::Codex, &req.codex),
         (FileKind::Claude, &req.claude),
