@@ -832,6 +832,59 @@ fn thinking_budgets_are_fitted_under_max_tokens() {
     assert_eq!(fit_thinking(&json!({"type": "adaptive"}), Some(10)), None);
 }
 
+/// Anthropic content blocks in a user turn, one by one, as Chat content parts.
+#[test]
+fn messages_content_blocks_map_to_chat_parts() {
+    let req = json!({"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "plain"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}},
+        {"type": "image", "source": {"type": "url", "url": "https://example.invalid/a.png"}},
+        {"type": "document", "title": "spec.pdf",
+         "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBE"}},
+        {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "inline text"}},
+        {"type": "document", "source": {"type": "file", "file_id": "f_1"}},
+        {"type": "image", "source": {"type": "file", "file_id": "f_2"}}
+    ]}]});
+    let chat = messages::request_to_chat(&req);
+    assert_eq!(
+        chat["messages"][0]["content"],
+        json!([
+            {"type": "text", "text": "plain"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+            {"type": "image_url", "image_url": {"url": "https://example.invalid/a.png"}},
+            {"type": "file", "file": {"filename": "spec.pdf", "file_data": "data:application/pdf;base64,JVBE"}},
+            {"type": "text", "text": "inline text"}
+        ])
+    );
+}
+
+/// Anthropic message ids from Chat ids: kept when already `msg_`, prefixed otherwise, made up
+/// when missing or empty.
+#[test]
+fn messages_ids_from_chat_ids() {
+    let answer = |id: Value| {
+        let mut a = json!({"object": "chat.completion", "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}]});
+        if !id.is_null() {
+            a["id"] = id;
+        }
+        messages::response_from_chat(&a, "m").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(answer(json!("msg_01A")), "msg_01A");
+    assert_eq!(answer(json!("chatcmpl-9")), "msg_9");
+    assert_eq!(answer(json!("abc")), "msg_abc");
+    for missing in [json!(""), Value::Null] {
+        let id = answer(missing.clone());
+        assert!(
+            id.starts_with("msg_") && id.len() > "msg_".len(),
+            "{missing}: {id}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.

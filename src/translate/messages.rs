@@ -326,9 +326,6 @@ fn tool_result_content(b: &Value) -> (String, Vec<Value>) {
 /// One Anthropic content block as a chat content part (None when it has no chat equivalent).
 fn content_part(b: &Value) -> Option<Value> {
     match b.get("type").and_then(Value::as_str)? {
-        "text" => {
-            Some(json!({"type": "text", "text": b.get("text").cloned().unwrap_or(json!(""))}))
-        }
         "image" => {
             let src = b.get("source")?;
             let url = match src.get("type").and_then(Value::as_str)? {
@@ -357,6 +354,7 @@ fn content_part(b: &Value) -> Option<Value> {
                 _ => None,
             }
         }
+        // `text`, and any other block that carries text; a block without text is dropped.
         _ => b
             .get("text")
             .and_then(Value::as_str)
