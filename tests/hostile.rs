@@ -199,3 +199,43 @@ proptest! {
         let _ = check_text(&text);
     }
 }
+
+/// A fallback chain thousands of aliases long, with a context-window cycle through all of them,
+/// is checked on a thread with the 2 MiB stack of `fgc serve`'s loader threads: nothing
+/// recurses along a chain (a recursive strongly-connected-components walk overflowed here).
+#[test]
+fn a_long_fallback_chain_does_not_overflow_a_small_stack() {
+    let n = 10_000;
+    let mut y = String::from("model_list:\n");
+    for i in 0..n {
+        y.push_str(&format!(
+            "  - {{model_name: m{i}, litellm_params: {{model: openai/x, api_base: \"http://127.0.0.1:1/v1\"}}}}\n"
+        ));
+    }
+    y.push_str(
+        "general_settings: {master_key: sk-fgc-fixture-key}\nrouter_settings:\n  fallbacks:\n",
+    );
+    for i in 0..n - 1 {
+        y.push_str(&format!("    - {{m{i}: [m{}]}}\n", i + 1));
+    }
+    y.push_str("  context_window_fallbacks:\n");
+    for i in 0..n {
+        y.push_str(&format!("    - {{m{i}: [m{}]}}\n", (i + 1) % n));
+    }
+    let l = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || check_text(&y))
+        .unwrap()
+        .join()
+        .expect("the check ran to the end on a 2 MiB stack");
+    assert_eq!(
+        l.diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "fallback-cycle")
+            .count(),
+        1,
+        "{:?}",
+        codes(&l)
+    );
+    assert!(!l.has_errors(), "{:?}", codes(&l));
+}

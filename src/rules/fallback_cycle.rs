@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graphmap::DiGraphMap;
 
 use super::Ctx;
@@ -205,7 +205,9 @@ fn cycles<'a>(graph: &BTreeMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<Edge<'a>>> {
     out
 }
 
-/// Strongly connected components (petgraph's Tarjan), each sorted, in sorted order.
+/// Strongly connected components, each sorted, in sorted order. petgraph's Kosaraju walks
+/// with explicit stacks (its Tarjan recurses, and a chain of thousands of aliases would
+/// overflow a thread's stack: `fgc serve` loads configs on 2 MiB threads).
 fn components<'a>(graph: &BTreeMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<&'a str>> {
     let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
     for (&from, edges) in graph {
@@ -214,7 +216,7 @@ fn components<'a>(graph: &BTreeMap<&'a str, Vec<Edge<'a>>>) -> Vec<Vec<&'a str>>
             g.add_edge(from, e.to, ());
         }
     }
-    let mut out = tarjan_scc(&g);
+    let mut out = kosaraju_scc(&g);
     for c in &mut out {
         c.sort_unstable();
     }
