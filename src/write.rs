@@ -4,14 +4,16 @@
 //! - atomically: the new text goes to a temporary file beside the file it replaces (same
 //!   folder, so the rename cannot cross file systems), synced, then renamed over it;
 //! - through symlinks: a link is followed to the file it points to, which is the one
-//!   replaced, so a dotfile kept in a repository and linked into `~` stays linked and current;
+//!   replaced (or created, for a link to a file that does not exist yet), so a dotfile kept in
+//!   a repository and linked into `~` stays linked and current; a loop of links is an error;
 //! - keeping the mode: the replaced file's mode, 0644 for a new file, 0600 when the text
 //!   holds a secret (the temporary file is 0600 from the start, so a secret is never
 //!   readable by others in between);
 //! - refusing to lose an edit: a file fgc read, changed and is about to replace is read again
 //!   first, and when it no longer holds what was read, nothing is written;
 //! - all or nothing for several files: every temporary file is written before the first
-//!   rename, and files already replaced are put back when a later rename fails.
+//!   rename, and when a later rename fails the files already replaced get their old text
+//!   back and the files the batch created are removed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,33 +67,61 @@ impl WriteError {
     }
 }
 
-/// The path a write to `path` really replaces: the file it names with every symlink followed
-/// (a link is replaced through, never over), else `path` itself when it does not exist yet or
-/// is a dangling link.
-pub fn real_target(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// Symlinks followed one by one at most this many times (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+/// The path a write to `path` really replaces: the file it names with every symlink followed,
+/// so that a link is written through, never replaced. A link to a file that does not exist
+/// yet is followed too (the file is created where it points, and the link stays); a path that
+/// is not a link and does not exist is itself. A loop of links is an error.
+pub fn real_target(path: &Path) -> std::io::Result<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Ok(p);
+    }
+    let mut p = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p)?;
+                // Relative to the link's folder; `join` keeps an absolute target as it is.
+                p = p.parent().unwrap_or(Path::new("")).join(to);
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "more than {MAX_LINKS} symbolic links in a row (a loop?)"
+    )))
 }
 
-/// Write `content` to `path` atomically (see the module). The mode is 0600 when `secret`,
-/// else the existing file's mode, else 0644.
+/// Write `content` to `path` atomically (see the module), whatever the file holds now. The
+/// mode is 0600 when `secret`, else the existing file's mode, else 0644.
 pub fn write_atomic(path: &Path, content: &str, secret: bool) -> std::io::Result<()> {
-    let target = real_target(path);
-    let tmp = stage(&target, content, secret)?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
+    let file = Replace {
+        path,
+        expect: Expect::Any,
+        text: content,
+        secret,
+    };
+    replace_all(&[file]).map_err(|e| match e {
+        WriteError::Io { source, .. } => source,
+        changed @ WriteError::Changed { .. } => std::io::Error::other(changed.to_string()),
+    })
 }
 
 /// Replace every file in `files`, all or none (see the module).
 pub fn replace_all(files: &[Replace<'_>]) -> Result<(), WriteError> {
-    let targets: Vec<PathBuf> = files.iter().map(|f| real_target(f.path)).collect();
+    let io = |f: &Replace<'_>| {
+        let path = f.path.to_path_buf();
+        move |source| WriteError::Io { path, source }
+    };
+    let mut targets = Vec::with_capacity(files.len());
+    for f in files {
+        targets.push(real_target(f.path).map_err(io(f))?);
+    }
     let mut staged = Vec::with_capacity(files.len());
     for (f, target) in files.iter().zip(&targets) {
-        staged.push(
-            stage(target, f.text, f.secret).map_err(|source| WriteError::Io {
-                path: f.path.to_path_buf(),
-                source,
-            })?,
-        );
+        staged.push(stage(target, f.text, f.secret).map_err(io(f))?);
     }
     // Last look before the first rename: an editor may have saved in the meantime.
     for (f, target) in files.iter().zip(&targets) {
@@ -100,17 +130,23 @@ pub fn replace_all(files: &[Replace<'_>]) -> Result<(), WriteError> {
     let mut done: Vec<(&Replace<'_>, &PathBuf)> = Vec::new();
     for ((f, target), tmp) in files.iter().zip(&targets).zip(staged) {
         if let Err(e) = tmp.persist(target) {
+            // Put back what was replaced: the text read before, or no file at all. (A file
+            // expected to hold anything was not read, and cannot be put back; only a single
+            // generated file is written so.)
             for (d, t) in done {
-                if let Expect::Text(before) = d.expect
-                    && let Ok(back) = stage(t, before, d.secret)
-                {
-                    let _ = back.persist(t);
+                match d.expect {
+                    Expect::Text(before) => {
+                        if let Ok(back) = stage(t, before, d.secret) {
+                            let _ = back.persist(t);
+                        }
+                    }
+                    Expect::Absent => {
+                        let _ = std::fs::remove_file(t);
+                    }
+                    Expect::Any => {}
                 }
             }
-            return Err(WriteError::Io {
-                path: f.path.to_path_buf(),
-                source: e.error,
-            });
+            return Err(io(f)(e.error));
         }
         done.push((f, target));
     }
@@ -118,18 +154,17 @@ pub fn replace_all(files: &[Replace<'_>]) -> Result<(), WriteError> {
 }
 
 fn unchanged(f: &Replace<'_>, target: &Path) -> Result<(), WriteError> {
-    if f.expect == Expect::Any {
-        return Ok(());
-    }
+    let before = match f.expect {
+        // Not read: a generated file replaces whatever is there, even bytes that are not text.
+        Expect::Any => return Ok(()),
+        Expect::Text(before) => Some(before),
+        Expect::Absent => None,
+    };
     let now = read_optional(target).map_err(|source| WriteError::Io {
         path: f.path.to_path_buf(),
         source,
     })?;
-    let same = match (f.expect, now.as_deref()) {
-        (Expect::Any, _) | (Expect::Absent, None) => true,
-        (Expect::Text(before), Some(now)) => before == now,
-        _ => false,
-    };
+    let same = now.as_deref() == before;
     if same {
         Ok(())
     } else {
@@ -340,11 +375,18 @@ mod tests {
         let second = dir.path().join("second");
         std::fs::create_dir(&second).unwrap();
         std::fs::write(second.join("inside"), "x").unwrap();
+        let created = dir.path().join("created");
         let files = [
             Replace {
                 path: &first,
                 expect: Expect::Text("before"),
                 text: "after",
+                secret: false,
+            },
+            Replace {
+                path: &created,
+                expect: Expect::Absent,
+                text: "new",
                 secret: false,
             },
             Replace {
@@ -359,6 +401,10 @@ mod tests {
         assert_eq!(e.path(), second.as_path());
         assert_eq!(std::fs::read_to_string(&first).unwrap(), "before");
         assert_eq!(mode_of(&first), Some(0o640));
+        assert!(
+            !created.exists(),
+            "a file the batch created is removed again"
+        );
         assert!(second.join("inside").exists());
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
@@ -372,5 +418,57 @@ mod tests {
         let bad = dir.path().join("bad");
         std::fs::write(&bad, [0xff, 0xfe]).unwrap();
         assert!(read_optional(&bad).is_err(), "not UTF-8");
+    }
+
+    #[test]
+    fn a_generated_file_replaces_whatever_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.yaml");
+        std::fs::write(&p, [0xff, 0xfe, 0x00]).unwrap();
+        write_atomic(&p, "a: 1\n", false).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "a: 1\n");
+    }
+
+    #[test]
+    fn a_dangling_link_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link.yaml");
+        let chain = dir.path().join("chain.yaml");
+        std::os::unix::fs::symlink("sub/real.yaml", &link).unwrap();
+        std::os::unix::fs::symlink("link.yaml", &chain).unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        write_atomic(&chain, "x: 1\n", true).unwrap();
+        for l in [&link, &chain] {
+            assert!(
+                std::fs::symlink_metadata(l)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+        let real = dir.path().join("sub/real.yaml");
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "x: 1\n");
+        assert_eq!(mode_of(&real), Some(SECRET_MODE));
+        assert_eq!(real_target(&chain).unwrap(), real.canonicalize().unwrap());
+    }
+
+    #[test]
+    fn a_loop_of_links_is_an_error_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", &b).unwrap();
+        let e = write_atomic(&a, "x", false).unwrap_err();
+        assert!(e.to_string().contains("symbolic links"), "{e}");
+        for l in [&a, &b] {
+            assert!(
+                std::fs::symlink_metadata(l)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }
