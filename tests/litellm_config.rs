@@ -417,3 +417,94 @@ fn redirect_refuses_a_litellm_config() {
         before
     );
 }
+
+/// A new name an included file already defines is refused, shown in that file.
+#[test]
+fn rename_to_a_name_an_included_file_defines() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("config.yaml"),
+        "include: [models.yaml]\nmodel_list:\n  - model_name: main\n    litellm_params: {model: openai/a, api_base: http://127.0.0.1:1/v1}\ngeneral_settings: {master_key: sk-fgc-fixture-key}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("models.yaml"),
+        "model_list:\n  - model_name: side\n    litellm_params: {model: openai/b, api_base: http://127.0.0.1:1/v1}\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["rename", "main", "side", "-c", "config.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    with_settings(|| {
+        insta::assert_snapshot!("litellm_config_rename_taken_in_include", transcript(&out))
+    });
+}
+
+/// One file included by two paths (through a link): changed once when both agree, refused
+/// when a later copy replaces a section the first one had, so the two would differ.
+#[test]
+fn rename_changes_a_file_reached_by_two_paths_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = "    litellm_params: {model: openai/b, api_base: http://127.0.0.1:1/v1}\n";
+    fs::write(
+        d.join("config.yaml"),
+        "include: [models.yaml, again.yaml]\nmodel_list:\n  - model_name: main\n    litellm_params: {model: openai/a, api_base: http://127.0.0.1:1/v1}\nrouter_settings:\n  fallbacks: [{main: [side]}]\ngeneral_settings: {master_key: sk-fgc-fixture-key}\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("models.yaml"),
+        format!("model_list:\n  - model_name: side\n{model}"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("models.yaml", d.join("again.yaml")).unwrap();
+    let out = run_in(
+        d,
+        &["rename", "side", "standby", "-c", "config.yaml", "--write"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in 2 file(s)"),
+        "{}",
+        transcript(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("models.yaml")).unwrap(),
+        format!("model_list:\n  - model_name: standby\n{model}")
+    );
+    assert!(
+        fs::symlink_metadata(d.join("again.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+
+    // The second copy's router_settings replaces the root's: its fallbacks are what LiteLLM
+    // reads there, the first copy's are not, so the two renamed texts differ.
+    fs::write(
+        d.join("config.yaml"),
+        "include: [models.yaml, other.yaml]\nmodel_list:\n  - model_name: main\n    litellm_params: {model: openai/a, api_base: http://127.0.0.1:1/v1}\ngeneral_settings: {master_key: sk-fgc-fixture-key}\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("models.yaml"),
+        format!("model_list:\n  - model_name: side\n{model}router_settings:\n  fallbacks: [{{main: [side]}}]\n"),
+    )
+    .unwrap();
+    fs::write(
+        d.join("other.yaml"),
+        "include: [again.yaml]\nmodel_list:\n  - model_name: third\n    litellm_params: {model: openai/c, api_base: http://127.0.0.1:1/v1}\n",
+    )
+    .unwrap();
+    let before = fs::read_to_string(d.join("models.yaml")).unwrap();
+    let out = run_in(
+        d,
+        &["rename", "side", "standby", "-c", "config.yaml", "--write"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rename::same-file"),
+        "{}",
+        transcript(&out)
+    );
+    assert_eq!(fs::read_to_string(d.join("models.yaml")).unwrap(), before);
+}

@@ -94,11 +94,12 @@ pub fn rename(loaded: &Loaded, old: &str, new: &str) -> Result<ConfigRename, Ren
         });
     }
     if let Some((what, at)) = taken(model, new) {
+        let (f, at) = source.locate(at);
         return Err(RenameError::NameTaken {
             new: new.into(),
             what,
-            file,
-            src: named(source),
+            file: f.name.clone(),
+            src: named(f),
             at: at.into(),
         });
     }

@@ -114,6 +114,17 @@ pub enum RenameError {
     #[diagnostic(code("rename::internal"))]
     Internal(String),
 
+    #[error(
+        "{first} and {second} are one file, and the rename would change it in two different ways"
+    )]
+    #[diagnostic(
+        code("rename::same-file"),
+        help(
+            "name the file once (a file included twice through a link is read twice by LiteLLM too: include it by one path)"
+        )
+    )]
+    SameFile { first: String, second: String },
+
     #[error("cannot read {}: {source}", path.display())]
     #[diagnostic(code("rename::io"))]
     Read {

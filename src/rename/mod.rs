@@ -109,7 +109,7 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
             kind: FileKind::Config,
             path: i.path,
             summary: format!(
-                "{} reference(s), {} scalar(s) rewritten (included by {})",
+                "{} reference(s), {} scalar(s) rewritten (an include of {})",
                 i.references, i.edits, loaded.source.name
             ),
             name: i.name,
@@ -169,7 +169,31 @@ pub fn plan(req: &Request) -> Result<Plan, RenameError> {
             notes: c.notes,
         });
     }
+    let files = one_change_per_file(files)?;
     Ok(Plan { files, secrets })
+}
+
+/// One change per file on disk: the same file reached by two paths (a link, an include
+/// through a link) is changed once when both changes agree, and refused when they do not.
+fn one_change_per_file(files: Vec<FileChange>) -> Result<Vec<FileChange>, RenameError> {
+    let mut out: Vec<(PathBuf, FileChange)> = Vec::with_capacity(files.len());
+    for f in files {
+        let real = crate::write::real_target(&f.path).map_err(|source| RenameError::Read {
+            path: f.path.clone(),
+            source,
+        })?;
+        match out.iter().find(|(r, _)| *r == real) {
+            Some((_, first)) if first.after == f.after => {}
+            Some((_, first)) => {
+                return Err(RenameError::SameFile {
+                    first: first.name.clone(),
+                    second: f.name,
+                });
+            }
+            None => out.push((real, f)),
+        }
+    }
+    Ok(out.into_iter().map(|(_, f)| f).collect())
 }
 
 /// The base URLs that mean this gateway in a client file: the root clients use, and every
