@@ -885,6 +885,225 @@ fn messages_ids_from_chat_ids() {
     }
 }
 
+/// A Chat stream through the Messages translator: its events, whether it failed, whether it
+/// was closed by the stream itself (before `finish`).
+fn to_messages(chunks: &[String]) -> (Vec<(String, Value)>, bool, bool) {
+    let mut t = messages::MessagesStream::new("msg_t", "m");
+    let mut out = Vec::new();
+    t.feed(chunks.concat().as_bytes(), &mut out);
+    let closed_by_stream = t.is_closed();
+    t.finish(&mut out);
+    (
+        events(std::str::from_utf8(&out).unwrap()),
+        t.failed(),
+        closed_by_stream,
+    )
+}
+
+/// The tool_use blocks of a Messages stream: (id, name, arguments).
+fn tool_uses(evs: &[(String, Value)]) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut block_of = std::collections::HashMap::new();
+    for (name, d) in evs {
+        match name.as_str() {
+            "content_block_start" if d["content_block"]["type"] == "tool_use" => {
+                block_of.insert(d["index"].as_u64().unwrap(), out.len());
+                out.push((
+                    d["content_block"]["id"].as_str().unwrap().to_string(),
+                    d["content_block"]["name"].as_str().unwrap().to_string(),
+                    String::new(),
+                ));
+            }
+            "content_block_delta" if d["delta"]["type"] == "input_json_delta" => {
+                let i = block_of[&d["index"].as_u64().unwrap()];
+                out[i].2 += d["delta"]["partial_json"].as_str().unwrap();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn call(index: Option<u64>, id: Option<&str>, name: Option<&str>, args: &str) -> Value {
+    let mut c = json!({"function": {"arguments": args}});
+    if let Some(i) = index {
+        c["index"] = json!(i);
+    }
+    if let Some(id) = id {
+        c["id"] = json!(id);
+    }
+    if let Some(n) = name {
+        c["function"]["name"] = json!(n);
+    }
+    c
+}
+
+#[test]
+fn chat_tool_calls_in_every_shape_become_tool_use_blocks() {
+    let done = "data: [DONE]\n\n".to_string();
+    let end = |usage: bool| {
+        chunk(
+            json!({}),
+            Some("tool_calls"),
+            usage.then(|| json!({"prompt_tokens": 3, "completion_tokens": 4})),
+        )
+    };
+    // Two calls in one delta.
+    let (evs, failed, _) = to_messages(&[
+        chunk(
+            json!({"tool_calls": [call(Some(0), Some("c1"), Some("f"), "{\"a\":1}"),
+                                  call(Some(1), Some("c2"), Some("g"), "{\"b\":2}")]}),
+            None,
+            None,
+        ),
+        end(true),
+        done.clone(),
+    ]);
+    assert!(!failed);
+    assert_eq!(
+        tool_uses(&evs),
+        [
+            ("c1".into(), "f".into(), "{\"a\":1}".into()),
+            ("c2".into(), "g".into(), "{\"b\":2}".into())
+        ]
+    );
+    // Calls without `index`: a new id is a new call, a delta without id continues the last.
+    let (evs, failed, _) = to_messages(&[
+        chunk(
+            json!({"tool_calls": [call(None, Some("c1"), Some("f"), "{\"a\"")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(None, None, None, ":1}")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(None, Some("c2"), Some("g"), "{\"b\"")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(None, Some("c2"), None, ":2}")]}),
+            None,
+            None,
+        ),
+        end(true),
+        done.clone(),
+    ]);
+    assert!(!failed);
+    assert_eq!(
+        tool_uses(&evs),
+        [
+            ("c1".into(), "f".into(), "{\"a\":1}".into()),
+            ("c2".into(), "g".into(), "{\"b\":2}".into())
+        ]
+    );
+    // A delta that carries nothing is not a call.
+    let (evs, failed, _) = to_messages(&[
+        chunk(json!({"content": "hi"}), None, None),
+        chunk(json!({"tool_calls": [{"index": 3}]}), None, None),
+        chunk(
+            json!({"tool_calls": [call(Some(3), None, None, "")]}),
+            None,
+            None,
+        ),
+        chunk(json!({}), Some("stop"), None),
+        done.clone(),
+    ]);
+    assert!(!failed, "{evs:?}");
+    assert!(tool_uses(&evs).is_empty());
+    // Arguments of parallel calls interleaved cannot be streamed: an error event. An empty
+    // fragment for an earlier call is harmless.
+    let first = || {
+        chunk(
+            json!({"tool_calls": [call(Some(0), Some("c1"), Some("f"), "{")]}),
+            None,
+            None,
+        )
+    };
+    let second = || {
+        chunk(
+            json!({"tool_calls": [call(Some(1), Some("c2"), Some("g"), "{")]}),
+            None,
+            None,
+        )
+    };
+    let (evs, failed, _) = to_messages(&[
+        first(),
+        second(),
+        chunk(
+            json!({"tool_calls": [call(Some(0), None, None, "}")]}),
+            None,
+            None,
+        ),
+        end(true),
+        done.clone(),
+    ]);
+    assert!(failed);
+    assert_eq!(evs.last().unwrap().0, "error");
+    assert!(
+        evs.last().unwrap().1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("interleaved")
+    );
+    let (evs, failed, _) = to_messages(&[
+        first(),
+        second(),
+        chunk(
+            json!({"tool_calls": [call(Some(0), None, None, "")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(Some(1), None, None, "}")]}),
+            None,
+            None,
+        ),
+        end(true),
+        done,
+    ]);
+    assert!(!failed, "{evs:?}");
+    assert_eq!(tool_uses(&evs).len(), 2);
+}
+
+/// Usage on every chunk (vLLM's continuous usage stats) does not end the stream early; usage
+/// after the finish ends it even without `[DONE]`.
+#[test]
+fn chat_usage_ends_the_messages_stream_only_after_the_finish() {
+    let u = || Some(json!({"prompt_tokens": 3, "completion_tokens": 1}));
+    let (evs, failed, closed) = to_messages(&[
+        chunk(json!({"content": "one "}), None, u()),
+        chunk(json!({"content": "two"}), None, u()),
+        chunk(json!({}), Some("stop"), None),
+        chunk(json!({}), None, u()),
+    ]);
+    assert!(!failed, "{evs:?}");
+    assert!(closed, "the usage after the finish closed the stream");
+    let text: String = evs
+        .iter()
+        .filter(|(n, d)| n == "content_block_delta" && d["delta"]["type"] == "text_delta")
+        .map(|(_, d)| d["delta"]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(text, "one two");
+    assert_eq!(evs.last().unwrap().0, "message_stop");
+    assert_eq!(evs.iter().filter(|(n, _)| n == "message_stop").count(), 1);
+}
+
+/// A Responses request whose `input` is a plain string is one user message.
+#[test]
+fn responses_input_as_a_string_is_a_user_message() {
+    let r = responses::request_to_chat(
+        &json!({"model": "m", "instructions": "be brief", "input": "hi"}),
+    );
+    assert_eq!(
+        r.body["messages"],
+        json!([{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}])
+    );
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
