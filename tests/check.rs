@@ -332,6 +332,33 @@ profiles:
     assert_eq!(found, 1, "{}", transcript(&out));
 }
 
+/// A `"*"` entry is every alias's list unless it has its own; an alias is never its own step.
+#[test]
+fn fallback_cycle_through_the_generic_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.yaml");
+    let cycles = |list: &str| {
+        fs::write(
+            &cfg,
+            format!(
+                "model_list:\n  - {{model_name: small, litellm_params: {{model: openai/s}}}}\n  - {{model_name: big, litellm_params: {{model: openai/b}}}}\nrouter_settings:\n  context_window_fallbacks: {list}\ngeneral_settings: {{master_key: sk-fgc-fixture-key}}\n"
+            ),
+        )
+        .unwrap();
+        let out = run(&["check", "--format", "json", cfg.to_str().unwrap()]);
+        codes_in(&out)
+            .iter()
+            .filter(|c| *c == "fallback-cycle")
+            .count()
+    };
+    // small -> big by "*", big -> small by its own entry.
+    assert_eq!(cycles(r#"[{"*": [big]}, {big: [small]}]"#), 1);
+    // big's "*" list holds only itself: no step, no cycle.
+    assert_eq!(cycles(r#"[{"*": [big]}]"#), 0);
+    // small -> big and big -> small, both by "*".
+    assert_eq!(cycles(r#"[{"*": [small, big]}]"#), 1);
+}
+
 /// A cycle of eight: named in full in the message, six labels (five steps and the closing one).
 #[test]
 fn long_fallback_cycle_labels() {
