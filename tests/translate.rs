@@ -1104,6 +1104,124 @@ fn responses_input_as_a_string_is_a_user_message() {
     );
 }
 
+/// Each knob of a Responses request, one at a time, in the Chat request it becomes.
+#[test]
+fn responses_request_knobs_map_to_chat_one_by_one() {
+    let base = || {
+        json!({"model": "m", "input": "hi",
+               "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}]})
+    };
+    let with = |k: &str, v: Value| {
+        let mut r = base();
+        r[k] = v;
+        responses::request_to_chat(&r).body
+    };
+    // Tool choice: the three strings, a function by name; anything else is left out.
+    for s in ["auto", "none", "required"] {
+        assert_eq!(with("tool_choice", json!(s))["tool_choice"], s);
+    }
+    assert_eq!(
+        with("tool_choice", json!({"type": "function", "name": "f"}))["tool_choice"],
+        json!({"type": "function", "function": {"name": "f"}})
+    );
+    for other in [
+        json!("sometimes"),
+        json!({"type": "file_search", "name": "f"}),
+        json!({"type": "function"}),
+    ] {
+        assert!(
+            with("tool_choice", other.clone())
+                .get("tool_choice")
+                .is_none(),
+            "{other}"
+        );
+    }
+    // parallel_tool_calls goes with the tools, and only with them.
+    assert_eq!(
+        with("parallel_tool_calls", json!(false))["parallel_tool_calls"],
+        false
+    );
+    let mut no_tools = base();
+    no_tools.as_object_mut().unwrap().remove("tools");
+    no_tools["parallel_tool_calls"] = json!(false);
+    no_tools["tool_choice"] = json!("required");
+    let out = responses::request_to_chat(&no_tools).body;
+    assert!(out.get("parallel_tool_calls").is_none() && out.get("tool_choice").is_none());
+    // Reasoning effort: xhigh is high; the others as they are; an unknown one left out.
+    for (given, chat) in [
+        ("minimal", Some("minimal")),
+        ("low", Some("low")),
+        ("medium", Some("medium")),
+        ("high", Some("high")),
+        ("xhigh", Some("high")),
+        ("none", None),
+    ] {
+        let out = with("reasoning", json!({"effort": given}));
+        assert_eq!(
+            out.get("reasoning_effort").and_then(Value::as_str),
+            chat,
+            "{given}"
+        );
+    }
+    // Output format: a JSON schema (with its name, strictness and description), JSON, text.
+    let schema = json!({"type": "object"});
+    assert_eq!(
+        with(
+            "text",
+            json!({"format": {"type": "json_schema", "name": "answer", "schema": schema,
+                              "strict": true, "description": "the answer"}})
+        )["response_format"],
+        json!({"type": "json_schema", "json_schema": {"name": "answer", "schema": schema,
+               "strict": true, "description": "the answer"}})
+    );
+    assert_eq!(
+        with(
+            "text",
+            json!({"format": {"type": "json_schema", "schema": schema}})
+        )["response_format"]["json_schema"]["name"],
+        "output"
+    );
+    assert_eq!(
+        with("text", json!({"format": {"type": "json_object"}}))["response_format"],
+        json!({"type": "json_object"})
+    );
+    assert!(
+        with("text", json!({"format": {"type": "text"}}))
+            .get("response_format")
+            .is_none()
+    );
+    // Limits and sampling.
+    assert_eq!(with("max_output_tokens", json!(77))["max_tokens"], 77);
+    assert_eq!(with("temperature", json!(0.5))["temperature"], 0.5);
+    assert_eq!(with("top_p", json!(0.9))["top_p"], 0.9);
+}
+
+/// Tools inside a namespace (Codex's MCP servers) keep their name unless it collides with a
+/// top-level tool (declared before or after) or one of another namespace; then they are
+/// `<namespace>__<name>`, and a tool_choice naming them follows.
+#[test]
+fn responses_namespaced_tools_get_names_that_do_not_collide() {
+    let f =
+        |name: &str| json!({"type": "function", "name": name, "parameters": {"type": "object"}});
+    let req = json!({"model": "m", "input": "hi", "tools": [
+        {"type": "namespace", "name": "mcp", "tools": [f("read"), f("only_here")]},
+        {"type": "namespace", "name": "other", "tools": [f("only_here")]},
+        f("read")
+    ], "tool_choice": {"type": "function", "name": "read", "namespace": "mcp"}});
+    let out = responses::request_to_chat(&req).body;
+    let names: Vec<&str> = out["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["mcp__read", "only_here", "other__only_here", "read"]
+    );
+    assert_eq!(out["tool_choice"]["function"]["name"], "mcp__read");
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
