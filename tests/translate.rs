@@ -1222,6 +1222,39 @@ fn responses_namespaced_tools_get_names_that_do_not_collide() {
     assert_eq!(out["tool_choice"]["function"]["name"], "mcp__read");
 }
 
+/// The content parts of a Responses user message, one by one, as Chat parts; text-only
+/// content is one string.
+#[test]
+fn responses_input_parts_map_to_chat_parts() {
+    let user = |parts: Value| {
+        responses::request_to_chat(&json!({"model": "m",
+            "input": [{"type": "message", "role": "user", "content": parts}]}))
+        .body["messages"][0]["content"]
+            .clone()
+    };
+    assert_eq!(
+        user(json!([{"type": "input_text", "text": "a"}, {"type": "refusal", "refusal": "b"}])),
+        json!("a\nb")
+    );
+    assert_eq!(
+        user(json!([
+            {"type": "input_text", "text": "look"},
+            {"type": "input_image", "image_url": "data:image/png;base64,AAAA", "detail": "high"},
+            {"type": "input_image", "image_url": "https://example.invalid/a.png", "detail": "auto"},
+            {"type": "input_file", "file_data": "data:application/pdf;base64,JVBE", "filename": "a.pdf"},
+            {"type": "input_file", "file_id": "file-1"},
+            {"type": "input_audio", "data": "x"}
+        ])),
+        json!([
+            {"type": "text", "text": "look"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA", "detail": "high"}},
+            {"type": "image_url", "image_url": {"url": "https://example.invalid/a.png"}},
+            {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBE", "filename": "a.pdf"}},
+            {"type": "file", "file": {"file_id": "file-1"}}
+        ])
+    );
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
