@@ -80,13 +80,11 @@ pub fn real_target(path: &Path) -> std::io::Result<PathBuf> {
     }
     let mut p = path.to_path_buf();
     for _ in 0..MAX_LINKS {
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let to = std::fs::read_link(&p)?;
-                // Relative to the link's folder; `join` keeps an absolute target as it is.
-                p = p.parent().unwrap_or(Path::new("")).join(to);
-            }
-            _ => return Ok(p),
+        match std::fs::read_link(&p) {
+            // Relative to the link's folder; `join` keeps an absolute target as it is.
+            Ok(to) => p = p.parent().unwrap_or(Path::new("")).join(to),
+            // Not a link (or not there): the file to write.
+            Err(_) => return Ok(p),
         }
     }
     Err(std::io::Error::other(format!(

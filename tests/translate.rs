@@ -1255,6 +1255,57 @@ fn responses_input_parts_map_to_chat_parts() {
     );
 }
 
+/// A Chat stream through the Responses translator: the last event's response, whether the
+/// stream closed itself (before `finish`), and all the text it carried.
+fn to_responses(chunks: &[String]) -> (Value, bool, String) {
+    let mut t = responses::ResponsesStream::new("resp_t", "m", Default::default());
+    let mut out = Vec::new();
+    t.feed(chunks.concat().as_bytes(), &mut out);
+    let closed = t.is_closed();
+    t.finish(&mut out);
+    let evs = events(std::str::from_utf8(&out).unwrap());
+    let text = evs
+        .iter()
+        .filter(|(n, _)| n == "response.output_text.delta")
+        .map(|(_, d)| d["delta"].as_str().unwrap().to_string())
+        .collect();
+    (evs.last().unwrap().1["response"].clone(), closed, text)
+}
+
+/// Usage on every chunk does not end a Responses stream early; the finish reason decides the
+/// status (`length` and `content_filter` are incomplete, with the reason).
+#[test]
+fn chat_finish_and_usage_end_the_responses_stream() {
+    let u = || Some(json!({"prompt_tokens": 3, "completion_tokens": 1}));
+    for (finish, status, reason) in [
+        ("stop", "completed", Value::Null),
+        (
+            "length",
+            "incomplete",
+            json!({"reason": "max_output_tokens"}),
+        ),
+        (
+            "content_filter",
+            "incomplete",
+            json!({"reason": "content_filter"}),
+        ),
+    ] {
+        let (resp, closed, text) = to_responses(&[
+            chunk(json!({"content": "one "}), None, u()),
+            chunk(json!({"content": "two"}), None, u()),
+            chunk(json!({}), Some(finish), None),
+            chunk(json!({}), None, u()),
+        ]);
+        assert!(
+            closed,
+            "{finish}: the usage after the finish closed the stream"
+        );
+        assert_eq!(text, "one two", "{finish}");
+        assert_eq!(resp["status"], status, "{finish}");
+        assert_eq!(resp["incomplete_details"], reason, "{finish}");
+    }
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
