@@ -1306,6 +1306,87 @@ fn chat_finish_and_usage_end_the_responses_stream() {
     }
 }
 
+/// The function_call items of a Responses stream's final response: (call_id, name, arguments).
+fn function_calls(resp: &Value) -> Vec<(String, String, String)> {
+    resp["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == "function_call")
+        .map(|i| {
+            (
+                i["call_id"].as_str().unwrap().to_string(),
+                i["name"].as_str().unwrap().to_string(),
+                i["arguments"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn chat_tool_calls_in_every_shape_become_function_calls() {
+    let end = || {
+        chunk(
+            json!({}),
+            Some("tool_calls"),
+            Some(json!({"prompt_tokens": 3, "completion_tokens": 4})),
+        )
+    };
+    // Calls without `index`: a new id is a new call, a delta without id continues the last.
+    let (resp, _, _) = to_responses(&[
+        chunk(
+            json!({"tool_calls": [call(None, Some("c1"), Some("f"), "{\"a\"")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(None, None, None, ":1}")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(None, Some("c2"), Some("g"), "{\"b\"")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(None, Some("c2"), None, ":2}")]}),
+            None,
+            None,
+        ),
+        end(),
+    ]);
+    assert_eq!(resp["status"], "completed", "{resp}");
+    assert_eq!(
+        function_calls(&resp),
+        [
+            ("c1".into(), "f".into(), "{\"a\":1}".into()),
+            ("c2".into(), "g".into(), "{\"b\":2}".into())
+        ]
+    );
+    // A delta that carries nothing is not a call; one without a name waits for it.
+    let (resp, _, _) = to_responses(&[
+        chunk(json!({"content": "hi"}), None, None),
+        chunk(json!({"tool_calls": [{"index": 3}]}), None, None),
+        chunk(
+            json!({"tool_calls": [call(Some(0), Some("c1"), None, "{\"x\"")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(Some(0), None, Some("f"), ":1}")]}),
+            None,
+            None,
+        ),
+        end(),
+    ]);
+    assert_eq!(resp["status"], "completed", "{resp}");
+    assert_eq!(
+        function_calls(&resp),
+        [("c1".into(), "f".into(), "{\"x\":1}".into())]
+    );
+}
+
 // ---------------------------------------------------------------- tool calls without id or name
 
 /// The message of the error event that ends `out` in `client`'s stream protocol, if it ends so.
