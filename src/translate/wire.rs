@@ -267,3 +267,43 @@ pub(crate) fn decode_chat_chunk(data: &[u8]) -> ChunkEvent {
     }
     ChunkEvent::Chunk(chunk)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stop_reasons_from_finish_reasons() {
+        assert_eq!(anthropic_stop_reason(Some("length"), false), "max_tokens");
+        assert_eq!(anthropic_stop_reason(Some("length"), true), "max_tokens");
+        assert_eq!(
+            anthropic_stop_reason(Some("content_filter"), false),
+            "refusal"
+        );
+        assert_eq!(
+            anthropic_stop_reason(Some("content_filter"), true),
+            "refusal"
+        );
+        // Tool calls win over a `stop` some servers send with them.
+        assert_eq!(anthropic_stop_reason(Some("stop"), true), "tool_use");
+        assert_eq!(anthropic_stop_reason(Some("tool_calls"), false), "tool_use");
+        assert_eq!(
+            anthropic_stop_reason(Some("function_call"), false),
+            "tool_use"
+        );
+        assert_eq!(anthropic_stop_reason(Some("stop"), false), "end_turn");
+        assert_eq!(anthropic_stop_reason(None, false), "end_turn");
+    }
+
+    #[test]
+    fn text_of_every_content_shape() {
+        assert_eq!(text_of(&json!("plain")), "plain");
+        assert_eq!(text_of(&Value::Null), "");
+        assert_eq!(
+            text_of(&json!(["a", {"type": "text", "text": "b"}, {"type": "image"}, "c"])),
+            "a\nb\nc"
+        );
+        assert_eq!(text_of(&json!(42)), "42");
+    }
+}
