@@ -1364,6 +1364,25 @@ fn chat_tool_calls_in_every_shape_become_function_calls() {
             ("c2".into(), "g".into(), "{\"b\":2}".into())
         ]
     );
+    // Without `index`, a call's id seen again while it still waits for its name continues it.
+    let (resp, _, _) = to_responses(&[
+        chunk(
+            json!({"tool_calls": [call(None, Some("c1"), None, "{")]}),
+            None,
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [call(None, Some("c1"), Some("f"), "}")]}),
+            None,
+            None,
+        ),
+        end(),
+    ]);
+    assert_eq!(resp["status"], "completed", "{resp}");
+    assert_eq!(
+        function_calls(&resp),
+        [("c1".into(), "f".into(), "{}".into())]
+    );
     // A delta that carries nothing is not a call; one without a name waits for it.
     let (resp, _, _) = to_responses(&[
         chunk(json!({"content": "hi"}), None, None),
