@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 SETS=(
   "auth|src/serve/auth.rs|--lib|serve::auth"
   "output|src/emit/output.rs src/write.rs|--lib --test=main|emit:: rename:: write::"
-  "rename|src/rename/patch.rs|--lib --test=main|rename::"
+  "rename|src/rename/patch.rs src/rename/config.rs src/rename/mod.rs|--lib --test=main|rename:: litellm_config::rename"
   "health|src/serve/health.rs|--lib --test=main|serve::health serve::least_busy"
   "fallback|src/rules/duplicate_fallback_key.rs src/rules/duplicate_fallback_target.rs src/rules/multi_key_fallback.rs src/rules/self_fallback.rs|--test=main|check::"
   # Being rewritten under issue 9: its score is reported on its own.
