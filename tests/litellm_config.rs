@@ -508,3 +508,44 @@ fn rename_changes_a_file_reached_by_two_paths_once() {
     );
     assert_eq!(fs::read_to_string(d.join("models.yaml")).unwrap(), before);
 }
+
+/// A new name is written plain where YAML allows it (a comma is fine in a block mapping) and
+/// quoted inside a flow collection; a client file that does not name the alias is reported
+/// and neither counted nor written.
+#[test]
+fn rename_quotes_by_context_and_counts_changed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("config.yaml"),
+        "model_list:\n  - model_name: main\n    litellm_params: {model: openai/a, api_base: \"http://127.0.0.1:1/v1\"}\n  - model_name: side\n    litellm_params: {model: openai/b, api_base: \"http://127.0.0.1:1/v1\"}\nrouter_settings:\n  fallbacks: [{main: [side]}]\ngeneral_settings: {master_key: sk-fgc-fixture-key}\n",
+    )
+    .unwrap();
+    fs::write(d.join("codex.toml"), "model = \"other\"\n").unwrap();
+    let args = [
+        "rename",
+        "main",
+        "main,v2",
+        "-c",
+        "config.yaml",
+        "--codex",
+        "codex.toml",
+        "--write",
+    ];
+    let out = run_in(d, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let text = fs::read_to_string(d.join("config.yaml")).unwrap();
+    assert!(text.contains("  - model_name: main,v2\n"), "{text}");
+    assert!(
+        text.contains("fallbacks: [{\"main,v2\": [side]}]"),
+        "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("codex codex.toml: no value equal to `main`"),
+        "{err}"
+    );
+    assert!(err.contains("in 1 file(s)"), "{err}");
+    let out = run_in(d, &["check", "--deny-warnings", "config.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+}
