@@ -312,5 +312,9 @@ mod tests {
         assert_eq!(paint("-old\n", true), "\x1b[31m-old\x1b[0m\n");
         assert_eq!(paint("+new\n", true), "\x1b[32m+new\x1b[0m\n");
         assert_eq!(paint(" same\n", true), " same\n");
+        // File headers are bold, hunk headers cyan.
+        assert_eq!(paint("--- a/f\n", true), "\x1b[1m--- a/f\x1b[0m\n");
+        assert_eq!(paint("+++ b/f\n", true), "\x1b[1m+++ b/f\x1b[0m\n");
+        assert_eq!(paint("@@ -1 +1 @@", true), "\x1b[36m@@ -1 +1 @@\x1b[0m");
     }
 }
