@@ -549,3 +549,37 @@ fn rename_quotes_by_context_and_counts_changed_files() {
     let out = run_in(d, &["check", "--deny-warnings", "config.yaml"]);
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
 }
+
+/// `--litellm` reads the file as a LiteLLM config whatever its keys, in rename's first check
+/// and in the check of the renamed text.
+#[test]
+fn rename_with_litellm_reads_the_file_as_litellm() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `profiles` is a flowgate.yaml section: told by its keys, this is a flowgate.yaml.
+    fs::write(
+        d.join("mixed.yaml"),
+        "model_list:\n  - model_name: main\n    litellm_params: {model: openai/a, api_base: \"http://127.0.0.1:1/v1\"}\ngeneral_settings: {master_key: sk-fgc-fixture-key}\nprofiles: {}\n",
+    )
+    .unwrap();
+    let out = run_in(d, &["rename", "main", "main2", "-c", "mixed.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let out = run_in(
+        d,
+        &[
+            "rename",
+            "main",
+            "main2",
+            "--litellm",
+            "-c",
+            "mixed.yaml",
+            "--write",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert!(
+        fs::read_to_string(d.join("mixed.yaml"))
+            .unwrap()
+            .contains("- model_name: main2\n")
+    );
+}
