@@ -583,3 +583,22 @@ fn rename_with_litellm_reads_the_file_as_litellm() {
             .contains("- model_name: main2\n")
     );
 }
+
+/// Values that merely equal the old or the new name and are not references stay as they are,
+/// and do not make the check of the result refuse.
+#[test]
+fn rename_leaves_values_that_only_look_like_the_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = "model_list:\n  - model_name: main\n    litellm_params: {model: openai/a, api_base: \"http://127.0.0.1:1/v1\"}\nenvironment_variables: {NOTE: main2, OTHER: main}\ngeneral_settings: {master_key: sk-fgc-fixture-key}\n";
+    fs::write(d.join("same.yaml"), text).unwrap();
+    let out = run_in(
+        d,
+        &["rename", "main", "main2", "-c", "same.yaml", "--write"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert_eq!(
+        fs::read_to_string(d.join("same.yaml")).unwrap(),
+        text.replacen("model_name: main\n", "model_name: main2\n", 1)
+    );
+}
