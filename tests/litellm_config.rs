@@ -123,13 +123,8 @@ fn emitted_litellm_config_checks_clean() {
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
 }
 
-/// An alias named in an included file is renamed there too: the dry run shows both files,
-/// `--write` changes both (all or none) and the result checks clean.
-#[test]
-fn rename_reaches_the_included_files() {
-    let out = run(&["rename", "router-fast", "router-quick", "-c", PLAIN]);
-    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
-    with_settings(|| insta::assert_snapshot!("litellm_config_rename_included", transcript(&out)));
+/// A scratch copy of [`PLAIN`] as `config.yaml`, with the file it includes.
+fn plain_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::copy(root().join(PLAIN), dir.path().join("config.yaml")).unwrap();
     fs::create_dir(dir.path().join("litellm-plain")).unwrap();
@@ -138,6 +133,17 @@ fn rename_reaches_the_included_files() {
         dir.path().join("litellm-plain/models.yaml"),
     )
     .unwrap();
+    dir
+}
+
+/// An alias named in an included file is renamed there too: the dry run shows both files,
+/// `--write` changes both (all or none) and the result checks clean.
+#[test]
+fn rename_reaches_the_included_files() {
+    let out = run(&["rename", "router-fast", "router-quick", "-c", PLAIN]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    with_settings(|| insta::assert_snapshot!("litellm_config_rename_included", transcript(&out)));
+    let dir = plain_copy();
     let out = run_in(
         dir.path(),
         &[
@@ -206,14 +212,7 @@ fn rename_diff_of_an_included_file_hides_its_secrets() {
 /// A name only the root file holds is renamed there alone, and the result checks clean.
 #[test]
 fn rename_of_a_name_only_the_root_file_holds() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::copy(root().join(PLAIN), dir.path().join("config.yaml")).unwrap();
-    fs::create_dir(dir.path().join("litellm-plain")).unwrap();
-    fs::copy(
-        root().join("tests/fixtures/valid/litellm-plain/models.yaml"),
-        dir.path().join("litellm-plain/models.yaml"),
-    )
-    .unwrap();
+    let dir = plain_copy();
     let out = run_in(
         dir.path(),
         &[

@@ -938,6 +938,20 @@ fn call(index: Option<u64>, id: Option<&str>, name: Option<&str>, args: &str) ->
     c
 }
 
+/// Two calls from a server that omits `index`: `c1` (f, `{"a":1}`) and `c2` (g, `{"b":2}`),
+/// each in two deltas, the second of `c1` without an id.
+fn two_calls_without_index() -> String {
+    [
+        call(None, Some("c1"), Some("f"), "{\"a\""),
+        call(None, None, None, ":1}"),
+        call(None, Some("c2"), Some("g"), "{\"b\""),
+        call(None, Some("c2"), None, ":2}"),
+    ]
+    .into_iter()
+    .map(|c| chunk(json!({"tool_calls": [c]}), None, None))
+    .collect()
+}
+
 #[test]
 fn chat_tool_calls_in_every_shape_become_tool_use_blocks() {
     let done = "data: [DONE]\n\n".to_string();
@@ -968,30 +982,7 @@ fn chat_tool_calls_in_every_shape_become_tool_use_blocks() {
         ]
     );
     // Calls without `index`: a new id is a new call, a delta without id continues the last.
-    let (evs, failed, _) = to_messages(&[
-        chunk(
-            json!({"tool_calls": [call(None, Some("c1"), Some("f"), "{\"a\"")]}),
-            None,
-            None,
-        ),
-        chunk(
-            json!({"tool_calls": [call(None, None, None, ":1}")]}),
-            None,
-            None,
-        ),
-        chunk(
-            json!({"tool_calls": [call(None, Some("c2"), Some("g"), "{\"b\"")]}),
-            None,
-            None,
-        ),
-        chunk(
-            json!({"tool_calls": [call(None, Some("c2"), None, ":2}")]}),
-            None,
-            None,
-        ),
-        end(true),
-        done.clone(),
-    ]);
+    let (evs, failed, _) = to_messages(&[two_calls_without_index(), end(true), done.clone()]);
     assert!(!failed);
     assert_eq!(
         tool_uses(&evs),
@@ -1333,29 +1324,7 @@ fn chat_tool_calls_in_every_shape_become_function_calls() {
         )
     };
     // Calls without `index`: a new id is a new call, a delta without id continues the last.
-    let (resp, _, _) = to_responses(&[
-        chunk(
-            json!({"tool_calls": [call(None, Some("c1"), Some("f"), "{\"a\"")]}),
-            None,
-            None,
-        ),
-        chunk(
-            json!({"tool_calls": [call(None, None, None, ":1}")]}),
-            None,
-            None,
-        ),
-        chunk(
-            json!({"tool_calls": [call(None, Some("c2"), Some("g"), "{\"b\"")]}),
-            None,
-            None,
-        ),
-        chunk(
-            json!({"tool_calls": [call(None, Some("c2"), None, ":2}")]}),
-            None,
-            None,
-        ),
-        end(),
-    ]);
+    let (resp, _, _) = to_responses(&[two_calls_without_index(), end()]);
     assert_eq!(resp["status"], "completed", "{resp}");
     assert_eq!(
         function_calls(&resp),
